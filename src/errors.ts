@@ -1,0 +1,107 @@
+/**
+ * Every failure irsa-issuer reports is one of these: a stable `code` for machines, an `exitCode`
+ * for shells, and a message that says what failed, why, and what to do about it.
+ */
+export const ExitCode = {
+  ok: 0,
+  failed: 1,
+  usage: 2,
+  refused: 3,
+  verificationFailed: 4,
+} as const;
+export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
+
+export abstract class IrsaIssuerError extends Error {
+  abstract readonly code: string;
+  abstract readonly exitCode: ExitCode;
+
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/** Bad flags, environment or configuration: nothing was attempted. Exit 2. */
+export class ConfigError extends IrsaIssuerError {
+  readonly code = 'ERR_CONFIG';
+  readonly exitCode = ExitCode.usage;
+}
+
+/** A safety guard refused the run before anything was written. Exit 3. */
+export abstract class GuardError extends IrsaIssuerError {
+  readonly exitCode = ExitCode.refused;
+}
+
+export class PrivateKeyMaterialError extends GuardError {
+  readonly code = 'ERR_PRIVATE_KEY_MATERIAL';
+}
+
+export class EmptyKeySetError extends GuardError {
+  readonly code = 'ERR_EMPTY_KEY_SET';
+}
+
+export class InvalidKeyError extends GuardError {
+  readonly code = 'ERR_INVALID_KEY';
+}
+
+export class IssuerMismatchError extends GuardError {
+  readonly code = 'ERR_ISSUER_MISMATCH';
+}
+
+export class KeyReplacementError extends GuardError {
+  readonly code = 'ERR_KEY_REPLACEMENT';
+}
+
+export class ForeignIssuerError extends GuardError {
+  readonly code = 'ERR_FOREIGN_ISSUER';
+}
+
+/** Reading from the Kubernetes API server (or PEM files) failed. Exit 1. */
+export class ClusterReadError extends IrsaIssuerError {
+  readonly code = 'ERR_CLUSTER_READ';
+  readonly exitCode = ExitCode.failed;
+}
+
+/** Reading or writing the publish target (S3 or a directory) failed. Exit 1. */
+export class PublishError extends IrsaIssuerError {
+  readonly code = 'ERR_PUBLISH';
+  readonly exitCode = ExitCode.failed;
+}
+
+/** Another writer changed an object between our read and our conditional write, twice. Exit 1. */
+export class PublishConflictError extends IrsaIssuerError {
+  readonly code = 'ERR_PUBLISH_CONFLICT';
+  readonly exitCode = ExitCode.failed;
+}
+
+/** The TLS probe for the thumbprint failed. Exit 1. */
+export class ThumbprintError extends IrsaIssuerError {
+  readonly code = 'ERR_THUMBPRINT';
+  readonly exitCode = ExitCode.failed;
+}
+
+/** An IAM call failed. Exit 1. */
+export class IamError extends IrsaIssuerError {
+  readonly code = 'ERR_IAM';
+  readonly exitCode = ExitCode.failed;
+}
+
+/** At least one federation check failed. Exit 4. */
+export class VerificationFailedError extends IrsaIssuerError {
+  readonly code = 'ERR_VERIFICATION_FAILED';
+  readonly exitCode = ExitCode.verificationFailed;
+}
+
+export function isIrsaIssuerError(error: unknown): error is IrsaIssuerError {
+  return error instanceof IrsaIssuerError;
+}
+
+/** The message of any thrown value, for wrapping an SDK or network error once at a stage boundary. */
+export function describeCause(error: unknown): string {
+  if (error instanceof Error) {
+    const code = (error as { code?: unknown }).code;
+    const name = error.name !== 'Error' ? error.name : typeof code === 'string' ? code : '';
+    return name && !error.message.startsWith(name) ? `${name}: ${error.message}` : error.message;
+  }
+  return String(error);
+}

@@ -1,0 +1,17 @@
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { motoInstallHint } from './moto.js';
+
+/** Fail the whole run up front, with the fix, rather than skip the tests that need moto. */
+export default async function checkPrerequisites(): Promise<void> {
+  try {
+    await promisify(execFile)('moto_server', ['--help']);
+  } catch {
+    throw new Error(`moto_server is not on the PATH. ${motoInstallHint}`);
+  }
+  try {
+    await promisify(execFile)('openssl', ['version']);
+  } catch {
+    throw new Error('openssl is not on the PATH; the tests mint TLS certificates with it (apt-get install openssl).');
+  }
+}
