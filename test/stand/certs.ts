@@ -1,15 +1,17 @@
 /**
- * Test certificate chains minted with the openssl CLI: root -> intermediate -> leaf, as a real
- * public CA would issue them, so TLS code and thumbprints are exercised on real X.509.
+ * Test certificate chains: root -> intermediate -> leaf, as a public CA issues them, so TLS code
+ * and thumbprints run on real X.509. Minted in-process with @peculiar/x509 so the demo needs Node
+ * only; openssl stays the independent oracle in the thumbprint tests.
  */
-import { execFile } from 'node:child_process';
-import { X509Certificate } from 'node:crypto';
-import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import 'reflect-metadata';
+import * as x509 from '@peculiar/x509';
+import { KeyObject, X509Certificate } from 'node:crypto';
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import { isIP } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 
-const run = promisify(execFile);
+x509.cryptoProvider.set(globalThis.crypto);
 
 export interface Certificate {
   readonly certPem: string;
@@ -27,58 +29,91 @@ export interface CertificateChain {
   readonly directory: string;
 }
 
-async function openssl(args: string[], cwd: string): Promise<void> {
-  await run('openssl', args, { cwd });
+const algorithm = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as const;
+const validity = { before: 60 * 60 * 1000, after: 2 * 24 * 60 * 60 * 1000 };
+
+interface Issued {
+  readonly certificate: x509.X509Certificate;
+  readonly keys: CryptoKeyPair;
 }
 
-async function load(directory: string, name: string): Promise<Certificate> {
-  const certPath = join(directory, `${name}.crt`);
-  const keyPath = join(directory, `${name}.key`);
-  const certPem = await readFile(certPath, 'utf8');
-  const keyPem = await readFile(keyPath, 'utf8');
+async function newKeys(): Promise<CryptoKeyPair> {
+  return crypto.subtle.generateKey(algorithm, true, ['sign', 'verify']);
+}
+
+function serialNumber(): string {
+  return Buffer.from(crypto.getRandomValues(new Uint8Array(8))).toString('hex').replace(/^0/, '1');
+}
+
+async function issue(name: string, keys: CryptoKeyPair, issuer: Issued | undefined, extensions: x509.Extension[]): Promise<Issued> {
+  const now = Date.now();
+  const common = {
+    serialNumber: serialNumber(),
+    notBefore: new Date(now - validity.before),
+    notAfter: new Date(now + validity.after),
+    signingAlgorithm: algorithm,
+  };
+  const certificate = issuer === undefined
+    ? await x509.X509CertificateGenerator.createSelfSigned({
+      ...common,
+      name,
+      keys,
+      extensions: [...extensions, await x509.SubjectKeyIdentifierExtension.create(keys.publicKey)],
+    })
+    : await x509.X509CertificateGenerator.create({
+      ...common,
+      subject: name,
+      issuer: issuer.certificate.subject,
+      publicKey: keys.publicKey,
+      signingKey: issuer.keys.privateKey,
+      extensions: [
+        ...extensions,
+        await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
+        await x509.AuthorityKeyIdentifierExtension.create(issuer.certificate),
+      ],
+    });
+  return { certificate, keys };
+}
+
+async function save(directory: string, fileName: string, issued: Issued): Promise<Certificate> {
+  const certPem = issued.certificate.toString('pem') + '\n';
+  const keyPem = KeyObject.from(issued.keys.privateKey).export({ type: 'pkcs8', format: 'pem' });
+  const certPath = join(directory, `${fileName}.crt`);
+  const keyPath = join(directory, `${fileName}.key`);
+  await writeFile(certPath, certPem);
+  await writeFile(keyPath, keyPem, { mode: 0o600 });
   const sha1 = new X509Certificate(certPem).fingerprint.replaceAll(':', '').toLowerCase();
   return { certPem, keyPem, sha1, certPath, keyPath };
 }
 
-function subjectAltName(hosts: readonly string[]): string {
-  return hosts.map((host) => (/^[\d.]+$/.test(host) || host.includes(':') ? `IP:${host}` : `DNS:${host}`)).join(',');
+function subjectAltName(hosts: readonly string[]): x509.SubjectAlternativeNameExtension {
+  return new x509.SubjectAlternativeNameExtension(hosts.map((host) => ({ type: isIP(host) ? 'ip' : 'dns', value: host })));
 }
+
+const caExtensions = (): x509.Extension[] => [
+  new x509.BasicConstraintsExtension(true, undefined, true),
+  new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign | x509.KeyUsageFlags.cRLSign, true),
+];
+
+const serverExtensions = (hosts: readonly string[]): x509.Extension[] => [
+  new x509.BasicConstraintsExtension(false, undefined, true),
+  new x509.KeyUsagesExtension(x509.KeyUsageFlags.digitalSignature, true),
+  new x509.ExtendedKeyUsageExtension([x509.ExtendedKeyUsage.serverAuth]),
+  subjectAltName(hosts),
+];
 
 /** A fresh root -> intermediate -> leaf chain whose leaf is valid for `hosts`. */
 export async function createCertificateChain(
   hosts: readonly string[] = ['localhost', '127.0.0.1'],
 ): Promise<CertificateChain> {
   const directory = await mkdtemp(join(tmpdir(), 'irsa-issuer-chain-'));
-  const key = ['-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes'];
-  await writeFile(
-    join(directory, 'ca.ext'),
-    'basicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign,cRLSign\nsubjectKeyIdentifier=hash\nauthorityKeyIdentifier=keyid:always\n',
-  );
-  await writeFile(
-    join(directory, 'leaf.ext'),
-    `basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\nsubjectAltName=${subjectAltName(hosts)}\nauthorityKeyIdentifier=keyid:always\n`,
-  );
-  await openssl(
-    ['req', '-x509', ...key, '-keyout', 'root.key', '-out', 'root.crt', '-days', '2', '-subj', '/CN=irsa-issuer test root',
-      '-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign'],
-    directory,
-  );
-  await openssl(['req', ...key, '-keyout', 'intermediate.key', '-out', 'intermediate.csr', '-subj', '/CN=irsa-issuer test intermediate'], directory);
-  await openssl(
-    ['x509', '-req', '-in', 'intermediate.csr', '-CA', 'root.crt', '-CAkey', 'root.key', '-CAcreateserial', '-out', 'intermediate.crt',
-      '-days', '2', '-extfile', 'ca.ext'],
-    directory,
-  );
-  await openssl(['req', ...key, '-keyout', 'leaf.key', '-out', 'leaf.csr', '-subj', `/CN=${hosts[0] ?? 'localhost'}`], directory);
-  await openssl(
-    ['x509', '-req', '-in', 'leaf.csr', '-CA', 'intermediate.crt', '-CAkey', 'intermediate.key', '-CAcreateserial', '-out', 'leaf.crt',
-      '-days', '2', '-extfile', 'leaf.ext'],
-    directory,
-  );
+  const root = await issue('CN=irsa-issuer test root', await newKeys(), undefined, caExtensions());
+  const intermediate = await issue('CN=irsa-issuer test intermediate', await newKeys(), root, caExtensions());
+  const leaf = await issue(`CN=${hosts[0] ?? 'localhost'}`, await newKeys(), intermediate, serverExtensions(hosts));
   return {
-    root: await load(directory, 'root'),
-    intermediate: await load(directory, 'intermediate'),
-    leaf: await load(directory, 'leaf'),
+    root: await save(directory, 'root', root),
+    intermediate: await save(directory, 'intermediate', intermediate),
+    leaf: await save(directory, 'leaf', leaf),
     directory,
   };
 }
@@ -86,10 +121,6 @@ export async function createCertificateChain(
 /** A self-signed leaf for `hosts`: no CA at all, as a homelab API server often has. */
 export async function createSelfSigned(hosts: readonly string[] = ['localhost', '127.0.0.1']): Promise<Certificate> {
   const directory = await mkdtemp(join(tmpdir(), 'irsa-issuer-self-'));
-  await openssl(
-    ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:P-256', '-nodes', '-keyout', 'self.key', '-out', 'self.crt',
-      '-days', '2', '-subj', `/CN=${hosts[0] ?? 'localhost'}`, '-addext', `subjectAltName=${subjectAltName(hosts)}`],
-    directory,
-  );
-  return load(directory, 'self');
+  const self = await issue(`CN=${hosts[0] ?? 'localhost'}`, await newKeys(), undefined, serverExtensions(hosts));
+  return save(directory, 'self', self);
 }
