@@ -1,5 +1,5 @@
 import { KeyObject } from 'node:crypto';
-import { exportJWK, importJWK, type JWK } from 'jose';
+import { exportJWK, importJWK } from 'jose';
 import { EmptyKeySetError, InvalidKeyError, PrivateKeyMaterialError } from '../errors.js';
 import { kubernetesKeyId } from './kid.js';
 
@@ -44,16 +44,16 @@ function algorithmFor(jwk: Record<string, unknown>, label: string): SigningAlgor
   const kty = jwk.kty;
   if (kty === 'RSA') {
     if (jwk.alg !== undefined && jwk.alg !== 'RS256') {
-      throw new InvalidKeyError(`${label} is an RSA key with alg ${String(jwk.alg)}; kube-apiserver signs with RS256 and only RS256 RSA keys are published.`);
+      throw new InvalidKeyError(`${label} is an RSA key with alg ${JSON.stringify(jwk.alg)}; kube-apiserver signs with RS256 and only RS256 RSA keys are published.`);
     }
     return 'RS256';
   }
   if (kty === 'EC') {
     if (jwk.crv !== 'P-256') {
-      throw new InvalidKeyError(`${label} is an EC key on curve ${String(jwk.crv)}; only P-256 (ES256) keys are supported.`);
+      throw new InvalidKeyError(`${label} is an EC key on curve ${JSON.stringify(jwk.crv)}; only P-256 (ES256) keys are supported.`);
     }
     if (jwk.alg !== undefined && jwk.alg !== 'ES256') {
-      throw new InvalidKeyError(`${label} is an EC P-256 key with alg ${String(jwk.alg)}; P-256 keys sign with ES256.`);
+      throw new InvalidKeyError(`${label} is an EC P-256 key with alg ${JSON.stringify(jwk.alg)}; P-256 keys sign with ES256.`);
     }
     return 'ES256';
   }
@@ -80,7 +80,7 @@ async function publicJwk(raw: unknown, index: number): Promise<PublicJwk> {
   const alg = algorithmFor(jwk, label);
   let key: KeyObject;
   try {
-    const imported = await importJWK({ ...jwk, alg } as JWK, alg);
+    const imported = await importJWK({ ...jwk, alg }, alg);
     if (imported instanceof Uint8Array) throw new Error('a symmetric key');
     key = KeyObject.from(imported);
   } catch (error) {

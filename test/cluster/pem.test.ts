@@ -21,14 +21,14 @@ describe('keys from PEM files', () => {
 
   it('reads an RSA PUBLIC KEY (PKCS#1) as the same key', () => {
     const { publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
-    const spki = keysFromPem(publicKey.export({ type: 'spki', format: 'pem' }), 'a');
-    const pkcs1 = keysFromPem(publicKey.export({ type: 'pkcs1', format: 'pem' }), 'b');
+    const spki = keysFromPem(publicKey.export({ type: 'spki', format: 'pem' }).toString(), 'a');
+    const pkcs1 = keysFromPem(publicKey.export({ type: 'pkcs1', format: 'pem' }).toString(), 'b');
     expect(pkcs1).toEqual(spki);
   });
 
   it('reads every key of a multi-key file and of several files, EC and RSA together', async () => {
-    const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 }).publicKey.export({ type: 'spki', format: 'pem' });
-    const ec = generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({ type: 'spki', format: 'pem' });
+    const rsa = generateKeyPairSync('rsa', { modulusLength: 2048 }).publicKey.export({ type: 'spki', format: 'pem' }).toString();
+    const ec = generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey.export({ type: 'spki', format: 'pem' }).toString();
     const both = await writeTemp('both.pem', `${rsa}${ec}`);
     const old = await writeTemp('old.pem', kubernetesRsaPublicKeyPem);
     const metadata = await pemFileReader([both, old]).read();
@@ -39,7 +39,7 @@ describe('keys from PEM files', () => {
 
   it('refuses a private key file, telling how to take its public half', () => {
     const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-    const pem = privateKey.export({ type: 'pkcs8', format: 'pem' });
+    const pem = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
     expect(() => keysFromPem(pem, 'sa.key')).toThrow(PrivateKeyMaterialError);
     expect(() => keysFromPem(pem, 'sa.key')).toThrow(/openssl pkey -in key.pem -pubout/);
   });

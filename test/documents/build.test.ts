@@ -64,8 +64,8 @@ describe('building the public documents', () => {
 
   it.each([
     ['an unsupported key type', { kty: 'OKP', crv: 'Ed25519', x: 'AAAA' }, /key type "OKP"/],
-    ['an EC key on another curve', { ...generateKeyPairSync('ec', { namedCurve: 'P-384' }).publicKey.export({ format: 'jwk' }) }, /curve P-384/],
-    ['an RSA key with another algorithm', { ...served.keys[0], alg: 'PS256' }, /alg PS256/],
+    ['an EC key on another curve', { ...generateKeyPairSync('ec', { namedCurve: 'P-384' }).publicKey.export({ format: 'jwk' }) }, /curve "P-384"/],
+    ['an RSA key with another algorithm', { ...served.keys[0], alg: 'PS256' }, /alg "PS256"/],
     ['an encryption key', { ...served.keys[0], use: 'enc' }, /use "enc"/],
     ['an RSA key under 2048 bits', generateKeyPairSync('rsa', { modulusLength: 1024 }).publicKey.export({ format: 'jwk' }), /1024-bit RSA key/],
     ['a key that is not on its curve', { kty: 'EC', crv: 'P-256', x: 'AAAA', y: 'AAAA' }, /not a valid ES256 public key/],

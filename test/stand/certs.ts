@@ -5,13 +5,15 @@
  */
 import 'reflect-metadata';
 import * as x509 from '@peculiar/x509';
-import { KeyObject, X509Certificate } from 'node:crypto';
+import { KeyObject, X509Certificate, type webcrypto } from 'node:crypto';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { isIP } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 x509.cryptoProvider.set(globalThis.crypto);
+
+type CryptoKeyPair = webcrypto.CryptoKeyPair;
 
 export interface Certificate {
   readonly certPem: string;
@@ -77,7 +79,7 @@ async function issue(name: string, keys: CryptoKeyPair, issuer: Issued | undefin
 
 async function save(directory: string, fileName: string, issued: Issued): Promise<Certificate> {
   const certPem = issued.certificate.toString('pem') + '\n';
-  const keyPem = KeyObject.from(issued.keys.privateKey).export({ type: 'pkcs8', format: 'pem' });
+  const keyPem = KeyObject.from(issued.keys.privateKey).export({ type: 'pkcs8', format: 'pem' }).toString();
   const certPath = join(directory, `${fileName}.crt`);
   const keyPath = join(directory, `${fileName}.key`);
   await writeFile(certPath, certPem);
