@@ -85,3 +85,15 @@ export async function startMoto(options: MotoOptions = {}): Promise<MotoServer> 
 export async function resetMoto(moto: MotoServer): Promise<void> {
   await fetch(`${moto.endpoint}/moto-api/reset`, { method: 'POST' });
 }
+
+/**
+ * Turns moto's IAM authentication on or off for every later request: on, each request must be
+ * signed with an access key of an IAM user created in moto, and that user's policies decide
+ * (AccessDenied otherwise); off (moto's default), any credentials pass. Anonymous requests only
+ * work with it off: moto then still applies bucket policies and ACLs to unsigned object reads.
+ */
+export async function setMotoAuthentication(moto: MotoServer, enabled: boolean): Promise<void> {
+  // moto's switch is a count of requests let through unauthenticated before checks start.
+  const response = await fetch(`${moto.endpoint}/moto-api/reset-auth`, { method: 'POST', body: enabled ? '0' : 'inf' });
+  if (!response.ok) throw new Error(`moto refused /moto-api/reset-auth: HTTP ${response.status}`);
+}

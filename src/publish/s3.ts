@@ -1,0 +1,225 @@
+import { GetObjectCommand, PutObjectCommand, S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
+import { objectKey } from '../config.js';
+import { ConfigError, describeCause, isIrsaIssuerError, PublishError } from '../errors.js';
+import type { ObjectStore, ObjectWrite, StoredObject, WriteOutcome } from './store.js';
+
+export interface S3ClientOptions {
+  /** Wins over the SDK chain (AWS_REGION, the profile's `region`). */
+  readonly region?: string;
+  /** An S3-compatible store (MinIO, Ceph RGW, moto): `--s3-endpoint`. */
+  readonly endpoint?: string;
+  /** Omitted: the SDK's default chain (environment, profile, web identity/IRSA, container, IMDS). */
+  readonly credentials?: S3ClientConfig['credentials'];
+}
+
+/** What S3-compatible stores assume when the client names no region; MinIO and Ceph default to it. */
+const compatibleStoreRegion = 'us-east-1';
+
+/**
+ * The S3 client the publish stage is handed. With a custom endpoint it addresses buckets
+ * path-style. Without --region the SDK chain decides; if it finds nothing, the first request fails
+ * with a ConfigError (before anything is written: a run reads first).
+ */
+export function createS3Client(options: S3ClientOptions = {}): S3Client {
+  const config: S3ClientConfig = {
+    // A bucket in another region than the client: follow S3's redirect instead of failing with a 301.
+    followRegionRedirects: true,
+    requestHandler: { connectionTimeout: 5_000, requestTimeout: 30_000 },
+  };
+  if (options.credentials !== undefined) config.credentials = options.credentials;
+  if (options.endpoint !== undefined) {
+    let endpoint: URL;
+    try {
+      endpoint = new URL(options.endpoint);
+    } catch {
+      throw new ConfigError(`The S3 endpoint ${JSON.stringify(options.endpoint)} is not a URL; pass --s3-endpoint as http(s)://HOST[:PORT].`);
+    }
+    if (endpoint.protocol !== 'https:' && endpoint.protocol !== 'http:') {
+      throw new ConfigError(`The S3 endpoint ${options.endpoint} is not http:// or https://; pass --s3-endpoint as http(s)://HOST[:PORT].`);
+    }
+    config.endpoint = options.endpoint;
+    // S3-compatible stores rarely have wildcard DNS for BUCKET.HOST, and an IP address cannot have it.
+    config.forcePathStyle = true;
+    // SDK releases since early 2025 send and demand CRC checksums by default; several S3-compatible
+    // stores reject or omit them. Only S3 itself gets the default.
+    config.requestChecksumCalculation = 'WHEN_REQUIRED';
+    config.responseChecksumValidation = 'WHEN_REQUIRED';
+  }
+  config.region = options.region ?? regionFromChain(options.endpoint !== undefined);
+  return new S3Client(config);
+}
+
+/**
+ * The SDK's own region chain (AWS_REGION, then the profile), borrowed from a bare client because
+ * the SDK exports it from no package we depend on, with our error instead of "Region is missing".
+ */
+function regionFromChain(customEndpoint: boolean): () => Promise<string> {
+  const chain = new S3Client({}).config.region;
+  return async () => {
+    try {
+      return await chain();
+    } catch (error) {
+      if (customEndpoint) return compatibleStoreRegion;
+      throw new ConfigError(
+        'No AWS region is configured for S3: pass --region (or set IRSA_ISSUER_REGION or AWS_REGION). ' +
+          'An issuer of the form https://BUCKET.s3.REGION.amazonaws.com/PREFIX names its region itself.',
+        { cause: error },
+      );
+    }
+  };
+}
+
+type Operation = 'read' | 'write';
+
+/** The public documents in an S3 bucket (or an S3-compatible store), under a prefix. */
+export class S3Store implements ObjectStore {
+  readonly description: string;
+  readonly #client: S3Client;
+  readonly #bucket: string;
+  readonly #prefix: string;
+
+  /** `prefix`: `''` or `a/b`, no slashes at either end; keys given to get/put are relative to it. */
+  constructor(client: S3Client, bucket: string, prefix: string) {
+    this.#client = client;
+    this.#bucket = bucket;
+    this.#prefix = prefix;
+    this.description = `s3://${bucket}${prefix ? `/${prefix}` : ''}`;
+  }
+
+  async get(key: string): Promise<StoredObject | undefined> {
+    const fullKey = objectKey(this.#prefix, key);
+    try {
+      const response = await this.#client.send(new GetObjectCommand({ Bucket: this.#bucket, Key: fullKey }));
+      const body = response.Body ? await response.Body.transformToByteArray() : new Uint8Array();
+      if (response.ETag === undefined) {
+        throw new PublishError(
+          `s3://${this.#bucket}/${fullKey} came back without an ETag, so it cannot be replaced with a conditional write. ` +
+            'The store does not behave like S3; use one that returns ETags.',
+        );
+      }
+      return {
+        body,
+        etag: response.ETag,
+        // S3 keeps both headers on every object: an absent one is "not set" (''), which the plan
+        // must see as different from the value we want, unlike a directory that keeps none at all.
+        contentType: response.ContentType ?? '',
+        cacheControl: response.CacheControl ?? '',
+      };
+    } catch (error) {
+      if (isIrsaIssuerError(error)) throw error;
+      if (errorName(error) === 'NoSuchKey') return undefined;
+      throw await this.#wrap(error, 'read', fullKey);
+    }
+  }
+
+  async put(write: ObjectWrite): Promise<WriteOutcome> {
+    const fullKey = objectKey(this.#prefix, write.key);
+    const condition = 'ifMatch' in write.condition ? { IfMatch: write.condition.ifMatch } : { IfNoneMatch: write.condition.ifNoneMatch };
+    try {
+      await this.#client.send(
+        new PutObjectCommand({
+          Bucket: this.#bucket,
+          Key: fullKey,
+          Body: write.body,
+          ContentType: write.contentType,
+          CacheControl: write.cacheControl,
+          ...condition,
+        }),
+      );
+      return 'written';
+    } catch (error) {
+      if (isIrsaIssuerError(error)) throw error;
+      const name = errorName(error);
+      // 412: the ETag moved or the object appeared. 409: a concurrent conditional write won the race.
+      // https://docs.aws.amazon.com/AmazonS3/latest/userguide/conditional-writes.html
+      if (name === 'PreconditionFailed' || name === 'ConditionalRequestConflict') return 'conflict';
+      // If-Match on an object someone deleted after we read it: S3 answers 404 NoSuchKey.
+      if (name === 'NoSuchKey' && 'ifMatch' in write.condition) return 'conflict';
+      throw await this.#wrap(error, 'write', fullKey);
+    }
+  }
+
+  async #wrap(error: unknown, operation: Operation, fullKey: string): Promise<PublishError> {
+    const name = errorName(error);
+    const where = `s3://${this.#bucket}/${fullKey}`;
+    const doing = operation === 'read' ? `Reading ${where}` : `Writing ${where}`;
+    const action = operation === 'read' ? 's3:GetObject' : 's3:PutObject';
+    const resource = `arn:aws:s3:::${this.#bucket}/${fullKey}`;
+    const options = { cause: error };
+    switch (name) {
+      case 'NoSuchBucket':
+        return new PublishError(
+          `${doing} failed: the bucket ${this.#bucket} does not exist. Create it, or run \`irsa-issuer bootstrap\` to create it with a public-read policy.`,
+          options,
+        );
+      case 'AccessDenied':
+      case 'Forbidden':
+        return new PublishError(
+          `${doing} was denied: the credentials lack ${action} on ${resource}` +
+            (operation === 'read'
+              ? ` (S3 also answers a missing object with AccessDenied when s3:ListBucket on arn:aws:s3:::${this.#bucket} is not granted).`
+              : '.') +
+            ` Grant ${action} on ${resource} in the publisher's IAM policy, and check that the bucket policy does not deny it.`,
+          options,
+        );
+      case 'InvalidAccessKeyId':
+      case 'SignatureDoesNotMatch':
+      case 'InvalidToken':
+      case 'ExpiredToken':
+      case 'TokenRefreshRequired':
+        return new PublishError(
+          `${doing} failed: S3 rejected the credentials (${name}). Check the access key and secret (or refresh the session); with IRSA, check AWS_ROLE_ARN and the projected token.`,
+          options,
+        );
+      case 'CredentialsProviderError':
+        return new PublishError(
+          `${doing} failed: no AWS credentials were found. Provide them through AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, AWS_PROFILE, ` +
+            'or (in a cluster) AWS_ROLE_ARN with AWS_WEB_IDENTITY_TOKEN_FILE, which the Helm chart sets.',
+          options,
+        );
+      case 'NotImplemented':
+        return new PublishError(
+          `${doing} failed: ${await this.#endpoint()} does not implement ${operation === 'write' ? 'conditional PutObject (If-Match / If-None-Match), which irsa-issuer uses so two writers never silently overwrite each other' : 'this request'}. Upgrade the store, or publish to a store that does.`,
+          options,
+        );
+      default:
+        break;
+    }
+    if (isNetworkError(error)) {
+      return new PublishError(
+        `${doing} failed: could not reach ${await this.#endpoint()} (${describeCause(error)}). Check the endpoint (--s3-endpoint), DNS, proxies and network policy.`,
+        options,
+      );
+    }
+    return new PublishError(`${doing} failed: ${describeCause(error)}`, options);
+  }
+
+  /** Where requests went, for network errors: the custom endpoint, or S3's regional one. */
+  async #endpoint(): Promise<string> {
+    try {
+      const custom = await this.#client.config.endpoint?.();
+      if (custom) return `${custom.protocol}//${custom.hostname}${custom.port ? `:${custom.port}` : ''}${custom.path === '/' ? '' : custom.path}`;
+      return `https://${this.#bucket}.s3.${await this.#client.config.region()}.amazonaws.com`;
+    } catch {
+      return `the S3 endpoint for bucket ${this.#bucket}`;
+    }
+  }
+}
+
+function errorName(error: unknown): string | undefined {
+  if (!(error instanceof Error)) return undefined;
+  const code = (error as { Code?: unknown }).Code;
+  return typeof code === 'string' ? code : error.name;
+}
+
+const networkCodes = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE']);
+
+function isNetworkError(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const code = (error as { code?: unknown }).code;
+  return (
+    (typeof code === 'string' && (networkCodes.has(code) || code.startsWith('ERR_TLS') || code.includes('CERT'))) ||
+    error.name === 'TimeoutError' ||
+    error.name === 'RequestTimeout'
+  );
+}
