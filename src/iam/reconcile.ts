@@ -1,0 +1,64 @@
+import { IamError } from '../errors.js';
+import type { Logger } from '../log.js';
+import { applyProviderPlan } from './apply.js';
+import { awsErrorName } from './failure.js';
+import { planProvider, type PlanOptions, type ProviderPlan } from './plan.js';
+import { readProvider, type DesiredProvider, type ProviderApi } from './provider.js';
+
+export interface ReconcileOptions extends PlanOptions {
+  readonly log?: Logger;
+}
+
+export interface ProviderReconciliation {
+  readonly arn: string;
+  /** The plan that was applied (after a race, the second one). */
+  readonly plan: ProviderPlan;
+  /** False when the plan was empty and no IAM write call was made. */
+  readonly applied: boolean;
+  /** Another writer created the provider between our read and our create; we re-read and reconciled. */
+  readonly raced: boolean;
+}
+
+/** Read + plan, nothing written: what `--dry-run` prints. Needs only the read actions. */
+export async function previewProvider(desired: DesiredProvider, api: ProviderApi, options: PlanOptions): Promise<ProviderPlan> {
+  return planProvider(desired, await readProvider(desired.issuer, api), options);
+}
+
+function lostCreateRace(error: unknown, plan: ProviderPlan): boolean {
+  return (
+    error instanceof IamError &&
+    plan.changes[0]?.kind === 'create' &&
+    awsErrorName(error.cause) === 'EntityAlreadyExists'
+  );
+}
+
+/**
+ * Makes the issuer's IAM OIDC provider match `desired`: reads it, plans, applies. When another
+ * writer creates the provider between our read and our create (IAM: EntityAlreadyExists), reads
+ * again and reconciles against what it made, once.
+ */
+export async function reconcileProvider(
+  desired: DesiredProvider,
+  api: ProviderApi,
+  options: ReconcileOptions,
+): Promise<ProviderReconciliation> {
+  const log = options.log?.child({ stage: 'iam' });
+  const applyOptions = options.log ? { log: options.log } : {};
+  const plan = await previewProvider(desired, api, options);
+  try {
+    const arn = await applyProviderPlan(plan, api, applyOptions);
+    return { arn, plan, applied: plan.changes.length > 0, raced: false };
+  } catch (error) {
+    if (!lostCreateRace(error, plan)) throw error;
+    log?.warn({ issuer: desired.issuer.url }, 'another writer created the provider first; reconciling against it');
+  }
+  const actual = await readProvider(desired.issuer, api);
+  if (actual === undefined) {
+    throw new IamError(
+      `IAM said the OIDC provider for ${desired.issuer.url} already exists, but it is not listed. Another writer may be creating and deleting it; run again once it has settled.`,
+    );
+  }
+  const replan = planProvider(desired, actual, options);
+  const arn = await applyProviderPlan(replan, api, applyOptions);
+  return { arn, plan: replan, applied: replan.changes.length > 0, raced: true };
+}
