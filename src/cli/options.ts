@@ -1,0 +1,83 @@
+import { Option, type Command } from 'commander';
+import { pemFileReader } from '../cluster/pem.js';
+import type { ClusterReader } from '../cluster/metadata.js';
+import { apiServerReader } from '../cluster/api-server.js';
+import { parseIssuer, parseTarget, targetFromIssuer, type Issuer, type Target } from '../config.js';
+import { ConfigError } from '../errors.js';
+import { createLogger, type Logger } from '../log.js';
+import type { CliIo } from './io.js';
+
+/** A flag that may be given more than once; its environment variable takes a comma-separated list. */
+export function repeatable(flags: string, description: string): Option {
+  return new Option(flags, description).argParser((value: string, previous: string[]) => [...previous, value]).default([]);
+}
+
+export function addIssuerOptions(command: Command): Command {
+  return command
+    .addOption(new Option('--issuer <url>', 'the public issuer URL, exactly as tokens carry it in "iss": https://HOST[/PATH], no trailing slash'))
+    .addOption(new Option('--allow-issuer-mismatch', 'publish even though the cluster signs tokens for another issuer (pre-publishing during a migration)'));
+}
+
+export function addClusterOptions(command: Command): Command {
+  return command
+    .addOption(new Option('--kubeconfig <path>', 'kubeconfig to read the API server from (default: $KUBECONFIG, ~/.kube/config, then in-cluster)'))
+    .addOption(new Option('--context <name>', 'kubeconfig context to use (default: the current context)'))
+    .addOption(repeatable('--public-key-file <path>', 'read signing keys from this PEM public key file instead of the API server (repeatable; RSA or EC P-256; PUBLIC KEY, RSA PUBLIC KEY or CERTIFICATE)'));
+}
+
+export function addOutputOptions(command: Command): Command {
+  return command
+    .addOption(new Option('--output <format>', 'report format on stdout').choices(['text', 'json']).default('text'))
+    .addOption(new Option('--log-level <level>', 'log level on stderr').choices(['debug', 'info', 'warn', 'error', 'silent']).default('warn'));
+}
+
+export interface IssuerFlags {
+  readonly issuer?: string;
+  readonly allowIssuerMismatch?: boolean;
+}
+
+export interface ClusterFlags {
+  readonly kubeconfig?: string;
+  readonly context?: string;
+  readonly publicKeyFile: string[];
+}
+
+export interface OutputFlags {
+  readonly output: 'text' | 'json';
+  readonly logLevel: string;
+}
+
+export function issuerFrom(flags: IssuerFlags): Issuer {
+  if (flags.issuer === undefined) {
+    throw new ConfigError('No issuer given: pass --issuer https://HOST[/PATH] (or set IRSA_ISSUER_ISSUER), the public URL tokens will carry in "iss".');
+  }
+  return parseIssuer(flags.issuer);
+}
+
+export function clusterReaderFrom(flags: ClusterFlags): ClusterReader {
+  if (flags.publicKeyFile.length > 0) {
+    if (flags.kubeconfig !== undefined || flags.context !== undefined) {
+      throw new ConfigError('--public-key-file reads keys from files; it cannot be combined with --kubeconfig or --context.');
+    }
+    return pemFileReader(flags.publicKeyFile);
+  }
+  return apiServerReader({
+    ...(flags.kubeconfig === undefined ? {} : { kubeconfig: flags.kubeconfig }),
+    ...(flags.context === undefined ? {} : { context: flags.context }),
+  });
+}
+
+export function targetFrom(raw: string | undefined, issuer: Issuer): Target {
+  if (raw !== undefined) return parseTarget(raw);
+  const implied = targetFromIssuer(issuer);
+  if (implied === undefined) {
+    throw new ConfigError(
+      `No --target given, and the issuer ${issuer.url} is not an S3 bucket URL (https://BUCKET.s3.REGION.amazonaws.com/PREFIX) to imply one from. Pass --target s3://BUCKET/PREFIX or --target file://DIR.`,
+    );
+  }
+  return implied;
+}
+
+export function loggerFrom(flags: OutputFlags, io: CliIo): Logger {
+  return createLogger({ level: flags.logLevel, pretty: io.stderr.isTTY === true, destination: io.stderr });
+}

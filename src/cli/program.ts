@@ -1,0 +1,52 @@
+import { Command, CommanderError } from 'commander';
+import { describeCause, ExitCode, isIrsaIssuerError } from '../errors.js';
+import { applyEnvironment, documentEnvironment } from './env.js';
+import type { CliIo } from './io.js';
+import { renderCommand } from './render.js';
+import { syncCommand } from './sync.js';
+
+export const version = '0.1.0';
+
+function buildProgram(io: CliIo): Command {
+  const program = new Command('irsa-issuer')
+    .description(
+      'Publish a Kubernetes cluster\'s service-account issuer so AWS IAM trusts its tokens (IRSA) outside EKS: ' +
+        'discovery document + JWKS to S3 or any static host, the TLS thumbprint, and the IAM OIDC provider. ' +
+        'Every flag can also be set as IRSA_ISSUER_<FLAG> (e.g. IRSA_ISSUER_ISSUER); the flag wins.',
+    )
+    .version(version)
+    .showHelpAfterError('(run with --help for usage)')
+    .configureOutput({
+      writeOut: (text) => io.stdout.write(text),
+      writeErr: (text) => io.stderr.write(text),
+    });
+  for (const command of [syncCommand(io), renderCommand(io)]) {
+    documentEnvironment(command);
+    command.hook('preAction', (actionCommand) => { applyEnvironment(actionCommand, io.env); });
+    program.addCommand(command);
+  }
+  program.exitOverride();
+  // addCommand does not pass these on the way .command() does: output streams, help-after-error, exit override.
+  for (const command of program.commands) command.copyInheritedSettings(program);
+  return program;
+}
+
+/** Runs one command line and returns the exit code; never throws, never prints a stack trace. */
+export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
+  const program = buildProgram(io);
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+    return ExitCode.ok;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') return ExitCode.ok;
+      return ExitCode.usage;
+    }
+    if (isIrsaIssuerError(error)) {
+      io.stderr.write(`irsa-issuer: ${error.message}\n`);
+      return error.exitCode;
+    }
+    io.stderr.write(`irsa-issuer: unexpected failure: ${describeCause(error)}\nThis is a bug; please report it with the command you ran (run with --log-level debug for details).\n`);
+    return ExitCode.failed;
+  }
+}

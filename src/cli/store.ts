@@ -1,0 +1,26 @@
+import { Option, type Command } from 'commander';
+import type { Target } from '../config.js';
+import { FileStore } from '../publish/file.js';
+import { createS3Client, S3Store } from '../publish/s3.js';
+import type { ObjectStore } from '../publish/store.js';
+
+export interface StoreFlags {
+  readonly s3Endpoint?: string;
+  readonly region?: string;
+}
+
+export function addStoreOptions(command: Command): Command {
+  return command
+    .addOption(new Option('--s3-endpoint <url>', 'S3-compatible endpoint (MinIO, Ceph, ...); path-style addressing is used with it'))
+    .addOption(new Option('--region <region>', 'AWS region of the bucket (default: implied by the issuer, else the AWS SDK chain: AWS_REGION, profile)'));
+}
+
+export function storeFor(target: Target, flags: StoreFlags): ObjectStore {
+  if (target.kind === 'file') return new FileStore(target.directory);
+  const region = flags.region ?? target.region;
+  const client = createS3Client({
+    ...(region === undefined ? {} : { region }),
+    ...(flags.s3Endpoint === undefined ? {} : { endpoint: flags.s3Endpoint }),
+  });
+  return new S3Store(client, target.bucket, target.prefix);
+}

@@ -1,0 +1,67 @@
+import { Command, Option } from 'commander';
+import { describeTarget } from '../config.js';
+import { renderReportJson, renderReportText } from '../report.js';
+import { sync } from '../run.js';
+import type { CliIo } from './io.js';
+import {
+  addClusterOptions, addIssuerOptions, addOutputOptions, clusterReaderFrom, issuerFrom, loggerFrom, targetFrom,
+  type ClusterFlags, type IssuerFlags, type OutputFlags,
+} from './options.js';
+import { addStoreOptions, storeFor, type StoreFlags } from './store.js';
+
+interface SyncFlags extends IssuerFlags, ClusterFlags, OutputFlags, StoreFlags {
+  readonly target?: string;
+  readonly cacheControl: string;
+  readonly allowKeyReplacement?: boolean;
+  readonly dryRun?: boolean;
+  readonly register: boolean;
+}
+
+export function syncCommand(io: CliIo): Command {
+  const command = new Command('sync')
+    .summary('read the cluster\'s signing keys and publish the issuer documents (the CronJob runs this)')
+    .description(
+      'Reads the service-account issuer metadata from the API server (or PEM files), builds the public ' +
+        'discovery document and JWKS for --issuer, and publishes them to --target: only what differs is ' +
+        'written, the JWKS before the discovery document, with conditional writes. Every guard runs ' +
+        'before the first write. A second run with nothing new writes nothing.',
+    );
+  addIssuerOptions(command);
+  command.addOption(new Option('--target <url>', 's3://BUCKET[/PREFIX] or file://DIR (default: implied by an https://BUCKET.s3.REGION.amazonaws.com/PREFIX issuer)'));
+  addClusterOptions(command);
+  addStoreOptions(command);
+  command
+    .addOption(new Option('--cache-control <value>', 'Cache-Control of the published objects').default('max-age=300'))
+    .addOption(new Option('--allow-key-replacement', 'publish even though the published key set shares no kid with the cluster\'s (a re-keyed cluster)'))
+    .addOption(new Option('--dry-run', 'print the plan; change nothing'))
+    .addOption(new Option('--no-register', 'publish only; do not create or update the IAM OIDC provider'));
+  addOutputOptions(command);
+  command.addHelpText('after', [
+    '',
+    'Examples:',
+    '  irsa-issuer sync --issuer https://my-bucket.s3.eu-west-1.amazonaws.com/clusters/prod --no-register',
+    '  irsa-issuer sync --issuer https://oidc.example.com/prod --target file://./public --dry-run',
+    '',
+    'Exit codes: 0 done, 1 failed (network, AWS, Kubernetes), 2 usage or configuration error,',
+    '            3 refused by a safety guard (nothing written), 4 verification failed.',
+  ].join('\n'));
+  command.action(async (flags: SyncFlags) => {
+    const issuer = issuerFrom(flags);
+    const target = targetFrom(flags.target, issuer);
+    const logger = loggerFrom(flags, io);
+    const store = storeFor(target, flags);
+    logger.debug({ issuer: issuer.url, target: describeTarget(target) }, 'starting sync');
+    const report = await sync(
+      {
+        issuer,
+        allowIssuerMismatch: flags.allowIssuerMismatch === true,
+        allowKeyReplacement: flags.allowKeyReplacement === true,
+        cacheControl: flags.cacheControl,
+        dryRun: flags.dryRun === true,
+      },
+      { cluster: clusterReaderFrom(flags), store, logger },
+    );
+    io.stdout.write(flags.output === 'json' ? renderReportJson(report) : renderReportText(report));
+  });
+  return command;
+}

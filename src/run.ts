@@ -1,0 +1,127 @@
+import type { Issuer } from './config.js';
+import { discoveryPath, jwksPath } from './config.js';
+import type { ClusterIssuerMetadata, ClusterReader } from './cluster/metadata.js';
+import { buildDocuments, type BuiltDocuments } from './documents/build.js';
+import { checkKeyContinuity, checkPublishedIssuer } from './documents/guards.js';
+import { documentContentType } from './documents/serialise.js';
+import type { Logger } from './log.js';
+import { applyPublish, planPublish, readActual, type DesiredObject } from './publish/plan.js';
+import type { ObjectStore, StoredObject } from './publish/store.js';
+import type { RunReport, Stage, StepReport, StepStatus } from './report.js';
+
+export interface BuildOptions {
+  readonly issuer: Issuer;
+  readonly allowIssuerMismatch: boolean;
+}
+
+export interface SyncOptions extends BuildOptions {
+  readonly allowKeyReplacement: boolean;
+  readonly cacheControl: string;
+  readonly dryRun: boolean;
+}
+
+export interface SyncDependencies {
+  readonly cluster: ClusterReader;
+  readonly store: ObjectStore;
+  readonly logger: Logger;
+}
+
+interface Timed<T> {
+  readonly value: T;
+  readonly durationMs: number;
+}
+
+async function timed<T>(logger: Logger, stage: Stage, work: (log: Logger) => Promise<T>): Promise<Timed<T>> {
+  const started = performance.now();
+  const value = await work(logger.child({ stage }));
+  return { value, durationMs: Math.round(performance.now() - started) };
+}
+
+function step(stage: Stage, status: StepStatus, summary: string, changes: readonly string[], durationMs: number): StepReport {
+  return { stage, status, summary, changes, durationMs };
+}
+
+/** The two objects a target holds, in the order they must be written: JWKS first. */
+export function desiredObjects(documents: BuiltDocuments, cacheControl: string): DesiredObject[] {
+  return [
+    { key: jwksPath, body: documents.jwksBytes, contentType: documentContentType, cacheControl },
+    { key: discoveryPath, body: documents.discoveryBytes, contentType: documentContentType, cacheControl },
+  ];
+}
+
+/** Read and build only: what `render` prints, and the first half of every sync. */
+export async function readAndBuild(
+  options: BuildOptions,
+  cluster: ClusterReader,
+  logger: Logger,
+): Promise<{ metadata: Timed<ClusterIssuerMetadata>; documents: Timed<BuiltDocuments> }> {
+  const metadata = await timed(logger, 'read', async (log) => {
+    const read = await cluster.read();
+    log.debug({ source: read.source, keys: read.keys.length }, 'read issuer metadata');
+    return read;
+  });
+  const documents = await timed(logger, 'build', () => buildDocuments(options.issuer, metadata.value, options));
+  return { metadata, documents };
+}
+
+/** read -> build -> publish. Every guard runs before the first write; a dry run writes nothing. */
+export async function sync(options: SyncOptions, dependencies: SyncDependencies): Promise<RunReport> {
+  const started = performance.now();
+  const { logger, store } = dependencies;
+  const { metadata, documents } = await readAndBuild(options, dependencies.cluster, logger);
+  const built = documents.value;
+  const warnings = [...options.issuer.warnings, ...built.warnings];
+
+  const publish = await timed(logger, 'publish', async (log) => {
+    const desired = desiredObjects(built, options.cacheControl);
+    const actual = await readActual(store, desired.map((object) => object.key));
+    const where = (key: string) => `${store.description}/${key}`;
+    const guard = (key: string, current: StoredObject | undefined): string | undefined => {
+      if (key === discoveryPath) checkPublishedIssuer(options.issuer, current?.body, where(key));
+      if (key === jwksPath) return checkKeyContinuity(built.jwks, current?.body, where(key), options.allowKeyReplacement);
+      return undefined;
+    };
+    for (const [key, current] of actual) {
+      const warning = guard(key, current);
+      if (warning !== undefined) warnings.push(warning);
+    }
+    const plan = planPublish(desired, actual);
+    if (plan.writes.length === 0) return { status: 'unchanged', changes: [] } as const;
+    if (options.dryRun) return { status: 'planned', changes: plan.writes.map((write) => `${write.reason} ${where(write.key)}`) } as const;
+    // Another writer's content, seen only after a conflict, passes the same guards before we replace it.
+    const applied = await applyPublish(plan, store, { log, recheck: (key, current) => { guard(key, current); } });
+    const changes = [
+      ...applied.written.map((write) => `${write.reason} ${where(write.key)}`),
+      ...applied.writtenByOther.map((key) => `already written by another publisher: ${where(key)}`),
+    ];
+    log.info({ written: applied.written.map((write) => write.key) }, 'published');
+    return { status: applied.written.length === 0 ? 'unchanged' : 'changed', changes } as const;
+  });
+
+  const steps: StepReport[] = [
+    step('read', 'unchanged', `${metadata.value.keys.length} key(s) from ${metadata.value.source}`, [], metadata.durationMs),
+    step('build', 'unchanged', `discovery + JWKS for ${options.issuer.url}`, [], documents.durationMs),
+    step(
+      'publish',
+      publish.value.status,
+      publish.value.status === 'unchanged' ? 'both documents already up to date' : `${publish.value.changes.length} object(s) ${publish.value.status === 'planned' ? 'to write' : 'written'}`,
+      publish.value.changes,
+      publish.durationMs,
+    ),
+  ];
+  for (const warning of warnings) logger.warn(warning);
+  const report: RunReport = {
+    command: 'sync',
+    issuer: options.issuer.url,
+    target: store.description,
+    source: metadata.value.source,
+    dryRun: options.dryRun,
+    kids: built.jwks.keys.map((key) => key.kid),
+    warnings,
+    steps,
+    changed: steps.some((candidate) => candidate.status === 'changed' || candidate.status === 'planned'),
+    durationMs: Math.round(performance.now() - started),
+  };
+  logger.info({ issuer: report.issuer, target: report.target, changed: report.changed, dryRun: report.dryRun, durationMs: report.durationMs }, 'sync finished');
+  return report;
+}

@@ -1,0 +1,168 @@
+import { generateKeyPairSync } from 'node:crypto';
+import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { discoveryPath, jwksPath } from '../../src/config.js';
+import { generateSigningKey, keysetJson } from '../stand/apiserver-keys.js';
+import { startApiServer, type ApiServerStand } from '../stand/apiserver.js';
+import { resetMoto, startMoto, type MotoServer } from '../stand/moto.js';
+import { anyCredentials, createBucket, motoS3Client, testRegion } from '../stand/s3.js';
+import { cli } from './cli.js';
+
+const bucket = 'acme-oidc';
+const prefix = 'clusters/prod';
+const issuer = `https://${bucket}.s3.${testRegion}.amazonaws.com/${prefix}`;
+
+let moto: MotoServer;
+let stand: ApiServerStand;
+let client: S3Client;
+
+// The CLI builds its own S3 client from the SDK's default chain, as it does in production.
+beforeAll(async () => {
+  moto = await startMoto();
+  stand = await startApiServer({ issuer });
+  process.env.AWS_ACCESS_KEY_ID = anyCredentials.accessKeyId;
+  process.env.AWS_SECRET_ACCESS_KEY = anyCredentials.secretAccessKey;
+});
+
+afterAll(async () => {
+  await stand.stop();
+  await moto.stop();
+});
+
+beforeEach(async () => {
+  await resetMoto(moto);
+  stand.reset();
+  client = motoS3Client(moto);
+  await createBucket(client, bucket);
+});
+
+const syncArgs = (...extra: string[]) => [
+  'sync', '--issuer', issuer, '--s3-endpoint', moto.endpoint, '--kubeconfig', stand.kubeconfigPath, '--context', 'reader', '--no-register', ...extra,
+];
+
+async function bucketState(): Promise<Record<string, string | undefined>> {
+  const state: Record<string, string | undefined> = {};
+  for (const key of [jwksPath, discoveryPath]) {
+    try {
+      const object = await client.send(new GetObjectCommand({ Bucket: bucket, Key: `${prefix}/${key}` }));
+      state[key] = `${object.ETag ?? ''} ${await object.Body?.transformToString() ?? ''}`;
+    } catch {
+      state[key] = undefined;
+    }
+  }
+  return state;
+}
+
+async function put(key: string, body: string): Promise<void> {
+  await client.send(new PutObjectCommand({ Bucket: bucket, Key: `${prefix}/${key}`, Body: body, ContentType: 'application/json' }));
+}
+
+describe('irsa-issuer sync on the command line', () => {
+  it('publishes, prints what it did, and exits 0; a second run says nothing changed', async () => {
+    const first = await cli(syncArgs());
+    expect(first.code).toBe(0);
+    expect(first.stdout).toMatch(/~ publish +2 object\(s\) written/);
+    expect(first.stdout).toContain(`create s3://${bucket}/${prefix}/openid/v1/jwks`);
+    const second = await cli(syncArgs('--output', 'json'));
+    expect(second.code).toBe(0);
+    expect(JSON.parse(second.stdout)).toMatchObject({ changed: false, issuer, target: `s3://${bucket}/${prefix}` });
+  });
+
+  it('takes every flag from IRSA_ISSUER_* variables, the flag winning', async () => {
+    const result = await cli(['sync', '--no-register', '--output', 'json'], {
+      IRSA_ISSUER_ISSUER: issuer,
+      IRSA_ISSUER_S3_ENDPOINT: moto.endpoint,
+      IRSA_ISSUER_KUBECONFIG: stand.kubeconfigPath,
+      IRSA_ISSUER_CONTEXT: 'reader',
+      IRSA_ISSUER_OUTPUT: 'text',
+      IRSA_ISSUER_DRY_RUN: 'false',
+    });
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout)).toMatchObject({ dryRun: false, changed: true });
+  });
+
+  describe('refuses with exit 3, and nothing in the bucket changes, when', () => {
+    it('the cluster signs for another issuer, printing the API server flags', async () => {
+      stand.setIssuer('https://kubernetes.default.svc.cluster.local');
+      const before = await bucketState();
+      const result = await cli(syncArgs());
+      expect(result.code).toBe(3);
+      expect(result.stderr).toContain(`--service-account-issuer=${issuer}`);
+      expect(result.stderr).toContain(`--service-account-jwks-uri=${issuer}/openid/v1/jwks`);
+      expect(await bucketState()).toEqual(before);
+    });
+
+    it('a key carries private material', async () => {
+      const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+      stand.override('/openid/v1/jwks', { body: { keys: [{ ...privateKey.export({ format: 'jwk' }), kid: 'leaked', use: 'sig', alg: 'RS256' }] } });
+      const result = await cli(syncArgs());
+      expect(result.code).toBe(3);
+      expect(result.stderr).toMatch(/private key material/);
+      expect(await bucketState()).toEqual({ [jwksPath]: undefined, [discoveryPath]: undefined });
+    });
+
+    it('the key set is empty', async () => {
+      stand.override('/openid/v1/jwks', { body: { keys: [] } });
+      const result = await cli(syncArgs());
+      expect(result.code).toBe(3);
+      expect(result.stderr).toMatch(/no signing keys/);
+      expect(await bucketState()).toEqual({ [jwksPath]: undefined, [discoveryPath]: undefined });
+    });
+
+    it('the published key set shares no kid with the cluster\'s (wrong cluster?), unless told to replace it', async () => {
+      await put(jwksPath, keysetJson([await generateSigningKey('rsa')]));
+      const before = await bucketState();
+      const refused = await cli(syncArgs());
+      expect(refused.code).toBe(3);
+      expect(refused.stderr).toMatch(/shares no key.*--allow-key-replacement/s);
+      expect(await bucketState()).toEqual(before);
+      const replaced = await cli(syncArgs('--allow-key-replacement'));
+      expect(replaced.code).toBe(0);
+      expect(await bucketState()).not.toEqual(before);
+    });
+
+    it('the published discovery document names another issuer', async () => {
+      await put(discoveryPath, JSON.stringify({ issuer: 'https://someone-else.example.com' }));
+      const before = await bucketState();
+      const result = await cli(syncArgs());
+      expect(result.code).toBe(3);
+      expect(result.stderr).toMatch(/names issuer https:\/\/someone-else\.example\.com/);
+      expect(await bucketState()).toEqual(before);
+    });
+  });
+
+  describe('configuration errors exit 2 before anything is read', () => {
+    it.each([
+      [['--issuer', 'http://oidc.example.com', '--target', 'file:///tmp/x'], /https:\/\//],
+      [['--issuer', 'https://oidc.example.com/'], /ends with a slash/],
+      [['--issuer', 'https://oidc.example.com'], /No --target given/],
+      [[], /No issuer given/],
+    ])('sync %j', async (args, message) => {
+      const result = await cli(['sync', '--no-register', ...args]);
+      expect(result.code).toBe(2);
+      expect(result.stderr).toMatch(message);
+      expect(result.stderr).not.toMatch(/\n\s+at /);
+    });
+
+    it('an unknown flag', async () => {
+      const result = await cli(['sync', '--isuer', issuer]);
+      expect(result.code).toBe(2);
+      expect(result.stderr).toMatch(/unknown option '--isuer'/);
+    });
+
+    it('a boolean variable that is not a boolean', async () => {
+      const result = await cli(['sync', '--issuer', issuer, '--no-register'], { IRSA_ISSUER_DRY_RUN: 'maybe' });
+      expect(result.code).toBe(2);
+      expect(result.stderr).toMatch(/IRSA_ISSUER_DRY_RUN="maybe" is not a boolean/);
+    });
+  });
+
+  it('a missing bucket fails with exit 1 and says what to do', async () => {
+    const result = await cli(['sync', '--issuer', `https://missing-bucket.s3.${testRegion}.amazonaws.com/x`, '--s3-endpoint', moto.endpoint,
+      '--kubeconfig', stand.kubeconfigPath, '--context', 'reader', '--no-register', '--allow-issuer-mismatch']);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/missing-bucket/);
+    expect(result.stderr).toMatch(/bootstrap|create/i);
+  });
+});
