@@ -11,6 +11,8 @@ export interface StepReport {
   readonly summary: string;
   /** One line per change made (or planned). */
   readonly changes: readonly string[];
+  /** What was found and deliberately left alone (an extra audience, someone else's tag). */
+  readonly notes: readonly string[];
   readonly durationMs: number;
 }
 
@@ -38,6 +40,7 @@ export function renderReportText(report: RunReport): string {
   for (const step of report.steps) {
     lines.push(`${mark[step.status]} ${step.stage.padEnd(10)} ${step.summary} (${step.durationMs} ms)`);
     for (const change of step.changes) lines.push(`    ${change}`);
+    for (const note of step.notes) lines.push(`    (${note})`);
   }
   for (const warning of report.warnings) lines.push(`! ${warning}`);
   const outcome = report.dryRun

@@ -8,22 +8,48 @@ import type { Logger } from './log.js';
 import { applyPublish, planPublish, readActual, type DesiredObject } from './publish/plan.js';
 import type { ObjectStore, StoredObject } from './publish/store.js';
 import type { RunReport, Stage, StepReport, StepStatus } from './report.js';
+import { previewProvider, reconcileProvider } from './iam/reconcile.js';
+import type { DesiredProvider, ProviderApi } from './iam/provider.js';
 
 export interface BuildOptions {
   readonly issuer: Issuer;
   readonly allowIssuerMismatch: boolean;
 }
 
+export interface RegisterOptions {
+  /** Client IDs (audiences) the provider must list; `sts.amazonaws.com` for IRSA. */
+  readonly audiences: readonly string[];
+  /** `--thumbprint`: pinned values instead of probing the jwks_uri host. */
+  readonly pinnedThumbprints: readonly string[];
+  readonly tags: Readonly<Record<string, string>>;
+  readonly pruneAudiences: boolean;
+}
+
 export interface SyncOptions extends BuildOptions {
   readonly allowKeyReplacement: boolean;
   readonly cacheControl: string;
   readonly dryRun: boolean;
+  /** Absent: publish only (`--no-register`). */
+  readonly register?: RegisterOptions;
 }
+
+/** What the thumbprint stage needs from a TLS probe of the jwks_uri host. */
+export interface ThumbprintResult {
+  readonly thumbprint: string;
+  readonly trusted: boolean;
+  readonly trustError?: string;
+}
+
+export type JwksHostProbe = (url: string) => Promise<ThumbprintResult>;
 
 export interface SyncDependencies {
   readonly cluster: ClusterReader;
   readonly store: ObjectStore;
   readonly logger: Logger;
+  /** Needed when options.register is set. */
+  readonly provider?: ProviderApi;
+  /** Needed when options.register is set without pinned thumbprints. */
+  readonly probe?: JwksHostProbe;
 }
 
 interface Timed<T> {
@@ -37,8 +63,15 @@ async function timed<T>(logger: Logger, stage: Stage, work: (log: Logger) => Pro
   return { value, durationMs: Math.round(performance.now() - started) };
 }
 
-function step(stage: Stage, status: StepStatus, summary: string, changes: readonly string[], durationMs: number): StepReport {
-  return { stage, status, summary, changes, durationMs };
+function step(
+  stage: Stage,
+  status: StepStatus,
+  summary: string,
+  changes: readonly string[],
+  durationMs: number,
+  notes: readonly string[] = [],
+): StepReport {
+  return { stage, status, summary, changes, notes, durationMs };
 }
 
 /** The two objects a target holds, in the order they must be written: JWKS first. */
@@ -98,6 +131,10 @@ export async function sync(options: SyncOptions, dependencies: SyncDependencies)
     return { status: applied.written.length === 0 ? 'unchanged' : 'changed', changes } as const;
   });
 
+  const registration = options.register === undefined
+    ? undefined
+    : await register(options, options.register, dependencies, logger, warnings);
+
   const steps: StepReport[] = [
     step('read', 'unchanged', `${metadata.value.keys.length} key(s) from ${metadata.value.source}`, [], metadata.durationMs),
     step('build', 'unchanged', `discovery + JWKS for ${options.issuer.url}`, [], documents.durationMs),
@@ -108,8 +145,13 @@ export async function sync(options: SyncOptions, dependencies: SyncDependencies)
       publish.value.changes,
       publish.durationMs,
     ),
+    ...(registration ?? [
+      step('thumbprint', 'skipped', 'not needed: --no-register', [], 0),
+      step('register', 'skipped', '--no-register: the IAM OIDC provider was not checked', [], 0),
+    ]),
   ];
-  for (const warning of warnings) logger.warn(warning);
+  // The report carries the warnings to the user; the log keeps them for whoever reads logs at info.
+  for (const warning of warnings) logger.info({ warning }, 'warning');
   const report: RunReport = {
     command: 'sync',
     issuer: options.issuer.url,
@@ -124,4 +166,56 @@ export async function sync(options: SyncOptions, dependencies: SyncDependencies)
   };
   logger.info({ issuer: report.issuer, target: report.target, changed: report.changed, dryRun: report.dryRun, durationMs: report.durationMs }, 'sync finished');
   return report;
+}
+
+/** thumbprint -> register: make the IAM OIDC provider trust this issuer, or plan to. */
+async function register(
+  options: SyncOptions,
+  register: RegisterOptions,
+  dependencies: SyncDependencies,
+  logger: Logger,
+  warnings: string[],
+): Promise<StepReport[]> {
+  const { provider, probe } = dependencies;
+  if (provider === undefined) throw new TypeError('sync: registering needs an IAM client (dependencies.provider)');
+  const thumbprint = await timed(logger, 'thumbprint', async (log) => {
+    if (register.pinnedThumbprints.length > 0) {
+      return { thumbprints: register.pinnedThumbprints, summary: `pinned: ${register.pinnedThumbprints.join(', ')}` };
+    }
+    if (probe === undefined) throw new TypeError('sync: probing the thumbprint needs dependencies.probe');
+    const result = await probe(options.issuer.jwksUrl);
+    if (!result.trusted) {
+      warnings.push(
+        `The certificate chain of ${new URL(options.issuer.jwksUrl).host} is not trusted by this machine's CA store (${result.trustError ?? 'untrusted'}); STS will rely on the thumbprint alone.`,
+      );
+    }
+    log.debug({ thumbprint: result.thumbprint, trusted: result.trusted }, 'probed jwks_uri host');
+    return { thumbprints: [result.thumbprint], summary: `${result.thumbprint} (last certificate of ${new URL(options.issuer.jwksUrl).host})` };
+  });
+  const desired: DesiredProvider = {
+    issuer: options.issuer,
+    clientIds: register.audiences,
+    thumbprints: thumbprint.value.thumbprints,
+    tags: register.tags,
+  };
+  const registered = await timed(logger, 'register', async (log) => {
+    if (options.dryRun) {
+      const plan = await previewProvider(desired, provider, register);
+      return { plan, status: plan.changes.length === 0 ? 'unchanged' : 'planned', arn: plan.arn } as const;
+    }
+    const result = await reconcileProvider(desired, provider, { pruneAudiences: register.pruneAudiences, log });
+    return { plan: result.plan, status: result.applied ? 'changed' : 'unchanged', arn: result.arn } as const;
+  });
+  const { plan, status, arn } = registered.value;
+  const kept = [
+    ...plan.kept.clientIds.map((clientId) => `kept audience ${clientId} (not asked for; --prune-audiences removes it)`),
+    ...Object.entries(plan.kept.tags).map(([key, value]) => `kept tag ${key}=${value}`),
+  ];
+  const summary = status === 'unchanged'
+    ? `provider ${arn ?? plan.providerName} already up to date`
+    : `${plan.changes.length} change(s) to ${arn ?? `a new provider for ${plan.providerName}`}`;
+  return [
+    step('thumbprint', 'unchanged', thumbprint.value.summary, [], thumbprint.durationMs),
+    step('register', status, summary, plan.changes.map((change) => change.description), registered.durationMs, kept),
+  ];
 }

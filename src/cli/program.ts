@@ -4,6 +4,7 @@ import { applyEnvironment, documentEnvironment } from './env.js';
 import type { CliIo } from './io.js';
 import { renderCommand } from './render.js';
 import { syncCommand } from './sync.js';
+import { thumbprintCommand } from './thumbprint.js';
 
 export const version = '0.1.0';
 
@@ -20,7 +21,7 @@ function buildProgram(io: CliIo): Command {
       writeOut: (text) => io.stdout.write(text),
       writeErr: (text) => io.stderr.write(text),
     });
-  for (const command of [syncCommand(io), renderCommand(io)]) {
+  for (const command of [syncCommand(io), renderCommand(io), thumbprintCommand(io)]) {
     documentEnvironment(command);
     command.hook('preAction', (actionCommand) => { applyEnvironment(actionCommand, io.env); });
     program.addCommand(command);

@@ -7,9 +7,10 @@ import {
   addClusterOptions, addIssuerOptions, addOutputOptions, clusterReaderFrom, issuerFrom, loggerFrom, targetFrom,
   type ClusterFlags, type IssuerFlags, type OutputFlags,
 } from './options.js';
+import { addRegisterOptions, iamClientFor, probeJwksHost, registerOptionsFrom, type RegisterFlags } from './register.js';
 import { addStoreOptions, storeFor, type StoreFlags } from './store.js';
 
-interface SyncFlags extends IssuerFlags, ClusterFlags, OutputFlags, StoreFlags {
+interface SyncFlags extends IssuerFlags, ClusterFlags, OutputFlags, StoreFlags, RegisterFlags {
   readonly target?: string;
   readonly cacheControl: string;
   readonly allowKeyReplacement?: boolean;
@@ -35,12 +36,14 @@ export function syncCommand(io: CliIo): Command {
     .addOption(new Option('--allow-key-replacement', 'publish even though the published key set shares no kid with the cluster\'s (a re-keyed cluster)'))
     .addOption(new Option('--dry-run', 'print the plan; change nothing'))
     .addOption(new Option('--no-register', 'publish only; do not create or update the IAM OIDC provider'));
+  addRegisterOptions(command);
   addOutputOptions(command);
   command.addHelpText('after', [
     '',
     'Examples:',
     '  irsa-issuer sync --issuer https://my-bucket.s3.eu-west-1.amazonaws.com/clusters/prod --no-register',
     '  irsa-issuer sync --issuer https://oidc.example.com/prod --target file://./public --dry-run',
+    '  irsa-issuer sync --issuer https://my-bucket.s3.eu-west-1.amazonaws.com/prod --tag cluster=prod --audience sts.amazonaws.com',
     '',
     'Exit codes: 0 done, 1 failed (network, AWS, Kubernetes), 2 usage or configuration error,',
     '            3 refused by a safety guard (nothing written), 4 verification failed.',
@@ -58,8 +61,14 @@ export function syncCommand(io: CliIo): Command {
         allowKeyReplacement: flags.allowKeyReplacement === true,
         cacheControl: flags.cacheControl,
         dryRun: flags.dryRun === true,
+        ...(flags.register ? { register: registerOptionsFrom(flags) } : {}),
       },
-      { cluster: clusterReaderFrom(flags), store, logger },
+      {
+        cluster: clusterReaderFrom(flags),
+        store,
+        logger,
+        ...(flags.register ? { provider: iamClientFor(target, flags), probe: probeJwksHost } : {}),
+      },
     );
     io.stdout.write(flags.output === 'json' ? renderReportJson(report) : renderReportText(report));
   });

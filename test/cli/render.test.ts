@@ -1,0 +1,76 @@
+import { generateKeyPairSync } from 'node:crypto';
+import { mkdtemp, readFile, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startApiServer, type ApiServerStand } from '../stand/apiserver.js';
+import { kubernetesDiscoveryJson, kubernetesIssuer, kubernetesJwksJson, kubernetesRsaPublicKeyPem, kubernetesEcJwk } from '../fixtures/kubernetes-vectors.js';
+import { cli } from './cli.js';
+
+const issuer = 'https://oidc.example.com/clusters/prod';
+let stand: ApiServerStand;
+
+beforeAll(async () => {
+  stand = await startApiServer({ issuer });
+});
+
+afterAll(async () => {
+  await stand.stop();
+});
+
+async function tempDir(): Promise<string> {
+  return mkdtemp(join(tmpdir(), 'irsa-render-'));
+}
+
+describe('irsa-issuer render', () => {
+  it('prints the documents a sync would publish, reading from the API server', async () => {
+    const result = await cli(['render', '--issuer', issuer, '--kubeconfig', stand.kubeconfigPath, '--context', 'reader']);
+    expect(result.code).toBe(0);
+    const printed = JSON.parse(result.stdout) as { discovery: { issuer: string; jwks_uri: string }; jwks: { keys: { kid: string }[] } };
+    expect(printed.discovery.issuer).toBe(issuer);
+    expect(printed.discovery.jwks_uri).toBe(`${issuer}/openid/v1/jwks`);
+    expect(printed.jwks.keys.map((key) => key.kid).sort()).toEqual(stand.keys.map((key) => key.kid).sort());
+  });
+
+  it('renders from PEM files before any cluster exists, byte-identical to what kube-apiserver serves', async () => {
+    const dir = await tempDir();
+    const rsa = join(dir, 'sa-rsa.pub');
+    const ec = join(dir, 'sa-ec.pub');
+    await writeFile(rsa, kubernetesRsaPublicKeyPem);
+    const { createPublicKey } = await import('node:crypto');
+    await writeFile(ec, createPublicKey({ key: { ...kubernetesEcJwk }, format: 'jwk' }).export({ type: 'spki', format: 'pem' }));
+    const out = join(dir, 'public');
+    const result = await cli(['render', '--issuer', kubernetesIssuer, '--public-key-file', rsa, '--public-key-file', ec, '--out', out]);
+    expect(result.code).toBe(0);
+    expect(await readFile(join(out, '.well-known/openid-configuration'), 'utf8')).toBe(kubernetesDiscoveryJson);
+    const jwks = JSON.parse(await readFile(join(out, 'openid/v1/jwks'), 'utf8')) as unknown;
+    expect(jwks).toEqual(JSON.parse(kubernetesJwksJson));
+  });
+
+  it('rewrites nothing when the files are already right', async () => {
+    const out = join(await tempDir(), 'public');
+    const args = ['render', '--issuer', issuer, '--kubeconfig', stand.kubeconfigPath, '--context', 'reader', '--out', out];
+    expect((await cli(args)).code).toBe(0);
+    const before = (await stat(join(out, 'openid/v1/jwks'))).mtimeMs;
+    const again = await cli(args);
+    expect(again.stdout).toMatch(/^unchanged/);
+    expect((await stat(join(out, 'openid/v1/jwks'))).mtimeMs).toBe(before);
+  });
+
+  it('refuses a private key file with exit 3 and writes nothing', async () => {
+    const dir = await tempDir();
+    const key = join(dir, 'sa.key');
+    await writeFile(key, generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ type: 'pkcs8', format: 'pem' }).toString());
+    const result = await cli(['render', '--issuer', issuer, '--public-key-file', key, '--out', join(dir, 'public')]);
+    expect(result.code).toBe(3);
+    expect(result.stderr).toMatch(/PRIVATE KEY/);
+    await expect(stat(join(dir, 'public'))).rejects.toThrow(/ENOENT/);
+  });
+
+  it('names the missing ClusterRoleBinding when the token may not read the discovery endpoints', async () => {
+    const result = await cli(['render', '--issuer', issuer, '--kubeconfig', stand.kubeconfigPath, '--context', 'unprivileged']);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/system:service-account-issuer-discovery/);
+    expect(result.stderr).not.toContain(stand.tokens.unprivileged?.token ?? 'never');
+  });
+});

@@ -1,0 +1,130 @@
+/**
+ * The whole sync against the stand-ins: the API server stand-in, moto for S3 and IAM, and a local
+ * TLS host in front of the bucket (as CloudFront would be) whose chain the thumbprint is taken from.
+ */
+import { GetOpenIDConnectProviderCommand, type IAMClient } from '@aws-sdk/client-iam';
+import type { S3Client } from '@aws-sdk/client-s3';
+import { pino } from 'pino';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { apiServerReader } from '../../src/cluster/api-server.js';
+import { parseIssuer } from '../../src/config.js';
+import { S3Store } from '../../src/publish/s3.js';
+import { sync, type SyncOptions } from '../../src/run.js';
+import { thumbprintFromUrl } from '../../src/thumbprint/probe.js';
+import { startApiServer, type ApiServerStand } from '../stand/apiserver.js';
+import { createCertificateChain, type CertificateChain } from '../stand/certs.js';
+import { motoIamClient, recordCommands, writeCommands } from '../stand/iam.js';
+import { resetMoto, startMoto, type MotoServer } from '../stand/moto.js';
+import { allowPublicRead, createBucket, motoS3Client, recordRequests, type RecordedRequest } from '../stand/s3.js';
+import { startTlsHost, type TlsHost } from '../stand/tls-host.js';
+
+const bucket = 'acme-oidc';
+const prefix = 'clusters/prod';
+const silent = pino({ level: 'silent' });
+
+let moto: MotoServer;
+let chain: CertificateChain;
+let front: TlsHost;
+let stand: ApiServerStand;
+let issuerUrl: string;
+let s3: S3Client;
+let s3Requests: RecordedRequest[];
+let iam: IAMClient;
+let iamCommands: string[];
+
+const registration = { audiences: ['sts.amazonaws.com'], pinnedThumbprints: [], tags: { cluster: 'prod' }, pruneAudiences: false };
+
+const options = (overrides: Partial<SyncOptions> = {}): SyncOptions => ({
+  issuer: parseIssuer(issuerUrl),
+  allowIssuerMismatch: false,
+  allowKeyReplacement: false,
+  cacheControl: 'max-age=300',
+  dryRun: false,
+  register: registration,
+  ...overrides,
+});
+
+const run = (overrides: Partial<SyncOptions> = {}) =>
+  sync(options(overrides), {
+    cluster: apiServerReader({ kubeconfig: stand.kubeconfigPath, context: 'reader' }),
+    store: new S3Store(s3, bucket, prefix),
+    logger: silent,
+    provider: iam,
+    probe: (url) => thumbprintFromUrl(url),
+  });
+
+async function provider() {
+  const arn = `arn:aws:iam::123456789012:oidc-provider/${parseIssuer(issuerUrl).providerName}`;
+  return iam.send(new GetOpenIDConnectProviderCommand({ OpenIDConnectProviderArn: arn }));
+}
+
+beforeAll(async () => {
+  moto = await startMoto();
+  chain = await createCertificateChain();
+  front = await startTlsHost({ origin: `${moto.endpoint}/${bucket}`, certificate: chain.leaf, presentedChain: [chain.intermediate.certPem] });
+  issuerUrl = `${front.url}/${prefix}`;
+  stand = await startApiServer({ issuer: issuerUrl });
+});
+
+afterAll(async () => {
+  await stand.stop();
+  await front.stop();
+  await moto.stop();
+});
+
+beforeEach(async () => {
+  await resetMoto(moto);
+  s3 = motoS3Client(moto);
+  s3Requests = recordRequests(s3);
+  iam = motoIamClient(moto);
+  iamCommands = recordCommands(iam);
+  await createBucket(s3, bucket);
+  await allowPublicRead(s3, bucket, prefix);
+});
+
+describe('sync with registration', () => {
+  it('takes an empty account and bucket to a provider trusting the issuer, with the presented chain\'s thumbprint', async () => {
+    const report = await run();
+    const registered = await provider();
+    expect(registered.ThumbprintList).toEqual([chain.intermediate.sha1]);
+    expect(registered.ClientIDList).toEqual(['sts.amazonaws.com']);
+    expect(registered.Tags).toEqual([{ Key: 'cluster', Value: 'prod' }]);
+    expect(report.steps.map((step) => `${step.stage}:${step.status}`)).toEqual([
+      'read:unchanged', 'build:unchanged', 'publish:changed', 'thumbprint:unchanged', 'register:changed',
+    ]);
+    expect(report.warnings.join('\n')).toMatch(/not trusted by this machine's CA store/);
+  });
+
+  it('a second sync makes no write call anywhere', async () => {
+    await run();
+    s3Requests.length = 0;
+    iamCommands.length = 0;
+    const report = await run();
+    expect(report.changed).toBe(false);
+    expect(s3Requests.filter((request) => request.command !== 'GetObjectCommand')).toEqual([]);
+    expect(writeCommands(iamCommands)).toEqual([]);
+  });
+
+  it('a dry run plans the provider and creates nothing', async () => {
+    const report = await run({ dryRun: true });
+    const registerStep = report.steps.find((step) => step.stage === 'register');
+    expect(registerStep?.status).toBe('planned');
+    expect(registerStep?.changes.join('\n')).toMatch(/create/i);
+    expect(writeCommands(iamCommands)).toEqual([]);
+    await expect(provider()).rejects.toThrow();
+  });
+
+  it('updates the provider when the thumbprint changes, and says so', async () => {
+    await run();
+    const pinned = 'a'.repeat(40);
+    const report = await run({ register: { ...registration, pinnedThumbprints: [pinned] } });
+    expect((await provider()).ThumbprintList).toEqual([pinned]);
+    expect(report.steps.find((step) => step.stage === 'register')?.changes.join('\n')).toContain(pinned);
+  });
+
+  it('keeps an audience someone else added, reporting it, unless told to prune', async () => {
+    await run({ register: { ...registration, audiences: ['sts.amazonaws.com', 'extra'] } });
+    const report = await run();
+    expect(report.steps.find((step) => step.stage === 'register')?.notes.join('\n')).toMatch(/kept audience extra/);
+  });
+});
