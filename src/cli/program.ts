@@ -5,6 +5,7 @@ import type { CliIo } from './io.js';
 import { renderCommand } from './render.js';
 import { syncCommand } from './sync.js';
 import { thumbprintCommand } from './thumbprint.js';
+import { verifyCommand } from './verify.js';
 
 export const version = '0.1.0';
 
@@ -21,7 +22,7 @@ function buildProgram(io: CliIo): Command {
       writeOut: (text) => io.stdout.write(text),
       writeErr: (text) => io.stderr.write(text),
     });
-  for (const command of [syncCommand(io), renderCommand(io), thumbprintCommand(io)]) {
+  for (const command of [syncCommand(io), renderCommand(io), thumbprintCommand(io), verifyCommand(io)]) {
     documentEnvironment(command);
     command.hook('preAction', (actionCommand) => { applyEnvironment(actionCommand, io.env); });
     program.addCommand(command);

@@ -1,0 +1,147 @@
+import { Command, Option } from 'commander';
+import { readIssuerMetadata } from '../cluster/api-server.js';
+import { loadKubeConfig, type ApiServerConnection } from '../cluster/kubeconfig.js';
+import type { ClusterReader } from '../cluster/metadata.js';
+import { pemFileReader } from '../cluster/pem.js';
+import { ConfigError } from '../errors.js';
+import { createIamClient, iamRegionFor } from '../iam/client.js';
+import { renderVerifyJson, renderVerifyText } from '../verify/render.js';
+import { createAnonymousStsClient } from '../verify/sts.js';
+import { tokenMinterFor, type ServiceAccountRef, type TokenMinter } from '../verify/token.js';
+import { defaultAudience, verificationFailure, verifyIssuer, type VerifyDependencies } from '../verify/verify.js';
+import type { CliIo } from './io.js';
+import {
+  addClusterOptions, addOutputOptions, caFileFrom, issuerFrom, loggerFrom, timeoutMsFrom, type ClusterFlags, type OutputFlags,
+} from './options.js';
+
+interface VerifyFlags extends ClusterFlags, OutputFlags {
+  readonly issuer?: string;
+  readonly serviceAccount?: string;
+  readonly audience: string;
+  readonly roleArn?: string;
+  /** false with --no-aws. */
+  readonly aws: boolean;
+  readonly region?: string;
+  readonly caFile?: string;
+  readonly timeout: string;
+}
+
+/** Kubernetes names: DNS-1123 labels for namespaces, subdomains for service accounts. */
+const serviceAccountPattern = /^([a-z0-9](?:[-a-z0-9]{0,61}[a-z0-9])?)\/([a-z0-9](?:[-a-z0-9.]{0,251}[a-z0-9])?)$/;
+const roleArnPattern = /^arn:aws(?:-[a-z]+)*:iam::\d{12}:role\/[\w+=,.@/-]+$/;
+
+function serviceAccountFrom(raw: string): ServiceAccountRef {
+  const match = serviceAccountPattern.exec(raw);
+  if (!match) {
+    throw new ConfigError(`--service-account ${JSON.stringify(raw)} is not NAMESPACE/NAME (e.g. --service-account team-a/app).`);
+  }
+  return { namespace: match[1] ?? '', name: match[2] ?? '' };
+}
+
+interface ClusterAccess {
+  readonly cluster?: ClusterReader;
+  readonly mintToken?: TokenMinter;
+}
+
+/**
+ * Cluster access is optional for verify: named (--kubeconfig/--context, $KUBECONFIG, --public-key-file),
+ * it must load (exit 2 otherwise); not named, ~/.kube/config or the pod's service account is used
+ * when there is one, and the cluster checks are skipped when there is none.
+ */
+function clusterAccessFrom(flags: VerifyFlags, env: NodeJS.ProcessEnv, timeoutMs: number, needsApiServer: boolean): ClusterAccess {
+  if (flags.publicKeyFile.length > 0) {
+    if (flags.kubeconfig !== undefined || flags.context !== undefined) {
+      throw new ConfigError('--public-key-file reads keys from files; it cannot be combined with --kubeconfig or --context.');
+    }
+    if (needsApiServer) {
+      throw new ConfigError('--service-account mints a token with TokenRequest, which needs the API server: use --kubeconfig/--context instead of --public-key-file.');
+    }
+    return { cluster: pemFileReader(flags.publicKeyFile) };
+  }
+  const named = flags.kubeconfig !== undefined || flags.context !== undefined || env.KUBECONFIG !== undefined;
+  let connection: ApiServerConnection;
+  try {
+    connection = loadKubeConfig({
+      ...(flags.kubeconfig === undefined ? {} : { kubeconfig: flags.kubeconfig }),
+      ...(flags.context === undefined ? {} : { context: flags.context }),
+    });
+  } catch (error) {
+    if (named || needsApiServer || !(error instanceof ConfigError)) throw error;
+    return {};
+  }
+  return {
+    cluster: { read: () => readIssuerMetadata(connection, { timeoutMs }) },
+    mintToken: tokenMinterFor(connection, timeoutMs),
+  };
+}
+
+export function verifyCommand(io: CliIo): Command {
+  const command = new Command('verify')
+    .summary('check, as STS would, that tokens from this issuer are accepted; and if not, why')
+    .description(
+      'Fetches the discovery document and JWKS anonymously over HTTPS without following redirects, as STS ' +
+        'does; checks the issuer byte for byte, that the published keys are the cluster\'s, that the IAM OIDC ' +
+        'provider exists with the right thumbprint and audience; with --service-account mints a token by ' +
+        'TokenRequest and verifies it against the public JWKS; with --role-arn exchanges it at STS. Changes nothing. ' +
+        'Each check is reported as ✓, ✗ (with a fix) or - (not run, and why).',
+    )
+    .addOption(new Option('--issuer <url>', 'the public issuer URL, exactly as tokens carry it in "iss": https://HOST[/PATH]'));
+  addClusterOptions(command);
+  command
+    .addOption(new Option('--service-account <namespace/name>', 'mint a token for this service account (TokenRequest, 600 s) and verify it against the public JWKS'))
+    .addOption(new Option('--audience <client-id>', 'the token audience the IAM provider must accept').default(defaultAudience))
+    .addOption(new Option('--role-arn <arn>', 'exchange the token at STS for this role (AssumeRoleWithWebIdentity; needs no AWS credentials)'))
+    .addOption(new Option('--no-aws', 'skip the IAM checks (provider, thumbprint, audience): no AWS credentials needed'))
+    .addOption(new Option('--region <region>', 'AWS region for STS and the IAM partition (default: AWS_REGION, else us-east-1)'))
+    .addOption(new Option('--ca-file <path>', 'also trust this CA (PEM) when fetching the documents: a private CA (default: the system store plus NODE_EXTRA_CA_CERTS)'))
+    .addOption(new Option('--timeout <seconds>', 'give up on each network step after this long').default('10'));
+  addOutputOptions(command);
+  command.addHelpText('after', [
+    '',
+    'Examples:',
+    '  irsa-issuer verify --issuer https://my-bucket.s3.eu-west-1.amazonaws.com/clusters/prod --no-aws',
+    '  irsa-issuer verify --issuer https://oidc.example.com/prod --context prod --service-account team-a/app \\',
+    '      --role-arn arn:aws:iam::123456789012:role/team-a-app',
+    '  irsa-issuer verify --issuer https://oidc.internal.example/prod --ca-file corp-root.pem --output json',
+    '',
+    'Exit codes: 0 every check that ran passed, 2 usage or configuration error,',
+    '            4 verification failed (at least one ✗; each names its fix).',
+  ].join('\n'));
+  command.action(async (flags: VerifyFlags) => {
+    const issuer = issuerFrom(flags);
+    const serviceAccount = flags.serviceAccount === undefined ? undefined : serviceAccountFrom(flags.serviceAccount);
+    if (flags.roleArn !== undefined && !roleArnPattern.test(flags.roleArn)) {
+      throw new ConfigError(`--role-arn ${JSON.stringify(flags.roleArn)} is not a role ARN (arn:aws:iam::ACCOUNT:role/NAME).`);
+    }
+    if (flags.roleArn !== undefined && serviceAccount === undefined) {
+      throw new ConfigError('--role-arn exchanges a token minted for --service-account NAMESPACE/NAME; pass both.');
+    }
+    if (flags.audience.trim() === '') throw new ConfigError('--audience is empty; STS expects sts.amazonaws.com for IRSA.');
+    const timeoutMs = timeoutMsFrom(flags.timeout);
+    const ca = flags.caFile === undefined ? undefined : await caFileFrom(flags.caFile);
+    const logger = loggerFrom(flags, io);
+    const access = clusterAccessFrom(flags, io.env, timeoutMs, serviceAccount !== undefined);
+    const region = flags.region ?? io.env.AWS_REGION ?? io.env.AWS_DEFAULT_REGION;
+    const dependencies: VerifyDependencies = {
+      ...access,
+      logger,
+      ...(flags.aws ? { provider: createIamClient({ region: iamRegionFor(region) }) } : {}),
+      ...(flags.roleArn === undefined ? {} : { sts: createAnonymousStsClient({ ...(region === undefined ? {} : { region }), timeoutMs }) }),
+    };
+    const report = await verifyIssuer(
+      {
+        issuer,
+        audience: flags.audience,
+        timeoutMs,
+        ...(serviceAccount === undefined ? {} : { serviceAccount }),
+        ...(flags.roleArn === undefined ? {} : { roleArn: flags.roleArn }),
+        ...(ca === undefined ? {} : { ca }),
+      },
+      dependencies,
+    );
+    io.stdout.write(flags.output === 'json' ? renderVerifyJson(report) : renderVerifyText(report));
+    const failure = verificationFailure(report);
+    if (failure !== undefined) throw failure;
+  });
+  return command;
+}

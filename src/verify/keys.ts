@@ -1,0 +1,83 @@
+/**
+ * The published keys against the cluster's: STS can only verify a token whose `kid` it finds in the
+ * public JWKS with the very key material the cluster signs with.
+ */
+import type { ClusterReader } from '../cluster/metadata.js';
+import type { Issuer } from '../config.js';
+import { buildJwks, type JsonWebKeySet } from '../documents/jwks.js';
+import { describeCause } from '../errors.js';
+import { failed, passed, type Check } from './check.js';
+import type { PublishedJwks } from './documents.js';
+
+/** What the cluster (or PEM files) says, validated. */
+export interface ClusterKeys {
+  readonly jwks: JsonWebKeySet;
+  /** The cluster's own issuer; absent for PEM files. */
+  readonly issuer?: string;
+  readonly source: string;
+}
+
+export type ClusterKeysResult = { readonly ok: true; readonly value: ClusterKeys } | { readonly ok: false; readonly check: Check };
+
+/** Reads and validates the cluster's keys once; a failure becomes the `keys` check. */
+export async function readClusterKeys(reader: ClusterReader): Promise<ClusterKeysResult> {
+  try {
+    const metadata = await reader.read();
+    const jwks = await buildJwks(metadata.keys, metadata.source);
+    return { ok: true, value: { jwks, source: metadata.source, ...(metadata.issuer === undefined ? {} : { issuer: metadata.issuer }) } };
+  } catch (error) {
+    return {
+      ok: false,
+      check: failed(
+        'keys',
+        `could not read the cluster's keys to compare: ${describeCause(error)}`,
+        'Fix the cluster access named above, or run verify without --kubeconfig/--context to check the public side only.',
+      ),
+    };
+  }
+}
+
+/** The members that make up the key itself, in a fixed order, so two renderings compare equal. */
+function material(key: object): string {
+  const members = (key as { kty?: unknown }).kty === 'EC' ? ['kty', 'crv', 'x', 'y'] : ['kty', 'n', 'e'];
+  return JSON.stringify(members.map((member) => (key as Record<string, unknown>)[member]));
+}
+
+function kidOf(key: Readonly<Record<string, unknown>>): string | undefined {
+  return typeof key.kid === 'string' ? key.kid : undefined;
+}
+
+/** 4. Every cluster key published with the same material; extra published keys only warn. */
+export function checkKeys(issuer: Issuer, cluster: ClusterKeys, published: PublishedJwks): Check {
+  const publishedByKid = new Map<string, Readonly<Record<string, unknown>>>();
+  for (const key of published.keys) {
+    const kid = kidOf(key);
+    if (kid !== undefined) publishedByKid.set(kid, key);
+  }
+  const clusterKids = new Set(cluster.jwks.keys.map((key) => key.kid));
+  const missing = cluster.jwks.keys.filter((key) => !publishedByKid.has(key.kid)).map((key) => key.kid);
+  const differing = cluster.jwks.keys
+    .filter((key) => {
+      const twin = publishedByKid.get(key.kid);
+      return twin !== undefined && material(twin) !== material(key);
+    })
+    .map((key) => key.kid);
+  const extra = [...publishedByKid.keys()].filter((kid) => !clusterKids.has(kid));
+  const warnings = extra.length === 0
+    ? []
+    : [`Published key(s) the cluster does not have: kid ${extra.join(', ')}. STS still trusts tokens signed by them; if they were retired (or leaked), withdraw them with irsa-issuer sync.`];
+  const sync = `irsa-issuer sync --issuer ${issuer.url}`;
+  if (missing.length > 0 || differing.length > 0) {
+    const problems = [
+      ...(missing.length > 0 ? [`the public JWKS lacks the cluster's kid ${missing.join(', ')} (STS rejects tokens signed with ${missing.length === 1 ? 'it' : 'them'})`] : []),
+      ...(differing.length > 0 ? [`kid ${differing.join(', ')} is published with other key material than the cluster's (signatures will not verify)`] : []),
+    ];
+    return failed(
+      'keys',
+      `${problems.join('; ')}; compared with ${cluster.source}`,
+      `Publish the cluster's current keys: ${sync} (after a signing-key rotation, sync before the new key signs tokens). If this is the wrong cluster, pick the right one with --kubeconfig/--context.`,
+      warnings,
+    );
+  }
+  return passed('keys', `all ${clusterKids.size} key(s) of ${cluster.source} are published, same material (kid ${[...clusterKids].join(', ')})`, warnings);
+}

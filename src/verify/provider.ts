@@ -1,0 +1,94 @@
+/**
+ * The IAM side: the provider STS looks up by the token's `iss`, the thumbprint it falls back on for
+ * a certificate outside AWS's CA library, and the client IDs it compares with the token's `aud`.
+ */
+import { rootCertificates } from 'node:tls';
+import type { Issuer } from '../config.js';
+import { describeCause } from '../errors.js';
+import { readProvider, type ActualProvider, type ProviderApi } from '../iam/provider.js';
+import { targetFromUrl, type ProbeOptions, type ProbeTarget, type ThumbprintProbe } from '../thumbprint/probe.js';
+import { failed, passed, type Check, type Outcome } from './check.js';
+
+export type Probe = (target: ProbeTarget, options: ProbeOptions) => Promise<ThumbprintProbe>;
+
+/** 5. STS finds the provider by the exact `HOST/PATH` of `iss`, in the role's account. */
+export async function checkProvider(issuer: Issuer, audience: string, api: ProviderApi): Promise<Outcome<ActualProvider>> {
+  let provider: ActualProvider | undefined;
+  try {
+    provider = await readProvider(issuer, api);
+  } catch (error) {
+    return {
+      check: failed(
+        'provider',
+        `could not read the IAM OIDC providers: ${describeCause(error)}`,
+        'Give these credentials the read-only actions iam:ListOpenIDConnectProviders and iam:GetOpenIDConnectProvider (and iam:ListOpenIDConnectProviderTags), or pass --no-aws to skip the IAM checks.',
+      ),
+    };
+  }
+  if (provider === undefined) {
+    return {
+      check: failed(
+        'provider',
+        `the account of the AWS credentials in use has no IAM OIDC provider for ${issuer.providerName}, so STS rejects every token with "iss" ${issuer.url}`,
+        `Create it: irsa-issuer sync --issuer ${issuer.url} (without --no-register), or aws iam create-open-id-connect-provider --url ${issuer.url} --client-id-list ${audience}. It must be in the account of the roles your workloads assume.`,
+      ),
+    };
+  }
+  return {
+    check: passed('provider', `${provider.arn} (client IDs: ${provider.clientIds.join(', ') || 'none'}; thumbprints: ${provider.thumbprints.join(', ') || 'none'})`),
+    value: provider,
+  };
+}
+
+/**
+ * 6. AWS verifies the jwks_uri host's certificate with its own library of trusted CAs, and only
+ * when the chain is not signed by one of them does it fall back on the provider's thumbprints:
+ * https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_providers_create_oidc_verify-thumbprint.html
+ * Node's bundled roots (Mozilla's program, without NODE_EXTRA_CA_CERTS or --ca-file) stand in for
+ * that library, so a private CA trusted only here still counts as untrusted, as it does for AWS.
+ */
+export async function checkThumbprint(provider: ActualProvider, jwksUri: string, probe: Probe, timeoutMs: number): Promise<Check> {
+  const target = targetFromUrl(jwksUri);
+  const where = `${target.host}:${target.port ?? 443}`;
+  let result: ThumbprintProbe;
+  try {
+    result = await probe(target, { timeoutMs, ca: rootCertificates });
+  } catch (error) {
+    return failed(
+      'thumbprint',
+      `could not read the certificate chain of ${where}: ${describeCause(error)}`,
+      `STS has to reach ${where} over TLS too; fix what the message names, then verify again.`,
+    );
+  }
+  const last = result.chain.at(-1);
+  const presented = `${where} presents ${result.chain.length} certificate(s), the last ${last?.subject ?? 'unknown'} with thumbprint ${result.thumbprint}`;
+  const trust = result.trusted
+    ? 'its chain is signed by a publicly trusted CA, so AWS verifies it without the thumbprint'
+    : `its chain is not signed by a publicly trusted CA (${result.trustError ?? 'untrusted'}), so AWS relies on the thumbprint`;
+  const warnings = result.hostnameMatches ? [] : [`The certificate ${where} presents is not valid for ${target.host}.`];
+  const listed = provider.thumbprints.map((thumbprint) => thumbprint.toLowerCase());
+  if (listed.includes(result.thumbprint)) {
+    return passed('thumbprint', `${presented}, which the provider lists; ${trust}`, warnings);
+  }
+  const update = `irsa-issuer sync updates it, or: aws iam update-open-id-connect-provider-thumbprint --open-id-connect-provider-arn ${provider.arn} --thumbprint-list ${result.thumbprint}`;
+  const mismatch = `the provider lists ${listed.join(', ') || 'no thumbprint'}, but ${presented}`;
+  if (result.trusted) {
+    return passed('thumbprint', `${mismatch}; ${trust}`, [
+      ...warnings,
+      `The provider's thumbprint is stale; harmless while the certificate comes from a CA in AWS's library, wrong once it does not. ${update}.`,
+    ]);
+  }
+  return failed('thumbprint', `${mismatch}; ${trust}, and rejects this one`, `Put the thumbprint of the last certificate the host presents on the provider: ${update}.`, warnings);
+}
+
+/** 7. STS accepts a token only when one of its `aud` values is a client ID of the provider. */
+export function checkAudience(provider: ActualProvider, audience: string): Check {
+  if (provider.clientIds.includes(audience)) {
+    return passed('audience', `the provider lists client ID ${audience}`);
+  }
+  return failed(
+    'audience',
+    `the provider's client IDs are ${provider.clientIds.join(', ') || 'empty'}, not ${audience}, so STS rejects tokens for that audience`,
+    `Add it: irsa-issuer sync --audience ${audience} (other client IDs are kept), or aws iam add-client-id-to-open-id-connect-provider --open-id-connect-provider-arn ${provider.arn} --client-id ${audience}.`,
+  );
+}

@@ -1,0 +1,147 @@
+/**
+ * The end-to-end proof: a token minted by the cluster exactly as a pod's projected token is, checked
+ * against the *public* JWKS the way STS checks it, and optionally exchanged at STS for real. The
+ * token is a credential: it is passed on, never logged, printed or put in a report.
+ */
+import { createLocalJWKSet, decodeJwt, decodeProtectedHeader, errors, jwtVerify, type JSONWebKeySet, type JWTPayload } from 'jose';
+import type { ApiServerConnection } from '../cluster/kubeconfig.js';
+import { mintServiceAccountToken } from '../cluster/token-request.js';
+import type { Issuer } from '../config.js';
+import { apiServerFlags } from '../documents/guards.js';
+import { describeCause } from '../errors.js';
+import { failed, passed, type Outcome } from './check.js';
+import type { PublishedJwks } from './documents.js';
+
+export interface ServiceAccountRef {
+  readonly namespace: string;
+  readonly name: string;
+}
+
+/** Mints a token for a service account with that audience; TokenRequest against a live cluster. */
+export type TokenMinter = (serviceAccount: ServiceAccountRef, audience: string) => Promise<string>;
+
+/** TokenRequest's shortest lifetime: the token only has to live through one verification. */
+export const verifyTokenSeconds = 600;
+
+export function tokenMinterFor(connection: ApiServerConnection, timeoutMs?: number): TokenMinter {
+  return (serviceAccount, audience) =>
+    mintServiceAccountToken(connection, {
+      ...serviceAccount,
+      audience,
+      expirationSeconds: verifyTokenSeconds,
+      ...(timeoutMs === undefined ? {} : { timeoutMs }),
+    });
+}
+
+/** A minted token that verified, and what it says (never the token itself in a report). */
+export interface VerifiedToken {
+  readonly token: string;
+  readonly subject: string;
+}
+
+/** Kubernetes signs with these; anything else in a token header is refused, as STS would. */
+const algorithms = ['RS256', 'ES256'];
+
+/** The API server's clock and ours may disagree a little; the token is seconds old. */
+const clockToleranceSeconds = 300;
+
+function claim(token: string, name: keyof JWTPayload): string {
+  try {
+    const value = decodeJwt(token)[name];
+    return typeof value === 'string' ? value : JSON.stringify(value);
+  } catch {
+    return 'unreadable';
+  }
+}
+
+function headerKid(token: string): string {
+  try {
+    return decodeProtectedHeader(token).kid ?? '(none)';
+  } catch {
+    return '(unreadable)';
+  }
+}
+
+/** 8. The token verifies against the public JWKS: signature by a published kid, `iss`, `aud`. */
+export async function checkToken(
+  issuer: Issuer,
+  published: PublishedJwks,
+  serviceAccount: ServiceAccountRef,
+  audience: string,
+  mint: TokenMinter,
+): Promise<Outcome<VerifiedToken>> {
+  const who = `${serviceAccount.namespace}/${serviceAccount.name}`;
+  let token: string;
+  try {
+    token = await mint(serviceAccount, audience);
+  } catch (error) {
+    return {
+      check: failed('token', `could not mint a token for ${who}: ${describeCause(error)}`, `Fix what the message names, or leave out --service-account to skip the token checks.`),
+    };
+  }
+  const kid = headerKid(token);
+  const sync = `irsa-issuer sync --issuer ${issuer.url}`;
+  try {
+    const keySet = createLocalJWKSet({ keys: published.keys } as unknown as JSONWebKeySet);
+    const { payload } = await jwtVerify(token, keySet, { issuer: issuer.url, audience, algorithms, clockTolerance: clockToleranceSeconds });
+    const subject = payload.sub ?? `system:serviceaccount:${serviceAccount.namespace}:${serviceAccount.name}`;
+    return {
+      check: passed('token', `a token for ${subject} (kid ${kid}, aud ${audience}) verifies against ${published.uri}, "iss" ${issuer.url}`),
+      value: { token, subject },
+    };
+  } catch (error) {
+    const { detail, fix } = explainVerification(error, { issuer, published, audience, kid, token, sync });
+    return { check: failed('token', `the token for ${who} ${detail}`, fix) };
+  }
+}
+
+interface VerificationContext {
+  readonly issuer: Issuer;
+  readonly published: PublishedJwks;
+  readonly audience: string;
+  readonly kid: string;
+  readonly token: string;
+  readonly sync: string;
+}
+
+function explainVerification(error: unknown, context: VerificationContext): { detail: string; fix: string } {
+  const { issuer, published, audience, kid, token, sync } = context;
+  if (error instanceof errors.JWKSNoMatchingKey) {
+    return {
+      detail: `is signed with kid ${kid}, which ${published.uri} does not publish, so STS rejects it`,
+      fix: `The cluster signs with a key that is not published (a rotation not yet synced?). Publish its keys: ${sync}.`,
+    };
+  }
+  if (error instanceof errors.JWSSignatureVerificationFailed) {
+    return {
+      detail: `names kid ${kid}, but the key published under that kid does not verify its signature`,
+      fix: `The published key material for ${kid} is not the cluster's. Republish: ${sync}.`,
+    };
+  }
+  if (error instanceof errors.JWTClaimValidationFailed && error.claim === 'iss') {
+    const iss = claim(token, 'iss');
+    return {
+      detail: `carries "iss" ${iss}, not ${issuer.url}, so STS looks for another provider`,
+      fix: `Make the cluster sign for the public issuer; kube-apiserver flags: ${apiServerFlags(issuer, iss).join(' ')}`,
+    };
+  }
+  if (error instanceof errors.JWTClaimValidationFailed && error.claim === 'aud') {
+    return {
+      detail: `carries "aud" ${claim(token, 'aud')}, not ${audience}, although TokenRequest asked for it`,
+      fix: 'Check what sits between here and the API server; a real kube-apiserver puts the requested audience in the token.',
+    };
+  }
+  if (error instanceof errors.JWTExpired || (error instanceof errors.JWTClaimValidationFailed && error.claim === 'nbf')) {
+    return {
+      detail: `is not valid now (${error.message}) although it was just minted`,
+      fix: 'The clocks of this machine and the API server disagree by minutes; fix time synchronisation (NTP) on both. STS checks the same times.',
+    };
+  }
+  if (error instanceof errors.JOSEAlgNotAllowed) {
+    return { detail: `is signed with an algorithm other than RS256 or ES256 (${error.message})`, fix: 'Use an RSA or EC P-256 service-account signing key.' };
+  }
+  if (error instanceof errors.JWKSInvalid || error instanceof errors.JWKInvalid || error instanceof errors.JWKSMultipleMatchingKeys) {
+    return { detail: `cannot be checked: ${published.uri} is not a usable key set (${error.message})`, fix: `Republish it: ${sync}.` };
+  }
+  return { detail: `does not verify: ${describeCause(error)}`, fix: `Republish the keys (${sync}) and check the cluster's issuer flags.` };
+}

@@ -1,0 +1,154 @@
+/**
+ * "Will STS accept my tokens, and if not, why?" Every check STS makes, in its order, from data and
+ * injected clients; each check that cannot run says why instead. Nothing here writes anything.
+ */
+import type { ClusterReader } from '../cluster/metadata.js';
+import type { Issuer } from '../config.js';
+import { VerificationFailedError } from '../errors.js';
+import type { ProviderApi } from '../iam/provider.js';
+import type { Logger } from '../log.js';
+import { probeThumbprint } from '../thumbprint/probe.js';
+import { skipped, type Check } from './check.js';
+import { checkDiscovery, checkIssuerClaim, checkJwks, jwksUriOf, type PublicFetch } from './documents.js';
+import { defaultFetchOptions, fetchPublic, type PublicFetchOptions } from './fetch.js';
+import { checkKeys, readClusterKeys } from './keys.js';
+import { checkAudience, checkProvider, checkThumbprint, type Probe } from './provider.js';
+import { checkSts, type StsApi } from './sts.js';
+import { checkToken, type ServiceAccountRef, type TokenMinter } from './token.js';
+
+export const defaultAudience = 'sts.amazonaws.com';
+
+export interface VerifyOptions {
+  readonly issuer: Issuer;
+  /** The token audience STS is asked to accept, a client ID of the provider. */
+  readonly audience: string;
+  /** Mint a token for this service account and verify it (needs `mintToken`). */
+  readonly serviceAccount?: ServiceAccountRef;
+  /** Exchange that token at STS for this role (needs `sts` and a verified token). */
+  readonly roleArn?: string;
+  /** Per network step (each GET, the TLS probe); 10 s when omitted. */
+  readonly timeoutMs?: number;
+  /** An extra CA (PEM) to trust when fetching the documents: a private CA. */
+  readonly ca?: string;
+}
+
+export interface VerifyDependencies {
+  /** The cluster's keys (and issuer): the API server or PEM files. Absent: `keys` is skipped. */
+  readonly cluster?: ClusterReader;
+  /** TokenRequest against the cluster. Absent: `token` and `sts` are skipped. */
+  readonly mintToken?: TokenMinter;
+  /** IAM, read-only. Absent (`--no-aws`): `provider`, `thumbprint` and `audience` are skipped. */
+  readonly provider?: ProviderApi;
+  /** Needed for `sts`; the CLI builds an anonymous client. */
+  readonly sts?: StsApi;
+  /** The TLS probe; `probeThumbprint` when omitted. */
+  readonly probe?: Probe;
+  /** The anonymous GET; `fetchPublic` when omitted. */
+  readonly fetch?: PublicFetch;
+  readonly logger?: Logger;
+}
+
+export interface VerifyReport {
+  readonly command: 'verify';
+  readonly issuer: string;
+  /** All nine, in order: discovery, issuer, jwks, keys, provider, thumbprint, audience, token, sts. */
+  readonly checks: readonly Check[];
+  /** No check failed (skipped ones do not count). */
+  readonly ok: boolean;
+  /** About the issuer itself (a port IAM refuses). */
+  readonly warnings: readonly string[];
+  readonly durationMs: number;
+}
+
+export async function verifyIssuer(options: VerifyOptions, dependencies: VerifyDependencies = {}): Promise<VerifyReport> {
+  const started = performance.now();
+  const { issuer, audience } = options;
+  const fetch = dependencies.fetch ?? fetchPublic;
+  const probe = dependencies.probe ?? probeThumbprint;
+  const timeoutMs = options.timeoutMs ?? defaultFetchOptions.timeoutMs;
+  const fetchOptions: PublicFetchOptions = { ...defaultFetchOptions, timeoutMs, ...(options.ca === undefined ? {} : { ca: options.ca }) };
+  const log = dependencies.logger?.child({ stage: 'verify' });
+  const checks: Check[] = [];
+  const record = (check: Check): void => {
+    checks.push(check);
+    log?.debug({ check: check.id, status: check.status }, check.detail);
+  };
+
+  const [cluster, discovery] = await Promise.all([
+    dependencies.cluster === undefined ? undefined : readClusterKeys(dependencies.cluster),
+    checkDiscovery(issuer, fetch, fetchOptions),
+  ]);
+  const clusterIssuer = cluster?.ok === true ? cluster.value.issuer : undefined;
+  record(discovery.check);
+  const document = discovery.value;
+  const noDocument = 'not run: the discovery document could not be read';
+  record(document === undefined ? skipped('issuer', noDocument) : checkIssuerClaim(issuer, document, clusterIssuer));
+  const jwks = document === undefined ? { check: skipped('jwks', noDocument) } : await checkJwks(issuer, document, fetch, fetchOptions);
+  record(jwks.check);
+  const published = jwks.value;
+
+  if (cluster === undefined) record(skipped('keys', 'not run: no cluster access (pass --kubeconfig/--context, or --public-key-file)'));
+  else if (!cluster.ok) record(cluster.check);
+  else if (published === undefined) record(skipped('keys', 'not run: the public JWKS could not be read'));
+  else record(checkKeys(issuer, cluster.value, published));
+
+  const noAws = 'not run: the IAM checks are off (verify --no-aws, or sync --no-register)';
+  const provider = dependencies.provider === undefined
+    ? { check: skipped('provider', noAws) }
+    : await checkProvider(issuer, audience, dependencies.provider);
+  record(provider.check);
+  const actual = provider.value;
+  const noProvider = dependencies.provider === undefined ? noAws : 'not run: there is no provider to compare with';
+  const jwksUri = document === undefined ? undefined : jwksUriOf(document);
+  if (actual === undefined) record(skipped('thumbprint', noProvider));
+  else if (jwksUri === undefined) record(skipped('thumbprint', 'not run: the discovery document names no https:// jwks_uri to probe'));
+  else record(await checkThumbprint(actual, jwksUri, probe, timeoutMs));
+  record(actual === undefined ? skipped('audience', noProvider) : checkAudience(actual, audience));
+
+  const { serviceAccount } = options;
+  let verified;
+  if (serviceAccount === undefined) record(skipped('token', 'not run: no --service-account NAMESPACE/NAME to mint a token for'));
+  else if (dependencies.mintToken === undefined) record(skipped('token', 'not run: --service-account mints a token with TokenRequest, which needs API server access (a kubeconfig or the pod\'s service account; --public-key-file gives none)'));
+  else if (published === undefined) record(skipped('token', 'not run: the public JWKS could not be read'));
+  else {
+    const token = await checkToken(issuer, published, serviceAccount, audience, dependencies.mintToken);
+    record(token.check);
+    verified = token.value;
+  }
+
+  if (options.roleArn === undefined) record(skipped('sts', 'not run: no --role-arn to assume'));
+  else if (dependencies.sts === undefined) record(skipped('sts', 'not run: no STS client'));
+  else if (serviceAccount === undefined || verified === undefined) {
+    record(skipped('sts', serviceAccount === undefined ? 'not run: needs a token (--service-account NAMESPACE/NAME)' : 'not run: the token did not verify against the public JWKS, so STS would reject it too'));
+  } else {
+    record(await checkSts({ issuer, roleArn: options.roleArn, serviceAccount, audience }, verified, dependencies.sts));
+  }
+
+  const report: VerifyReport = {
+    command: 'verify',
+    issuer: issuer.url,
+    checks,
+    ok: checks.every((check) => check.status !== 'failed'),
+    warnings: issuer.warnings,
+    durationMs: Math.round(performance.now() - started),
+  };
+  const count = (status: Check['status']) => checks.filter((check) => check.status === status).length;
+  log?.info({ issuer: issuer.url, ok: report.ok, passed: count('passed'), failed: count('failed'), skipped: count('skipped'), durationMs: report.durationMs }, 'verify finished');
+  return report;
+}
+
+/** One line for a run report (sync --verify): how many checks passed, which failed. */
+export function verifySummary(report: VerifyReport): string {
+  const of = (status: Check['status']) => report.checks.filter((check) => check.status === status);
+  const failures = of('failed').map((check) => check.id);
+  return `${of('passed').length} passed, ${failures.length} failed${failures.length > 0 ? ` (${failures.join(', ')})` : ''}, ${of('skipped').length} skipped`;
+}
+
+/** The exit-4 error for a report with a ✗, or undefined when every check that ran passed. */
+export function verificationFailure(report: VerifyReport): VerificationFailedError | undefined {
+  if (report.ok) return undefined;
+  const failures = report.checks.filter((check) => check.status === 'failed').map((check) => check.id);
+  return new VerificationFailedError(
+    `verification of ${report.issuer} failed: ${failures.join(', ')}. Each ✗ in the report names its fix.`,
+  );
+}
