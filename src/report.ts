@@ -1,8 +1,11 @@
 /** What a run did: the CLI prints it as text or JSON; tests and the daemon read it as data. */
 export type Stage = 'read' | 'build' | 'publish' | 'thumbprint' | 'register' | 'verify';
 
-/** `planned`: a dry run found changes and made none. */
-export type StepStatus = 'changed' | 'unchanged' | 'planned' | 'skipped';
+import { renderVerifyText } from './verify/render.js';
+import type { VerifyReport } from './verify/verify.js';
+
+/** `planned`: a dry run found changes and made none. `failed`: only verify ends a run this way. */
+export type StepStatus = 'changed' | 'unchanged' | 'planned' | 'skipped' | 'failed';
 
 export interface StepReport {
   readonly stage: Stage;
@@ -26,10 +29,12 @@ export interface RunReport {
   readonly warnings: readonly string[];
   readonly steps: readonly StepReport[];
   readonly changed: boolean;
+  /** With `sync --verify`: every check, as `irsa-issuer verify` reports them. */
+  readonly verification?: VerifyReport;
   readonly durationMs: number;
 }
 
-const mark: Record<StepStatus, string> = { changed: '~', unchanged: '=', planned: '+', skipped: '-' };
+const mark: Record<StepStatus, string> = { changed: '~', unchanged: '=', planned: '+', skipped: '-', failed: '✗' };
 
 export function renderReportText(report: RunReport): string {
   const lines = [
@@ -47,7 +52,8 @@ export function renderReportText(report: RunReport): string {
     ? report.changed ? 'Dry run: the changes above were planned, none made.' : 'Dry run: nothing to change.'
     : report.changed ? 'Done: changes made.' : 'Done: everything was already up to date; nothing written.';
   lines.push(`${outcome} (${report.durationMs} ms)`);
-  return `${lines.join('\n')}\n`;
+  const text = `${lines.join('\n')}\n`;
+  return report.verification === undefined ? text : `${text}\n${renderVerifyText(report.verification)}`;
 }
 
 export function renderReportJson(report: RunReport): string {

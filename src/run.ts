@@ -10,6 +10,7 @@ import type { ObjectStore, StoredObject } from './publish/store.js';
 import type { RunReport, Stage, StepReport, StepStatus } from './report.js';
 import { previewProvider, reconcileProvider } from './iam/reconcile.js';
 import type { DesiredProvider, ProviderApi } from './iam/provider.js';
+import { defaultAudience, verifyIssuer, verifySummary } from './verify/verify.js';
 
 export interface BuildOptions {
   readonly issuer: Issuer;
@@ -31,6 +32,11 @@ export interface SyncOptions extends BuildOptions {
   readonly dryRun: boolean;
   /** Absent: publish only (`--no-register`). */
   readonly register?: RegisterOptions;
+  /**
+   * After writing, check what a stranger (STS) sees (`--verify`); never on a dry run. `ca`: an extra
+   * CA to trust when fetching the public documents (a private CA).
+   */
+  readonly verify?: { readonly ca?: string };
 }
 
 /** What the thumbprint stage needs from a TLS probe of the jwks_uri host. */
@@ -135,6 +141,23 @@ export async function sync(options: SyncOptions, dependencies: SyncDependencies)
     ? undefined
     : await register(options, options.register, dependencies, logger, warnings);
 
+  const verify = options.dryRun ? undefined : options.verify;
+  const verification = verify !== undefined
+    ? await timed(logger, 'verify', (log) =>
+      verifyIssuer(
+        {
+          issuer: options.issuer,
+          audience: options.register?.audiences[0] ?? defaultAudience,
+          ...(verify.ca === undefined ? {} : { ca: verify.ca }),
+        },
+        {
+          cluster: { read: () => Promise.resolve(metadata.value) },
+          ...(dependencies.provider !== undefined && options.register !== undefined ? { provider: dependencies.provider } : {}),
+          logger: log,
+        },
+      ))
+    : undefined;
+
   const steps: StepReport[] = [
     step('read', 'unchanged', `${metadata.value.keys.length} key(s) from ${metadata.value.source}`, [], metadata.durationMs),
     step('build', 'unchanged', `discovery + JWKS for ${options.issuer.url}`, [], documents.durationMs),
@@ -149,6 +172,9 @@ export async function sync(options: SyncOptions, dependencies: SyncDependencies)
       step('thumbprint', 'skipped', 'not needed: --no-register', [], 0),
       step('register', 'skipped', '--no-register: the IAM OIDC provider was not checked', [], 0),
     ]),
+    ...(verification === undefined
+      ? []
+      : [step('verify', verification.value.ok ? 'unchanged' : 'failed', verifySummary(verification.value), [], verification.durationMs)]),
   ];
   // The report carries the warnings to the user; the log keeps them for whoever reads logs at info.
   for (const warning of warnings) logger.info({ warning }, 'warning');
@@ -162,6 +188,7 @@ export async function sync(options: SyncOptions, dependencies: SyncDependencies)
     warnings,
     steps,
     changed: steps.some((candidate) => candidate.status === 'changed' || candidate.status === 'planned'),
+    ...(verification === undefined ? {} : { verification: verification.value }),
     durationMs: Math.round(performance.now() - started),
   };
   logger.info({ issuer: report.issuer, target: report.target, changed: report.changed, dryRun: report.dryRun, durationMs: report.durationMs }, 'sync finished');

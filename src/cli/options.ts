@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises';
 import { Option, type Command } from 'commander';
 import { pemFileReader } from '../cluster/pem.js';
 import type { ClusterReader } from '../cluster/metadata.js';
@@ -80,4 +81,27 @@ export function targetFrom(raw: string | undefined, issuer: Issuer): Target {
 
 export function loggerFrom(flags: OutputFlags, io: CliIo): Logger {
   return createLogger({ level: flags.logLevel, pretty: io.stderr.isTTY === true, destination: io.stderr });
+}
+
+/** `--timeout SECONDS` as milliseconds, within reason. */
+export function timeoutMsFrom(raw: string): number {
+  const seconds = Number(raw);
+  if (!Number.isFinite(seconds) || seconds <= 0 || seconds > 300) {
+    throw new ConfigError(`--timeout ${JSON.stringify(raw)} is not a number of seconds between 0 and 300.`);
+  }
+  return Math.round(seconds * 1000);
+}
+
+/** `--ca-file PATH`: extra CA certificates (PEM) to trust. */
+export async function caFileFrom(path: string): Promise<string> {
+  let pem: string;
+  try {
+    pem = await readFile(path, 'utf8');
+  } catch (error) {
+    throw new ConfigError(`Cannot read --ca-file ${path} (${(error as NodeJS.ErrnoException).code ?? String(error)}); pass a PEM file with the CA certificate(s) to trust.`, { cause: error });
+  }
+  if (!pem.includes('-----BEGIN CERTIFICATE-----')) {
+    throw new ConfigError(`--ca-file ${path} holds no PEM certificate (-----BEGIN CERTIFICATE-----).`);
+  }
+  return pem;
 }

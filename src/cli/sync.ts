@@ -2,9 +2,10 @@ import { Command, Option } from 'commander';
 import { describeTarget } from '../config.js';
 import { renderReportJson, renderReportText } from '../report.js';
 import { sync } from '../run.js';
+import { verificationFailure } from '../verify/verify.js';
 import type { CliIo } from './io.js';
 import {
-  addClusterOptions, addIssuerOptions, addOutputOptions, clusterReaderFrom, issuerFrom, loggerFrom, targetFrom,
+  addClusterOptions, addIssuerOptions, addOutputOptions, caFileFrom, clusterReaderFrom, issuerFrom, loggerFrom, targetFrom,
   type ClusterFlags, type IssuerFlags, type OutputFlags,
 } from './options.js';
 import { addRegisterOptions, iamClientFor, probeJwksHost, registerOptionsFrom, type RegisterFlags } from './register.js';
@@ -16,6 +17,8 @@ interface SyncFlags extends IssuerFlags, ClusterFlags, OutputFlags, StoreFlags, 
   readonly allowKeyReplacement?: boolean;
   readonly dryRun?: boolean;
   readonly register: boolean;
+  readonly verify?: boolean;
+  readonly caFile?: string;
 }
 
 export function syncCommand(io: CliIo): Command {
@@ -35,7 +38,9 @@ export function syncCommand(io: CliIo): Command {
     .addOption(new Option('--cache-control <value>', 'Cache-Control of the published objects').default('max-age=300'))
     .addOption(new Option('--allow-key-replacement', 'publish even though the published key set shares no kid with the cluster\'s (a re-keyed cluster)'))
     .addOption(new Option('--dry-run', 'print the plan; change nothing'))
-    .addOption(new Option('--no-register', 'publish only; do not create or update the IAM OIDC provider'));
+    .addOption(new Option('--no-register', 'publish only; do not create or update the IAM OIDC provider'))
+    .addOption(new Option('--verify', 'after publishing, run the checks of `irsa-issuer verify` (exit 4 when one fails; not with --dry-run)'))
+    .addOption(new Option('--ca-file <path>', 'with --verify: also trust this CA (PEM) when fetching the public documents'));
   addRegisterOptions(command);
   addOutputOptions(command);
   command.addHelpText('after', [
@@ -62,6 +67,7 @@ export function syncCommand(io: CliIo): Command {
         cacheControl: flags.cacheControl,
         dryRun: flags.dryRun === true,
         ...(flags.register ? { register: registerOptionsFrom(flags) } : {}),
+        ...(flags.verify === true ? { verify: flags.caFile === undefined ? {} : { ca: await caFileFrom(flags.caFile) } } : {}),
       },
       {
         cluster: clusterReaderFrom(flags),
@@ -71,6 +77,8 @@ export function syncCommand(io: CliIo): Command {
       },
     );
     io.stdout.write(flags.output === 'json' ? renderReportJson(report) : renderReportText(report));
+    const failure = report.verification === undefined ? undefined : verificationFailure(report.verification);
+    if (failure !== undefined) throw failure;
   });
   return command;
 }

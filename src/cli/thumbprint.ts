@@ -1,9 +1,9 @@
-import { readFile } from 'node:fs/promises';
 import { Command, Option } from 'commander';
 import { ConfigError } from '../errors.js';
 import { probeThumbprint, targetFromUrl, type ProbeOptions, type ThumbprintProbe } from '../thumbprint/probe.js';
 import { parseTerraformQuery, renderTerraformResult } from '../thumbprint/terraform.js';
 import type { CliIo } from './io.js';
+import { caFileFrom, timeoutMsFrom } from './options.js';
 
 interface ThumbprintFlags {
   readonly output: 'text' | 'json';
@@ -16,14 +16,6 @@ async function readStdin(stdin: NodeJS.ReadableStream): Promise<string> {
   const chunks: Buffer[] = [];
   for await (const chunk of stdin) chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : chunk);
   return Buffer.concat(chunks).toString('utf8');
-}
-
-function timeoutMs(raw: string): number {
-  const seconds = Number(raw);
-  if (!Number.isFinite(seconds) || seconds <= 0 || seconds > 300) {
-    throw new ConfigError(`--timeout ${JSON.stringify(raw)} is not a number of seconds between 0 and 300.`);
-  }
-  return Math.round(seconds * 1000);
 }
 
 function renderText(probe: ThumbprintProbe): string {
@@ -63,10 +55,8 @@ export function thumbprintCommand(io: CliIo): Command {
     ].join('\n'));
   command.action(async (url: string | undefined, flags: ThumbprintFlags) => {
     const options: ProbeOptions = {
-      timeoutMs: timeoutMs(flags.timeout),
-      ...(flags.caFile === undefined ? {} : { ca: await readFile(flags.caFile, 'utf8').catch((error: unknown) => {
-        throw new ConfigError(`Cannot read --ca-file ${flags.caFile ?? ''}: ${(error as NodeJS.ErrnoException).code ?? String(error)}.`);
-      }) }),
+      timeoutMs: timeoutMsFrom(flags.timeout),
+      ...(flags.caFile === undefined ? {} : { ca: await caFileFrom(flags.caFile) }),
     };
     if (flags.terraform) {
       if (url !== undefined) throw new ConfigError('With --terraform the URL comes from the query on stdin, not the command line.');

@@ -128,3 +128,22 @@ describe('sync with registration', () => {
     expect(report.steps.find((step) => step.stage === 'register')?.notes.join('\n')).toMatch(/kept audience extra/);
   });
 });
+
+describe('sync --verify', () => {
+  it('one sync takes an empty account and bucket to a registered provider and a passing verify', async () => {
+    const report = await run({ verify: { ca: chain.root.certPem } });
+    expect(report.verification?.checks.map((check) => `${check.id}:${check.status}`)).toEqual([
+      'discovery:passed', 'issuer:passed', 'jwks:passed', 'keys:passed', 'provider:passed', 'thumbprint:passed', 'audience:passed',
+      'token:skipped', 'sts:skipped',
+    ]);
+    expect(report.steps.at(-1)).toMatchObject({ stage: 'verify', status: 'unchanged' });
+  });
+
+  it('reports a failed check as a failed verify step, after everything was written', async () => {
+    // Not told to trust the host's private CA, the anonymous fetch fails, as it would for a stranger.
+    const report = await run({ verify: {} });
+    expect(report.steps.at(-1)).toMatchObject({ stage: 'verify', status: 'failed' });
+    expect(report.verification?.checks.find((check) => check.id === 'discovery')?.status).toBe('failed');
+    expect((await provider()).ThumbprintList).toEqual([chain.intermediate.sha1]);
+  });
+});
