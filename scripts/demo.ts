@@ -11,6 +11,8 @@ import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { startApiServer } from '../test/stand/apiserver.js';
 import { createCertificateChain } from '../test/stand/certs.js';
+import { CreateRoleCommand } from '@aws-sdk/client-iam';
+import { motoIamClient } from '../test/stand/iam.js';
 import { startMoto } from '../test/stand/moto.js';
 import { allowPublicRead, createBucket, motoS3Client } from '../test/stand/s3.js';
 import { startTlsHost } from '../test/stand/tls-host.js';
@@ -104,9 +106,15 @@ async function awsDemo(): Promise<void> {
     console.log(`  bucket s3://${bucket} (public-read on clusters/demo), served at ${front.url} as CloudFront would`);
     const sync = ['sync', '--issuer', issuer, '--target', `s3://${bucket}/clusters/demo`, '--s3-endpoint', moto.endpoint,
       '--kubeconfig', cluster.kubeconfigPath, '--context', 'reader', '--tag', 'cluster=demo'];
-    await irsaIssuer(sync, env);
+    await irsaIssuer([...sync, '--verify'], env);
     console.log(bold('\nAnd again: no write call to S3 or IAM.'));
     await irsaIssuer(sync, env);
+    const iam = motoIamClient(moto);
+    await iam.send(new CreateRoleCommand({ RoleName: 'team-a-app', AssumeRolePolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [] }) }));
+    iam.destroy();
+    console.log(bold('\nThe question every user has after setup: will STS accept my tokens? (a real token, minted by TokenRequest)'));
+    await irsaIssuer(['verify', '--issuer', issuer, '--kubeconfig', cluster.kubeconfigPath, '--context', 'reader',
+      '--service-account', 'team-a/app', '--role-arn', 'arn:aws:iam::123456789012:role/team-a-app'], env);
   } finally {
     await cluster.stop();
     await front.stop();
