@@ -21,8 +21,9 @@ await build({
       '#!/usr/bin/env node',
       "import { createRequire as __createRequire } from 'node:module';",
       'const require = __createRequire(import.meta.url);',
-      // Checked before any bundled module runs: on an older Node they fail with an unreadable TypeError.
-      "if (Number(process.versions.node.split('.')[0]) < 22) { process.stderr.write(`irsa-issuer needs Node.js 22.12 or newer (24 LTS recommended); this is ${process.version}.\\n`); process.exit(2); }",
+      // Checked before any bundled module runs: on an older Node they fail with an unreadable TypeError
+      // (the Kubernetes client's undici needs zlib's zstd, new in Node 22.15).
+      "{ const [major, minor] = process.versions.node.split('.').map(Number); if (major < 22 || (major === 22 && minor < 15)) { process.stderr.write(`irsa-issuer needs Node.js 22.15 or newer (24 LTS recommended); this is ${process.version}.\\n`); process.exit(2); } }",
     ].join('\n'),
   },
   logLevel: 'warning',
