@@ -15,6 +15,9 @@ export interface Issuer {
   readonly warnings: readonly string[];
 }
 
+/** The audience (IAM client ID) IRSA tokens carry and the provider must list. */
+export const defaultAudience = 'sts.amazonaws.com';
+
 export const discoveryPath = '.well-known/openid-configuration';
 export const jwksPath = 'openid/v1/jwks';
 

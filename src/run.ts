@@ -1,5 +1,4 @@
-import type { Issuer } from './config.js';
-import { discoveryPath, jwksPath } from './config.js';
+import { defaultAudience, discoveryPath, jwksPath, type Issuer } from './config.js';
 import type { ClusterIssuerMetadata, ClusterReader } from './cluster/metadata.js';
 import { buildDocuments, type BuiltDocuments } from './documents/build.js';
 import { checkKeyContinuity, checkPublishedIssuer } from './documents/guards.js';
@@ -10,7 +9,7 @@ import type { ObjectStore, StoredObject } from './publish/store.js';
 import type { RunReport, Stage, StepReport, StepStatus } from './report.js';
 import { previewProvider, reconcileProvider } from './iam/reconcile.js';
 import type { DesiredProvider, ProviderApi } from './iam/provider.js';
-import { defaultAudience, verifyIssuer, verifySummary } from './verify/verify.js';
+import { verifyIssuer, verifySummary } from './verify/verify.js';
 
 export interface BuildOptions {
   readonly issuer: Issuer;
@@ -88,6 +87,12 @@ export function desiredObjects(documents: BuiltDocuments, cacheControl: string):
   ];
 }
 
+/** The audiences verify checks: those registered, else IRSA's. */
+function audiencesOf(register: RegisterOptions | undefined): [string, ...string[]] {
+  const [first, ...rest] = register?.audiences ?? [];
+  return first === undefined ? [defaultAudience] : [first, ...rest];
+}
+
 /** Read and build only: what `render` prints, and the first half of every sync. */
 export async function readAndBuild(
   options: BuildOptions,
@@ -147,7 +152,7 @@ export async function sync(options: SyncOptions, dependencies: SyncDependencies)
       verifyIssuer(
         {
           issuer: options.issuer,
-          audience: options.register?.audiences[0] ?? defaultAudience,
+          audiences: audiencesOf(options.register),
           ...(verify.ca === undefined ? {} : { ca: verify.ca }),
         },
         {

@@ -1,5 +1,5 @@
 import { Option, type Command } from 'commander';
-import type { Target } from '../config.js';
+import { defaultAudience, type Target } from '../config.js';
 import { ConfigError } from '../errors.js';
 import { createIamClient, iamRegionFor } from '../iam/client.js';
 import type { ProviderApi } from '../iam/provider.js';
@@ -7,8 +7,6 @@ import type { RegisterOptions, JwksHostProbe } from '../run.js';
 import { normaliseThumbprint, thumbprintFromUrl } from '../thumbprint/probe.js';
 import { repeatable } from './options.js';
 import type { StoreFlags } from './store.js';
-
-export const defaultAudience = 'sts.amazonaws.com';
 
 export interface RegisterFlags {
   readonly audience: string[];

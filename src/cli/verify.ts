@@ -8,16 +8,17 @@ import { createIamClient, iamRegionFor } from '../iam/client.js';
 import { renderVerifyJson, renderVerifyText } from '../verify/render.js';
 import { createAnonymousStsClient } from '../verify/sts.js';
 import { tokenMinterFor, type ServiceAccountRef, type TokenMinter } from '../verify/token.js';
-import { defaultAudience, verificationFailure, verifyIssuer, type VerifyDependencies } from '../verify/verify.js';
+import { verificationFailure, verifyIssuer, type VerifyDependencies } from '../verify/verify.js';
+import { defaultAudience } from '../config.js';
 import type { CliIo } from './io.js';
 import {
-  addClusterOptions, addOutputOptions, caFileFrom, issuerFrom, loggerFrom, timeoutMsFrom, type ClusterFlags, type OutputFlags,
+  addClusterOptions, addOutputOptions, caFileFrom, issuerFrom, loggerFrom, repeatable, timeoutMsFrom, type ClusterFlags, type OutputFlags,
 } from './options.js';
 
 interface VerifyFlags extends ClusterFlags, OutputFlags {
   readonly issuer?: string;
   readonly serviceAccount?: string;
-  readonly audience: string;
+  readonly audience: string[];
   readonly roleArn?: string;
   /** false with --no-aws. */
   readonly aws: boolean;
@@ -89,7 +90,7 @@ export function verifyCommand(io: CliIo): Command {
   addClusterOptions(command);
   command
     .addOption(new Option('--service-account <namespace/name>', 'mint a token for this service account (TokenRequest, 600 s) and verify it against the public JWKS'))
-    .addOption(new Option('--audience <client-id>', 'the token audience the IAM provider must accept').default(defaultAudience))
+    .addOption(repeatable('--audience <client-id>', `client ID the IAM provider must accept (repeatable; default ${defaultAudience}); the token is minted for the first`))
     .addOption(new Option('--role-arn <arn>', 'exchange the token at STS for this role (AssumeRoleWithWebIdentity; needs no AWS credentials)'))
     .addOption(new Option('--no-aws', 'skip the IAM checks (provider, thumbprint, audience): no AWS credentials needed'))
     .addOption(new Option('--region <region>', 'AWS region for STS and the IAM partition (default: AWS_REGION, else us-east-1)'))
@@ -116,7 +117,10 @@ export function verifyCommand(io: CliIo): Command {
     if (flags.roleArn !== undefined && serviceAccount === undefined) {
       throw new ConfigError('--role-arn exchanges a token minted for --service-account NAMESPACE/NAME; pass both.');
     }
-    if (flags.audience.trim() === '') throw new ConfigError('--audience is empty; STS expects sts.amazonaws.com for IRSA.');
+    const [firstAudience, ...moreAudiences] = flags.audience.map((audience) => audience.trim());
+    if ([firstAudience, ...moreAudiences].some((audience) => audience === '')) {
+      throw new ConfigError('--audience is empty; STS expects sts.amazonaws.com for IRSA.');
+    }
     const timeoutMs = timeoutMsFrom(flags.timeout);
     const ca = flags.caFile === undefined ? undefined : await caFileFrom(flags.caFile);
     const logger = loggerFrom(flags, io);
@@ -131,7 +135,7 @@ export function verifyCommand(io: CliIo): Command {
     const report = await verifyIssuer(
       {
         issuer,
-        audience: flags.audience,
+        audiences: firstAudience === undefined ? [defaultAudience] : [firstAudience, ...moreAudiences],
         timeoutMs,
         ...(serviceAccount === undefined ? {} : { serviceAccount }),
         ...(flags.roleArn === undefined ? {} : { roleArn: flags.roleArn }),

@@ -82,13 +82,14 @@ export async function checkThumbprint(provider: ActualProvider, jwksUri: string,
 }
 
 /** 7. STS accepts a token only when one of its `aud` values is a client ID of the provider. */
-export function checkAudience(provider: ActualProvider, audience: string): Check {
-  if (provider.clientIds.includes(audience)) {
-    return passed('audience', `the provider lists client ID ${audience}`);
+export function checkAudience(provider: ActualProvider, audiences: readonly string[]): Check {
+  const missing = audiences.filter((audience) => !provider.clientIds.includes(audience));
+  if (missing.length === 0) {
+    return passed('audience', `the provider lists client ID${audiences.length > 1 ? 's' : ''} ${audiences.join(', ')}`);
   }
   return failed(
     'audience',
-    `the provider's client IDs are ${provider.clientIds.join(', ') || 'empty'}, not ${audience}, so STS rejects tokens for that audience`,
-    `Add it: irsa-issuer sync --audience ${audience} (other client IDs are kept), or aws iam add-client-id-to-open-id-connect-provider --open-id-connect-provider-arn ${provider.arn} --client-id ${audience}.`,
+    `the provider's client IDs are ${provider.clientIds.join(', ') || 'empty'}, not ${missing.join(', ')}, so STS rejects tokens for ${missing.length > 1 ? 'those audiences' : 'that audience'}`,
+    `Add ${missing.length > 1 ? 'them' : 'it'}: irsa-issuer sync ${audiences.map((audience) => `--audience ${audience}`).join(' ')} (other client IDs are kept), or aws iam add-client-id-to-open-id-connect-provider --open-id-connect-provider-arn ${provider.arn} --client-id ${missing[0] ?? ''}.`,
   );
 }

@@ -16,12 +16,10 @@ import { checkAudience, checkProvider, checkThumbprint, type Probe } from './pro
 import { checkSts, type StsApi } from './sts.js';
 import { checkToken, type ServiceAccountRef, type TokenMinter } from './token.js';
 
-export const defaultAudience = 'sts.amazonaws.com';
-
 export interface VerifyOptions {
   readonly issuer: Issuer;
-  /** The token audience STS is asked to accept, a client ID of the provider. */
-  readonly audience: string;
+  /** Client IDs the provider must list; the token is minted for the first (STS is asked to accept it). */
+  readonly audiences: readonly [string, ...string[]];
   /** Mint a token for this service account and verify it (needs `mintToken`). */
   readonly serviceAccount?: ServiceAccountRef;
   /** Exchange that token at STS for this role (needs `sts` and a verified token). */
@@ -62,7 +60,8 @@ export interface VerifyReport {
 
 export async function verifyIssuer(options: VerifyOptions, dependencies: VerifyDependencies = {}): Promise<VerifyReport> {
   const started = performance.now();
-  const { issuer, audience } = options;
+  const { issuer, audiences } = options;
+  const [audience] = audiences;
   const fetch = dependencies.fetch ?? fetchPublic;
   const probe = dependencies.probe ?? probeThumbprint;
   const timeoutMs = options.timeoutMs ?? defaultFetchOptions.timeoutMs;
@@ -103,7 +102,7 @@ export async function verifyIssuer(options: VerifyOptions, dependencies: VerifyD
   if (actual === undefined) record(skipped('thumbprint', noProvider));
   else if (jwksUri === undefined) record(skipped('thumbprint', 'not run: the discovery document names no https:// jwks_uri to probe'));
   else record(await checkThumbprint(actual, jwksUri, probe, timeoutMs));
-  record(actual === undefined ? skipped('audience', noProvider) : checkAudience(actual, audience));
+  record(actual === undefined ? skipped('audience', noProvider) : checkAudience(actual, audiences));
 
   const { serviceAccount } = options;
   let verified;

@@ -99,6 +99,14 @@ describe('irsa-issuer verify', () => {
     expect(result.stdout).toMatch(/^- provider .*--no-aws/m);
   });
 
+  it('checks every audience given, also as the comma-separated list sync takes from IRSA_ISSUER_AUDIENCE', async () => {
+    await createProvider(['sts.amazonaws.com']);
+    const result = await cli(verifyArgs(), { IRSA_ISSUER_AUDIENCE: 'sts.amazonaws.com,vault' });
+    expect(result.code).toBe(4);
+    expect(result.stdout).toMatch(/^✗ audience .*not vault/m);
+    expect(result.stdout).toMatch(/fix: Add it: irsa-issuer sync --audience sts\.amazonaws\.com --audience vault/);
+  });
+
   it('--help shows examples and exit codes', async () => {
     const result = await cli(['verify', '--help']);
     expect(result.code).toBe(0);

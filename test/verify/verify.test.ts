@@ -53,7 +53,7 @@ function withoutUndefined<T>(value: Overrides<T>): T {
 }
 
 function options(overrides: Overrides<VerifyOptions> = {}): VerifyOptions {
-  return withoutUndefined<VerifyOptions>({ issuer, audience: 'sts.amazonaws.com', serviceAccount, roleArn, ca: chain.root.certPem, timeoutMs: 3000, ...overrides });
+  return withoutUndefined<VerifyOptions>({ issuer, audiences: ['sts.amazonaws.com'], serviceAccount, roleArn, ca: chain.root.certPem, timeoutMs: 3000, ...overrides });
 }
 
 function dependencies(overrides: Overrides<VerifyDependencies> = {}): VerifyDependencies {
