@@ -3,8 +3,8 @@ import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createCertificateChain, type CertificateChain } from '../stand/certs.js';
-import { startTlsHost, type TlsHost } from '../stand/tls-host.js';
+import { createCertificateChain, type CertificateChain } from './certs.js';
+import { startTlsHost, type TlsHost } from './tls-host.js';
 
 /** The static host the thumbprint tests probe, and later end-to-end tests publish to. */
 async function get(url: string, ca: string, method = 'GET'): Promise<{ status: number; type: string | undefined; body: string }> {
