@@ -105,3 +105,14 @@ export function describeCause(error: unknown): string {
   }
   return String(error);
 }
+
+/**
+ * The AWS error code of an SDK error, without the `Exception` suffix SDK v3 adds to modelled
+ * errors (`LimitExceededException` and an unmodelled `AccessDenied` both come out plain).
+ */
+export function awsErrorName(error: unknown): string | undefined {
+  if (!(error instanceof Error)) return undefined;
+  const code = (error as { Code?: unknown; code?: unknown }).Code ?? (error as { code?: unknown }).code;
+  const name = error.name !== 'Error' ? error.name : typeof code === 'string' ? code : undefined;
+  return name?.replace(/Exception$/, '');
+}

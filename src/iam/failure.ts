@@ -1,4 +1,4 @@
-import { describeCause, IamError } from '../errors.js';
+import { awsErrorName, describeCause, IamError } from '../errors.js';
 
 /**
  * Every IAM action the register stage calls, and so every action its credentials need
@@ -30,17 +30,6 @@ export const iamPolicyDoc = 'docs/iam-policy.md';
 const providerQuota = 100;
 const clientIdQuota = 100;
 const tagQuota = 50;
-
-/**
- * The AWS error code of an SDK error, without the `Exception` suffix SDK v3 adds to modelled
- * errors (`LimitExceededException` and an unmodelled `AccessDenied` both come out plain).
- */
-export function awsErrorName(error: unknown): string | undefined {
-  if (!(error instanceof Error)) return undefined;
-  const code = (error as { Code?: unknown; code?: unknown }).Code ?? (error as { code?: unknown }).code;
-  const name = error.name !== 'Error' ? error.name : typeof code === 'string' ? code : undefined;
-  return name?.replace(/Exception$/, '');
-}
 
 function attempts(error: unknown): number | undefined {
   const metadata = (error as { $metadata?: { attempts?: unknown } } | undefined)?.$metadata;

@@ -5,7 +5,8 @@ import {
   type IAMClient,
 } from '@aws-sdk/client-iam';
 import type { Issuer } from '../config.js';
-import { awsErrorName, iamError } from './failure.js';
+import { awsErrorName } from '../errors.js';
+import { iamError } from './failure.js';
 
 /**
  * What the stage needs from IAM: an `IAMClient`, or anything that sends its commands the same way

@@ -1,7 +1,6 @@
-import { IamError } from '../errors.js';
+import { awsErrorName, IamError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { applyProviderPlan } from './apply.js';
-import { awsErrorName } from './failure.js';
 import { planProvider, type PlanOptions, type ProviderPlan } from './plan.js';
 import { readProvider, type DesiredProvider, type ProviderApi } from './provider.js';
 

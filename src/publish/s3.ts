@@ -1,6 +1,6 @@
 import { GetObjectCommand, PutObjectCommand, S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
 import { objectKey } from '../config.js';
-import { ConfigError, describeCause, isIrsaIssuerError, PublishError } from '../errors.js';
+import { awsErrorName, ConfigError, describeCause, isIrsaIssuerError, PublishError } from '../errors.js';
 import type { ObjectStore, ObjectWrite, StoredObject, WriteOutcome } from './store.js';
 
 export interface S3ClientOptions {
@@ -107,7 +107,7 @@ export class S3Store implements ObjectStore {
       };
     } catch (error) {
       if (isIrsaIssuerError(error)) throw error;
-      if (errorName(error) === 'NoSuchKey') return undefined;
+      if (awsErrorName(error) === 'NoSuchKey') return undefined;
       throw await this.#wrap(error, 'read', fullKey);
     }
   }
@@ -129,7 +129,7 @@ export class S3Store implements ObjectStore {
       return 'written';
     } catch (error) {
       if (isIrsaIssuerError(error)) throw error;
-      const name = errorName(error);
+      const name = awsErrorName(error);
       // 412: the ETag moved or the object appeared. 409: a concurrent conditional write won the race.
       // https://docs.aws.amazon.com/AmazonS3/latest/userguide/conditional-writes.html
       if (name === 'PreconditionFailed' || name === 'ConditionalRequestConflict') return 'conflict';
@@ -140,7 +140,7 @@ export class S3Store implements ObjectStore {
   }
 
   async #wrap(error: unknown, operation: Operation, fullKey: string): Promise<PublishError> {
-    const name = errorName(error);
+    const name = awsErrorName(error);
     const where = `s3://${this.#bucket}/${fullKey}`;
     const doing = operation === 'read' ? `Reading ${where}` : `Writing ${where}`;
     const action = operation === 'read' ? 's3:GetObject' : 's3:PutObject';
@@ -204,12 +204,6 @@ export class S3Store implements ObjectStore {
       return `the S3 endpoint for bucket ${this.#bucket}`;
     }
   }
-}
-
-function errorName(error: unknown): string | undefined {
-  if (!(error instanceof Error)) return undefined;
-  const code = (error as { Code?: unknown }).Code;
-  return typeof code === 'string' ? code : error.name;
 }
 
 const networkCodes = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE']);

@@ -5,8 +5,7 @@
  */
 import { AssumeRoleWithWebIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import type { Issuer } from '../config.js';
-import { describeCause } from '../errors.js';
-import { awsErrorName } from '../iam/failure.js';
+import { awsErrorName, describeCause } from '../errors.js';
 import { failed, passed, type Check } from './check.js';
 import type { ServiceAccountRef, VerifiedToken } from './token.js';
 
