@@ -17,6 +17,7 @@ import { motoIamClient, recordCommands, writeCommands } from '../stand/iam.js';
 import { resetMoto, startMoto, type MotoServer } from '../stand/moto.js';
 import { allowPublicRead, createBucket, motoS3Client, recordRequests, type RecordedRequest } from '../stand/s3.js';
 import { startTlsHost, type TlsHost } from '../stand/tls-host.js';
+import { syncOptions } from '../stand/sync-options.js';
 
 const bucket = 'acme-oidc';
 const prefix = 'clusters/prod';
@@ -34,18 +35,8 @@ let iamCommands: string[];
 
 const registration = { audiences: ['sts.amazonaws.com'], pinnedThumbprints: [], tags: { cluster: 'prod' }, pruneAudiences: false };
 
-const options = (overrides: Partial<SyncOptions> = {}): SyncOptions => ({
-  issuer: parseIssuer(issuerUrl),
-  allowIssuerMismatch: false,
-  allowKeyReplacement: false,
-  cacheControl: 'max-age=300',
-  dryRun: false,
-  register: registration,
-  ...overrides,
-});
-
 const run = (overrides: Partial<SyncOptions> = {}) =>
-  sync(options(overrides), {
+  sync(syncOptions(issuerUrl, { register: registration, ...overrides }), {
     cluster: apiServerReader({ kubeconfig: stand.kubeconfigPath, context: 'reader' }),
     store: new S3Store(s3, bucket, prefix),
     logger: silent,

@@ -2,13 +2,14 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import { pino } from 'pino';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { apiServerReader } from '../../src/cluster/api-server.js';
-import { discoveryPath, jwksPath, parseIssuer } from '../../src/config.js';
+import { discoveryPath, jwksPath } from '../../src/config.js';
 import { S3Store } from '../../src/publish/s3.js';
 import { sync, type SyncOptions } from '../../src/run.js';
 import { generateSigningKey } from '../stand/apiserver-keys.js';
 import { startApiServer, type ApiServerStand } from '../stand/apiserver.js';
 import { resetMoto, startMoto, type MotoServer } from '../stand/moto.js';
 import { allowPublicRead, anonymousGet, createBucket, motoS3Client, recordRequests, type RecordedRequest } from '../stand/s3.js';
+import { syncOptions } from '../stand/sync-options.js';
 
 const bucket = 'acme-oidc';
 const prefix = 'clusters/prod';
@@ -20,17 +21,8 @@ let stand: ApiServerStand;
 let client: S3Client;
 let requests: RecordedRequest[];
 
-const options = (overrides: Partial<SyncOptions> = {}): SyncOptions => ({
-  issuer: parseIssuer(issuerUrl),
-  allowIssuerMismatch: false,
-  allowKeyReplacement: false,
-  cacheControl: 'max-age=300',
-  dryRun: false,
-  ...overrides,
-});
-
 const run = (overrides: Partial<SyncOptions> = {}) =>
-  sync(options(overrides), {
+  sync(syncOptions(issuerUrl, overrides), {
     cluster: apiServerReader({ kubeconfig: stand.kubeconfigPath, context: 'reader' }),
     store: new S3Store(client, bucket, prefix),
     logger: silent,

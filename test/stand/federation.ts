@@ -19,6 +19,7 @@ import { createCertificateChain, type CertificateChain } from './certs.js';
 import { motoIamClient } from './iam.js';
 import { resetMoto, startMoto, type MotoServer } from './moto.js';
 import { startTlsHost, type TlsHost } from './tls-host.js';
+import { syncOptions } from './sync-options.js';
 
 export const federationPrefix = 'clusters/prod';
 export const federationRoleArn = 'arn:aws:iam::123456789012:role/team-a-app';
@@ -55,7 +56,7 @@ export async function startFederation(): Promise<Federation> {
 
   const publish = async (): Promise<void> => {
     await sync(
-      { issuer, allowIssuerMismatch: false, allowKeyReplacement: false, cacheControl: 'max-age=300', dryRun: false },
+      syncOptions(issuer.url),
       { cluster: { read: () => readIssuerMetadata(connection) }, store: new FileStore(join(root, federationPrefix)), logger: pino({ level: 'silent' }) },
     );
   };
