@@ -15,6 +15,23 @@ export default tseslint.config(
     },
   },
   {
+    // A stage folder's surface is its index.ts: nothing in src/ reaches into another folder's files.
+    files: ['src/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '^(?:\\.\\./|\\./)(?:cli|cluster|documents|publish|thumbprint|iam|verify|daemon)/(?!index\\.js$)',
+              message: "Import another folder's surface from its index.js, not its inner files.",
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ['scripts/**', 'bench/**', 'test/**'],
     rules: { 'no-console': 'off' },
   },

@@ -11,7 +11,7 @@ import { mkdtemp } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
-import { parseIssuer } from '../src/config.js';
+import { parseIssuer } from '../src/issuer.js';
 import { buildDocuments } from '../src/documents/build.js';
 import { startApiServer } from '../test/stand/apiserver.js';
 

@@ -86,6 +86,15 @@ export class IamError extends IrsaIssuerError {
   readonly exitCode = ExitCode.failed;
 }
 
+/**
+ * A state the code believes cannot happen. The CLI reports it as a bug, with its details, rather
+ * than as an AWS or Kubernetes failure the user could fix. Exit 1.
+ */
+export class InternalError extends IrsaIssuerError {
+  readonly code = 'ERR_INTERNAL';
+  readonly exitCode = ExitCode.failed;
+}
+
 /** At least one federation check failed. Exit 4. */
 export class VerificationFailedError extends IrsaIssuerError {
   readonly code = 'ERR_VERIFICATION_FAILED';

@@ -1,35 +1,76 @@
+/**
+ * Every option that more than one command takes, declared once, and the one place each flag
+ * becomes a value the stages take.
+ */
 import { readFile } from 'node:fs/promises';
 import { Option, type Command } from 'commander';
-import { pemFileReader } from '../cluster/pem.js';
-import type { ClusterReader } from '../cluster/metadata.js';
-import { apiServerReader } from '../cluster/api-server.js';
-import { parseIssuer, parseTarget, targetFromIssuer, type Issuer, type Target } from '../config.js';
+import { apiServerReader, pemFileReader, type ApiServerReader, type ClusterReader } from '../cluster/index.js';
 import { ConfigError } from '../errors.js';
+import { defaultAudience, parseIssuer, type Issuer } from '../issuer.js';
 import { createLogger, type Logger } from '../log.js';
+import { parseTarget, targetFromIssuer, type Target } from '../publish/index.js';
 import type { CliIo } from './io.js';
 
 /** A flag that may be given more than once; its environment variable takes a comma-separated list. */
 export function repeatable(flags: string, description: string): Option {
-  return new Option(flags, description).argParser((value: string, previous: string[]) => [...previous, value]).default([]);
+  return new Option(flags, description)
+    .argParser((value: string, previous: string[]) => [...previous, value])
+    .default([]);
+}
+
+export function issuerOption(): Option {
+  return new Option(
+    '--issuer <url>',
+    'the public issuer URL, exactly as tokens carry it in "iss": https://HOST[/PATH], no trailing slash',
+  );
 }
 
 export function addIssuerOptions(command: Command): Command {
   return command
-    .addOption(new Option('--issuer <url>', 'the public issuer URL, exactly as tokens carry it in "iss": https://HOST[/PATH], no trailing slash'))
-    .addOption(new Option('--allow-issuer-mismatch', 'publish even though the cluster signs tokens for another issuer (pre-publishing during a migration)'));
+    .addOption(issuerOption())
+    .addOption(
+      new Option(
+        '--allow-issuer-mismatch',
+        'publish even though the cluster signs tokens for another issuer (pre-publishing during a migration)',
+      ),
+    );
 }
 
 export function addClusterOptions(command: Command): Command {
   return command
-    .addOption(new Option('--kubeconfig <path>', 'kubeconfig to read the API server from (default: $KUBECONFIG, ~/.kube/config, then in-cluster)'))
+    .addOption(
+      new Option(
+        '--kubeconfig <path>',
+        'kubeconfig to read the API server from (default: $KUBECONFIG, ~/.kube/config, then in-cluster)',
+      ),
+    )
     .addOption(new Option('--context <name>', 'kubeconfig context to use (default: the current context)'))
-    .addOption(repeatable('--public-key-file <path>', 'read signing keys from this PEM public key file instead of the API server (repeatable; RSA or EC P-256; PUBLIC KEY, RSA PUBLIC KEY or CERTIFICATE)'));
+    .addOption(
+      repeatable(
+        '--public-key-file <path>',
+        'read signing keys from this PEM public key file instead of the API server (repeatable; RSA or EC P-256; ' +
+          'PUBLIC KEY, RSA PUBLIC KEY or CERTIFICATE)',
+      ),
+    );
+}
+
+export function addAudienceOption(command: Command, what: string): Command {
+  return command.addOption(
+    repeatable('--audience <client-id>', `${what} (repeatable; default ${defaultAudience})`),
+  );
+}
+
+export function addLogOption(command: Command): Command {
+  return command.addOption(
+    new Option('--log-level <level>', 'log level on stderr')
+      .choices(['debug', 'info', 'warn', 'error', 'silent'])
+      .default('warn'),
+  );
 }
 
 export function addOutputOptions(command: Command): Command {
-  return command
-    .addOption(new Option('--output <format>', 'report format on stdout').choices(['text', 'json']).default('text'))
-    .addOption(new Option('--log-level <level>', 'log level on stderr').choices(['debug', 'info', 'warn', 'error', 'silent']).default('warn'));
+  command.addOption(new Option('--output <format>', 'report format on stdout').choices(['text', 'json']).default('text'));
+  return addLogOption(command);
 }
 
 export interface IssuerFlags {
@@ -43,19 +84,41 @@ export interface ClusterFlags {
   readonly publicKeyFile: string[];
 }
 
-export interface OutputFlags {
-  readonly output: 'text' | 'json';
+export interface LogFlags {
   readonly logLevel: string;
+}
+
+export interface OutputFlags extends LogFlags {
+  readonly output: 'text' | 'json';
 }
 
 export function issuerFrom(flags: IssuerFlags): Issuer {
   if (flags.issuer === undefined) {
-    throw new ConfigError('No issuer given: pass --issuer https://HOST[/PATH] (or set IRSA_ISSUER_ISSUER), the public URL tokens will carry in "iss".');
+    throw new ConfigError(
+      'No issuer given: pass --issuer https://HOST[/PATH] (or set IRSA_ISSUER_ISSUER), the public URL tokens will ' +
+        'carry in "iss".',
+    );
   }
   return parseIssuer(flags.issuer);
 }
 
-export function clusterReaderFrom(flags: ClusterFlags): ClusterReader {
+/** `--audience`, repeatable: the client IDs, IRSA's `sts.amazonaws.com` when none is given. */
+export function audiencesFrom(raw: readonly string[]): [string, ...string[]] {
+  const [first, ...rest] = raw.map((audience) => audience.trim());
+  if ([first, ...rest].some((audience) => audience === '')) {
+    throw new ConfigError(`--audience is empty; STS expects ${defaultAudience} for IRSA.`);
+  }
+  return first === undefined ? [defaultAudience] : [first, ...rest];
+}
+
+/**
+ * The keys' source: PEM files, or the API server of a kubeconfig context (the pod's own service
+ * account in a cluster). Loads the kubeconfig now, so a bad flag is exit 2 before any request.
+ */
+export function clusterReaderFrom(
+  flags: ClusterFlags,
+  options: { readonly timeoutMs?: number } = {},
+): ClusterReader | ApiServerReader {
   if (flags.publicKeyFile.length > 0) {
     if (flags.kubeconfig !== undefined || flags.context !== undefined) {
       throw new ConfigError('--public-key-file reads keys from files; it cannot be combined with --kubeconfig or --context.');
@@ -65,6 +128,7 @@ export function clusterReaderFrom(flags: ClusterFlags): ClusterReader {
   return apiServerReader({
     ...(flags.kubeconfig === undefined ? {} : { kubeconfig: flags.kubeconfig }),
     ...(flags.context === undefined ? {} : { context: flags.context }),
+    ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
   });
 }
 
@@ -73,13 +137,15 @@ export function targetFrom(raw: string | undefined, issuer: Issuer): Target {
   const implied = targetFromIssuer(issuer);
   if (implied === undefined) {
     throw new ConfigError(
-      `No --target given, and the issuer ${issuer.url} is not an S3 bucket URL (https://BUCKET.s3.REGION.amazonaws.com/PREFIX) to imply one from. Pass --target s3://BUCKET/PREFIX or --target file://DIR.`,
+      `No --target given, and the issuer ${issuer.url} is not an S3 bucket URL ` +
+        '(https://BUCKET.s3.REGION.amazonaws.com/PREFIX) to imply one from. ' +
+        'Pass --target s3://BUCKET/PREFIX or --target file://DIR.',
     );
   }
   return implied;
 }
 
-export function loggerFrom(flags: OutputFlags, io: CliIo): Logger {
+export function loggerFrom(flags: LogFlags, io: CliIo): Logger {
   return createLogger({ level: flags.logLevel, pretty: io.stderr.isTTY === true, destination: io.stderr });
 }
 
@@ -98,7 +164,11 @@ export async function caFileFrom(path: string): Promise<string> {
   try {
     pem = await readFile(path, 'utf8');
   } catch (error) {
-    throw new ConfigError(`Cannot read --ca-file ${path} (${(error as NodeJS.ErrnoException).code ?? String(error)}); pass a PEM file with the CA certificate(s) to trust.`, { cause: error });
+    const code = (error as NodeJS.ErrnoException).code ?? String(error);
+    throw new ConfigError(
+      `Cannot read --ca-file ${path} (${code}); pass a PEM file with the CA certificate(s) to trust.`,
+      { cause: error },
+    );
   }
   if (!pem.includes('-----BEGIN CERTIFICATE-----')) {
     throw new ConfigError(`--ca-file ${path} holds no PEM certificate (-----BEGIN CERTIFICATE-----).`);

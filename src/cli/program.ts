@@ -1,5 +1,5 @@
 import { Command, CommanderError } from 'commander';
-import { describeCause, ExitCode, isIrsaIssuerError } from '../errors.js';
+import { describeCause, ExitCode, InternalError, isIrsaIssuerError } from '../errors.js';
 import { applyEnvironment, documentEnvironment } from './env.js';
 import type { CliIo } from './io.js';
 import { renderCommand } from './render.js';
@@ -40,15 +40,17 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     await program.parseAsync([...argv], { from: 'user' });
     return ExitCode.ok;
   } catch (error) {
-    if (error instanceof CommanderError) {
-      if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help') return ExitCode.ok;
-      return ExitCode.usage;
-    }
-    if (isIrsaIssuerError(error)) {
+    // --help and --version exit 0; anything else commander stops on (no command at all included:
+    // a mis-templated CronJob must not "succeed" forever) is a usage error.
+    if (error instanceof CommanderError) return error.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
+    if (isIrsaIssuerError(error) && !(error instanceof InternalError)) {
       io.stderr.write(`irsa-issuer: ${error.message}\n`);
       return error.exitCode;
     }
-    io.stderr.write(`irsa-issuer: unexpected failure: ${describeCause(error)}\nThis is a bug; please report it with the command you ran (run with --log-level debug for details).\n`);
+    io.stderr.write(
+      `irsa-issuer: internal error: ${describeCause(error)}\n` +
+        'This is a bug in irsa-issuer; please report it with the command you ran and its output with --log-level debug.\n',
+    );
     return ExitCode.failed;
   }
 }

@@ -1,15 +1,23 @@
 import { Command, Option } from 'commander';
-import { FileStore } from '../publish/file.js';
-import { applyPublish, planPublish, readActual } from '../publish/plan.js';
-import { desiredObjects, readAndBuild } from '../run.js';
+import { buildDocuments } from '../documents/index.js';
+import { discoveryPath, jwksPath } from '../issuer.js';
+import { defaultCacheControl, FileStore, publishDocuments } from '../publish/index.js';
 import type { CliIo } from './io.js';
 import {
-  addClusterOptions, addIssuerOptions, clusterReaderFrom, issuerFrom, loggerFrom, type ClusterFlags, type IssuerFlags,
+  addClusterOptions,
+  addIssuerOptions,
+  addLogOption,
+  clusterReaderFrom,
+  issuerFrom,
+  loggerFrom,
+  type ClusterFlags,
+  type IssuerFlags,
+  type LogFlags,
 } from './options.js';
 
-interface RenderFlags extends IssuerFlags, ClusterFlags {
+interface RenderFlags extends IssuerFlags, ClusterFlags, LogFlags {
   readonly out?: string;
-  readonly logLevel: string;
+  readonly allowKeyReplacement?: boolean;
 }
 
 export function renderCommand(io: CliIo): Command {
@@ -18,32 +26,38 @@ export function renderCommand(io: CliIo): Command {
     .description(
       'Reads the keys like sync does and prints {"discovery": ..., "jwks": ...} on stdout, for Terraform ' +
         'or GitOps. With --out DIR it writes DIR/.well-known/openid-configuration and DIR/openid/v1/jwks ' +
-        '(byte for byte what sync publishes) instead.',
+        '(byte for byte what sync publishes, with the same guards) instead.',
     );
   addIssuerOptions(command);
   addClusterOptions(command);
   command
     .addOption(new Option('--out <dir>', 'write the two documents under this directory instead of printing them'))
-    .addOption(new Option('--log-level <level>', 'log level on stderr').choices(['debug', 'info', 'warn', 'error', 'silent']).default('warn'));
+    .addOption(
+      new Option(
+        '--allow-key-replacement',
+        "with --out: write even though the key set already there shares no kid with the cluster's (a re-keyed cluster)",
+      ),
+    );
+  addLogOption(command);
   command.action(async (flags: RenderFlags) => {
     const issuer = issuerFrom(flags);
-    const logger = loggerFrom({ output: 'text', logLevel: flags.logLevel }, io);
-    const { documents } = await readAndBuild(
-      { issuer, allowIssuerMismatch: flags.allowIssuerMismatch === true },
-      clusterReaderFrom(flags),
-      logger,
-    );
-    const built = documents.value;
-    for (const warning of [...issuer.warnings, ...built.warnings]) logger.warn(warning);
+    const logger = loggerFrom(flags, io);
+    const metadata = await clusterReaderFrom(flags).read();
+    const documents = await buildDocuments(issuer, metadata, { allowIssuerMismatch: flags.allowIssuerMismatch === true });
+    for (const warning of [...issuer.warnings, ...documents.warnings]) logger.warn(warning);
     if (flags.out === undefined) {
-      io.stdout.write(`${JSON.stringify({ discovery: built.discovery, jwks: built.jwks }, null, 2)}\n`);
+      io.stdout.write(`${JSON.stringify({ discovery: documents.discovery, jwks: documents.jwks }, null, 2)}\n`);
       return;
     }
-    const store = new FileStore(flags.out);
-    const desired = desiredObjects(built, 'max-age=300');
-    const plan = planPublish(desired, await readActual(store, desired.map((object) => object.key)));
-    await applyPublish(plan, store);
-    io.stdout.write(`${plan.writes.length === 0 ? 'unchanged' : 'wrote'}: ${desired.map((object) => `${flags.out ?? ''}/${object.key}`).join(', ')}\n`);
+    const { out } = flags;
+    const published = await publishDocuments(
+      { issuer, documents, cacheControl: defaultCacheControl, allowKeyReplacement: flags.allowKeyReplacement === true, dryRun: false },
+      new FileStore(out),
+      logger.child({ stage: 'publish' }),
+    );
+    for (const warning of published.warnings ?? []) logger.warn(warning);
+    const outcome = published.value.written.length === 0 ? 'unchanged' : 'wrote';
+    io.stdout.write(`${outcome}: ${[jwksPath, discoveryPath].map((path) => `${out}/${path}`).join(', ')}\n`);
   });
   return command;
 }

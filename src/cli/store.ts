@@ -1,8 +1,5 @@
 import { Option, type Command } from 'commander';
-import type { Target } from '../config.js';
-import { FileStore } from '../publish/file.js';
-import { createS3Client, S3Store } from '../publish/s3.js';
-import type { ObjectStore } from '../publish/store.js';
+import { createS3Client, FileStore, S3Store, type ObjectStore, type Target } from '../publish/index.js';
 
 export interface StoreFlags {
   readonly s3Endpoint?: string;
@@ -11,8 +8,15 @@ export interface StoreFlags {
 
 export function addStoreOptions(command: Command): Command {
   return command
-    .addOption(new Option('--s3-endpoint <url>', 'S3-compatible endpoint (MinIO, Ceph, ...); path-style addressing is used with it'))
-    .addOption(new Option('--region <region>', 'AWS region of the bucket (default: implied by the issuer, else the AWS SDK chain: AWS_REGION, profile)'));
+    .addOption(
+      new Option('--s3-endpoint <url>', 'S3-compatible endpoint (MinIO, Ceph, ...); path-style addressing is used with it'),
+    )
+    .addOption(
+      new Option(
+        '--region <region>',
+        'AWS region of the bucket (default: implied by the issuer, else the AWS SDK chain: AWS_REGION, profile)',
+      ),
+    );
 }
 
 export function storeFor(target: Target, flags: StoreFlags): ObjectStore {

@@ -1,18 +1,29 @@
 import { Command, Option } from 'commander';
-import { describeTarget } from '../config.js';
-import { renderReportJson, renderReportText } from '../report.js';
-import { sync } from '../run.js';
-import { verificationFailure } from '../verify/verify.js';
+import { defaultCacheControl, describeTarget } from '../publish/index.js';
+import { sync } from '../sync.js';
+import { verificationFailure } from '../verify/index.js';
 import type { CliIo } from './io.js';
 import {
-  addClusterOptions, addIssuerOptions, addOutputOptions, caFileFrom, clusterReaderFrom, issuerFrom, loggerFrom, targetFrom,
-  type ClusterFlags, type IssuerFlags, type OutputFlags,
+  addClusterOptions,
+  addIssuerOptions,
+  addOutputOptions,
+  audiencesFrom,
+  caFileFrom,
+  clusterReaderFrom,
+  issuerFrom,
+  loggerFrom,
+  targetFrom,
+  type ClusterFlags,
+  type IssuerFlags,
+  type OutputFlags,
 } from './options.js';
-import { addRegisterOptions, iamClientFor, probeJwksHost, registerOptionsFrom, type RegisterFlags } from './register.js';
+import { addRegisterOptions, registrationFrom, type RegisterFlags } from './register.js';
+import { renderRunReport } from './report.js';
 import { addStoreOptions, storeFor, type StoreFlags } from './store.js';
 
 interface SyncFlags extends IssuerFlags, ClusterFlags, OutputFlags, StoreFlags, RegisterFlags {
   readonly target?: string;
+  readonly audience: string[];
   readonly cacheControl: string;
   readonly allowKeyReplacement?: boolean;
   readonly dryRun?: boolean;
@@ -23,7 +34,7 @@ interface SyncFlags extends IssuerFlags, ClusterFlags, OutputFlags, StoreFlags, 
 
 export function syncCommand(io: CliIo): Command {
   const command = new Command('sync')
-    .summary('read the cluster\'s signing keys and publish the issuer documents (the CronJob runs this)')
+    .summary("read the cluster's signing keys and publish the issuer documents (the CronJob runs this)")
     .description(
       'Reads the service-account issuer metadata from the API server (or PEM files), builds the public ' +
         'discovery document and JWKS for --issuer, and publishes them to --target: only what differs is ' +
@@ -31,52 +42,67 @@ export function syncCommand(io: CliIo): Command {
         'before the first write. A second run with nothing new writes nothing.',
     );
   addIssuerOptions(command);
-  command.addOption(new Option('--target <url>', 's3://BUCKET[/PREFIX] or file://DIR (default: implied by an https://BUCKET.s3.REGION.amazonaws.com/PREFIX issuer)'));
+  command.addOption(
+    new Option(
+      '--target <url>',
+      's3://BUCKET[/PREFIX] or file://DIR (default: implied by an https://BUCKET.s3.REGION.amazonaws.com/PREFIX issuer)',
+    ),
+  );
   addClusterOptions(command);
   addStoreOptions(command);
   command
-    .addOption(new Option('--cache-control <value>', 'Cache-Control of the published objects').default('max-age=300'))
-    .addOption(new Option('--allow-key-replacement', 'publish even though the published key set shares no kid with the cluster\'s (a re-keyed cluster)'))
+    .addOption(new Option('--cache-control <value>', 'Cache-Control of the published objects').default(defaultCacheControl))
+    .addOption(
+      new Option(
+        '--allow-key-replacement',
+        "publish even though the published key set shares no kid with the cluster's (a re-keyed cluster)",
+      ),
+    )
     .addOption(new Option('--dry-run', 'print the plan; change nothing'))
     .addOption(new Option('--no-register', 'publish only; do not create or update the IAM OIDC provider'))
-    .addOption(new Option('--verify', 'after publishing, run the checks of `irsa-issuer verify` (exit 4 when one fails; not with --dry-run)'))
+    .addOption(
+      new Option(
+        '--verify',
+        'after publishing, run the checks of `irsa-issuer verify` (exit 4 when one fails; not with --dry-run)',
+      ),
+    )
     .addOption(new Option('--ca-file <path>', 'with --verify: also trust this CA (PEM) when fetching the public documents'));
   addRegisterOptions(command);
   addOutputOptions(command);
-  command.addHelpText('after', [
-    '',
-    'Examples:',
-    '  irsa-issuer sync --issuer https://my-bucket.s3.eu-west-1.amazonaws.com/clusters/prod --no-register',
-    '  irsa-issuer sync --issuer https://oidc.example.com/prod --target file://./public --dry-run',
-    '  irsa-issuer sync --issuer https://my-bucket.s3.eu-west-1.amazonaws.com/prod --tag cluster=prod --audience sts.amazonaws.com',
-    '',
-    'Exit codes: 0 done, 1 failed (network, AWS, Kubernetes), 2 usage or configuration error,',
-    '            3 refused by a safety guard (nothing written), 4 verification failed.',
-  ].join('\n'));
+  command.addHelpText(
+    'after',
+    [
+      '',
+      'Examples:',
+      '  irsa-issuer sync --issuer https://my-bucket.s3.eu-west-1.amazonaws.com/clusters/prod --no-register',
+      '  irsa-issuer sync --issuer https://oidc.example.com/prod --target file://./public --dry-run',
+      '  irsa-issuer sync --issuer https://my-bucket.s3.eu-west-1.amazonaws.com/prod --tag cluster=prod \\',
+      '      --audience sts.amazonaws.com',
+      '',
+      'Exit codes: 0 done, 1 failed (network, AWS, Kubernetes), 2 usage or configuration error,',
+      '            3 refused by a safety guard (nothing written), 4 verification failed.',
+    ].join('\n'),
+  );
   command.action(async (flags: SyncFlags) => {
     const issuer = issuerFrom(flags);
     const target = targetFrom(flags.target, issuer);
     const logger = loggerFrom(flags, io);
-    const store = storeFor(target, flags);
     logger.debug({ issuer: issuer.url, target: describeTarget(target) }, 'starting sync');
+    const ca = flags.verify === true && flags.caFile !== undefined ? await caFileFrom(flags.caFile) : undefined;
     const report = await sync(
       {
         issuer,
+        audiences: audiencesFrom(flags.audience),
         allowIssuerMismatch: flags.allowIssuerMismatch === true,
         allowKeyReplacement: flags.allowKeyReplacement === true,
         cacheControl: flags.cacheControl,
         dryRun: flags.dryRun === true,
-        ...(flags.register ? { register: registerOptionsFrom(flags) } : {}),
-        ...(flags.verify === true ? { verify: flags.caFile === undefined ? {} : { ca: await caFileFrom(flags.caFile) } } : {}),
+        ...(flags.register ? { register: registrationFrom(flags, target) } : {}),
+        ...(flags.verify === true ? { verify: ca === undefined ? {} : { ca } } : {}),
       },
-      {
-        cluster: clusterReaderFrom(flags),
-        store,
-        logger,
-        ...(flags.register ? { provider: iamClientFor(target, flags), probe: probeJwksHost } : {}),
-      },
+      { cluster: clusterReaderFrom(flags), store: storeFor(target, flags), logger },
     );
-    io.stdout.write(flags.output === 'json' ? renderReportJson(report) : renderReportText(report));
+    io.stdout.write(renderRunReport(report, flags.output));
     const failure = report.verification === undefined ? undefined : verificationFailure(report.verification);
     if (failure !== undefined) throw failure;
   });

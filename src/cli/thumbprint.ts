@@ -1,7 +1,13 @@
 import { Command, Option } from 'commander';
 import { ConfigError } from '../errors.js';
-import { probeThumbprint, targetFromUrl, type ProbeOptions, type ThumbprintProbe } from '../thumbprint/probe.js';
-import { parseTerraformQuery, renderTerraformResult } from '../thumbprint/terraform.js';
+import {
+  parseTerraformQuery,
+  probeThumbprint,
+  renderTerraformResult,
+  targetFromUrl,
+  type ProbeOptions,
+  type ThumbprintProbe,
+} from '../thumbprint/index.js';
 import type { CliIo } from './io.js';
 import { caFileFrom, timeoutMsFrom } from './options.js';
 

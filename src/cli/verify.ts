@@ -1,19 +1,32 @@
 import { Command, Option } from 'commander';
-import { readIssuerMetadata } from '../cluster/api-server.js';
-import { loadKubeConfig, type ApiServerConnection } from '../cluster/kubeconfig.js';
-import type { ClusterReader } from '../cluster/metadata.js';
-import { pemFileReader } from '../cluster/pem.js';
+import type { ClusterReader } from '../cluster/index.js';
 import { ConfigError } from '../errors.js';
-import { createIamClient, iamRegionFor } from '../iam/client.js';
-import { renderVerifyJson, renderVerifyText } from '../verify/render.js';
-import { createAnonymousStsClient } from '../verify/sts.js';
-import { tokenMinterFor, type ServiceAccountRef, type TokenMinter } from '../verify/token.js';
-import { verificationFailure, verifyIssuer, type VerifyDependencies } from '../verify/verify.js';
-import { defaultAudience } from '../config.js';
+import { createIamClient, iamRegionFor } from '../iam/index.js';
+import {
+  createAnonymousStsClient,
+  tokenMinterFor,
+  verificationFailure,
+  verifyIssuer,
+  type ServiceAccountRef,
+  type TokenMinter,
+  type VerifyDependencies,
+} from '../verify/index.js';
 import type { CliIo } from './io.js';
 import {
-  addClusterOptions, addOutputOptions, caFileFrom, issuerFrom, loggerFrom, repeatable, timeoutMsFrom, type ClusterFlags, type OutputFlags,
+  addAudienceOption,
+  addClusterOptions,
+  addOutputOptions,
+  audiencesFrom,
+  caFileFrom,
+  clusterReaderFrom,
+  issuerFrom,
+  issuerOption,
+  loggerFrom,
+  timeoutMsFrom,
+  type ClusterFlags,
+  type OutputFlags,
 } from './options.js';
+import { renderVerifyReport } from './report.js';
 
 interface VerifyFlags extends ClusterFlags, OutputFlags {
   readonly issuer?: string;
@@ -50,30 +63,23 @@ interface ClusterAccess {
  * when there is one, and the cluster checks are skipped when there is none.
  */
 function clusterAccessFrom(flags: VerifyFlags, env: NodeJS.ProcessEnv, timeoutMs: number, needsApiServer: boolean): ClusterAccess {
-  if (flags.publicKeyFile.length > 0) {
-    if (flags.kubeconfig !== undefined || flags.context !== undefined) {
-      throw new ConfigError('--public-key-file reads keys from files; it cannot be combined with --kubeconfig or --context.');
-    }
-    if (needsApiServer) {
-      throw new ConfigError('--service-account mints a token with TokenRequest, which needs the API server: use --kubeconfig/--context instead of --public-key-file.');
-    }
-    return { cluster: pemFileReader(flags.publicKeyFile) };
+  if (needsApiServer && flags.publicKeyFile.length > 0) {
+    throw new ConfigError(
+      '--service-account mints a token with TokenRequest, which needs the API server: ' +
+        'use --kubeconfig/--context instead of --public-key-file.',
+    );
   }
-  const named = flags.kubeconfig !== undefined || flags.context !== undefined || env.KUBECONFIG !== undefined;
-  let connection: ApiServerConnection;
+  const named =
+    flags.publicKeyFile.length > 0 || flags.kubeconfig !== undefined || flags.context !== undefined || env.KUBECONFIG !== undefined;
+  let cluster: ReturnType<typeof clusterReaderFrom>;
   try {
-    connection = loadKubeConfig({
-      ...(flags.kubeconfig === undefined ? {} : { kubeconfig: flags.kubeconfig }),
-      ...(flags.context === undefined ? {} : { context: flags.context }),
-    });
+    cluster = clusterReaderFrom(flags, { timeoutMs });
   } catch (error) {
     if (named || needsApiServer || !(error instanceof ConfigError)) throw error;
     return {};
   }
-  return {
-    cluster: { read: () => readIssuerMetadata(connection, { timeoutMs }) },
-    mintToken: tokenMinterFor(connection, timeoutMs),
-  };
+  if (!('connection' in cluster)) return { cluster };
+  return { cluster, mintToken: tokenMinterFor(cluster.connection, timeoutMs) };
 }
 
 export function verifyCommand(io: CliIo): Command {
@@ -86,11 +92,11 @@ export function verifyCommand(io: CliIo): Command {
         'TokenRequest and verifies it against the public JWKS; with --role-arn exchanges it at STS. Changes nothing. ' +
         'Each check is reported as ✓, ✗ (with a fix) or - (not run, and why).',
     )
-    .addOption(new Option('--issuer <url>', 'the public issuer URL, exactly as tokens carry it in "iss": https://HOST[/PATH]'));
+    .addOption(issuerOption());
   addClusterOptions(command);
+  addAudienceOption(command, 'client ID the IAM provider must accept; the token is minted for the first');
   command
     .addOption(new Option('--service-account <namespace/name>', 'mint a token for this service account (TokenRequest, 600 s) and verify it against the public JWKS'))
-    .addOption(repeatable('--audience <client-id>', `client ID the IAM provider must accept (repeatable; default ${defaultAudience}); the token is minted for the first`))
     .addOption(new Option('--role-arn <arn>', 'exchange the token at STS for this role (AssumeRoleWithWebIdentity; needs no AWS credentials)'))
     .addOption(new Option('--no-aws', 'skip the IAM checks (provider, thumbprint, audience): no AWS credentials needed'))
     .addOption(new Option('--region <region>', 'AWS region for STS and the IAM partition (default: AWS_REGION, else us-east-1)'))
@@ -117,10 +123,7 @@ export function verifyCommand(io: CliIo): Command {
     if (flags.roleArn !== undefined && serviceAccount === undefined) {
       throw new ConfigError('--role-arn exchanges a token minted for --service-account NAMESPACE/NAME; pass both.');
     }
-    const [firstAudience, ...moreAudiences] = flags.audience.map((audience) => audience.trim());
-    if ([firstAudience, ...moreAudiences].some((audience) => audience === '')) {
-      throw new ConfigError('--audience is empty; STS expects sts.amazonaws.com for IRSA.');
-    }
+    const audiences = audiencesFrom(flags.audience);
     const timeoutMs = timeoutMsFrom(flags.timeout);
     const ca = flags.caFile === undefined ? undefined : await caFileFrom(flags.caFile);
     const logger = loggerFrom(flags, io);
@@ -135,7 +138,7 @@ export function verifyCommand(io: CliIo): Command {
     const report = await verifyIssuer(
       {
         issuer,
-        audiences: firstAudience === undefined ? [defaultAudience] : [firstAudience, ...moreAudiences],
+        audiences,
         timeoutMs,
         ...(serviceAccount === undefined ? {} : { serviceAccount }),
         ...(flags.roleArn === undefined ? {} : { roleArn: flags.roleArn }),
@@ -143,7 +146,7 @@ export function verifyCommand(io: CliIo): Command {
       },
       dependencies,
     );
-    io.stdout.write(flags.output === 'json' ? renderVerifyJson(report) : renderVerifyText(report));
+    io.stdout.write(renderVerifyReport(report, flags.output));
     const failure = verificationFailure(report);
     if (failure !== undefined) throw failure;
   });

@@ -1,5 +1,7 @@
 import { ApiException, Observable, type ConfigurationOptions, type ObservableMiddleware } from '@kubernetes/client-node';
 import { ClusterReadError, describeCause } from '../errors.js';
+import { isJsonObject, parseJson, stringMember } from '../json.js';
+import { classifyNetworkError, rootCause, systemCode } from '../network.js';
 import type { ApiServerConnection } from './kubeconfig.js';
 
 /** Long enough for a slow control plane, short enough that a black-holed one cannot hang a CronJob. */
@@ -16,40 +18,11 @@ export interface ApiServerCall {
   readonly timeoutMs?: number | undefined;
 }
 
-/** Node's and undici's codes for "never got an HTTP answer". */
-const unreachableCodes = new Set([
-  'ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'ECONNRESET', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE',
-  'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_SOCKET', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT',
-]);
-
-function isTlsCode(code: string): boolean {
-  return code.includes('CERT') || code.startsWith('ERR_TLS') || code.startsWith('ERR_SSL') || code === 'EPROTO'
-    || code === 'UNABLE_TO_VERIFY_LEAF_SIGNATURE' || code.startsWith('UNABLE_TO_GET_ISSUER');
-}
-
-/** undici reports network failures as `TypeError: fetch failed` with the system error as its cause. */
-function rootCause(error: unknown): { code?: string; error: unknown } {
-  let current = error;
-  for (let depth = 0; depth < 5 && current instanceof Error; depth += 1) {
-    const code = (current as { code?: unknown }).code;
-    if (typeof code === 'string') return { code, error: current };
-    current = current.cause;
-  }
-  return { error };
-}
-
 /** The `message` of a Kubernetes Status body, trimmed: enough to act on, never a page of HTML. */
 function statusMessage(body: unknown): string {
-  let status: unknown = body;
-  if (typeof body === 'string') {
-    try {
-      status = JSON.parse(body);
-    } catch {
-      return body.trim().slice(0, 300);
-    }
-  }
-  const message = (status as { message?: unknown } | null)?.message;
-  return typeof message === 'string' ? message.slice(0, 300) : '';
+  const status = typeof body === 'string' ? parseJson(body) : body;
+  if (typeof body === 'string' && status === undefined) return body.trim().slice(0, 300);
+  return isJsonObject(status) ? (stringMember(status, 'message') ?? '').slice(0, 300) : '';
 }
 
 /** The kubectl flag that names the user an RBAC refusal was about. */
@@ -104,22 +77,24 @@ function explain(error: unknown, connection: ApiServerConnection, call: ApiServe
       fix: `Check that the API server is up and reachable from here (address, firewall, VPN), ${pickAnother}`,
     };
   }
-  const cause = rootCause(error);
-  if (cause.code !== undefined && isTlsCode(cause.code)) {
+  const failure = classifyNetworkError(error);
+  const cause = describeCause(rootCause(error));
+  if (failure === 'tls') {
     return {
-      why: `its TLS certificate could not be verified with ${connection.trustedCa} (${describeCause(cause.error)})`,
+      why: `its TLS certificate could not be verified with ${connection.trustedCa} (${cause})`,
       fix: 'Refresh the certificate-authority(-data) in the kubeconfig from the cluster (its serving certificate or CA may have changed); if you reach it by a name or address its certificate does not cover, set tls-server-name in the kubeconfig.',
     };
   }
-  if (cause.code !== undefined && unreachableCodes.has(cause.code)) {
+  if (failure !== undefined) {
     return {
-      why: `cannot connect to ${connection.server} (${describeCause(cause.error)})`,
+      why: `cannot connect to ${connection.server} (${cause})`,
       fix: `Check the server address in the kubeconfig and that the API server is reachable from here, ${pickAnother}`,
     };
   }
-  if (cause.code === 'ENOENT' || cause.code === 'EACCES') {
+  const code = systemCode(error);
+  if (code === 'ENOENT' || code === 'EACCES') {
     return {
-      why: `a credential or CA file cannot be read (${describeCause(cause.error)})`,
+      why: `a credential or CA file cannot be read (${cause})`,
       fix: 'In a pod, check that the service-account token is mounted (automountServiceAccountToken); otherwise fix the file paths in the kubeconfig.',
     };
   }

@@ -1,16 +1,20 @@
 import { OpenidApi, WellKnownApi } from '@kubernetes/client-node';
+import type { ClusterIssuerMetadata } from '../documents/index.js';
 import { ClusterReadError } from '../errors.js';
+import { discoveryPath as discoveryDocumentPath, jwksPath as jwksDocumentPath } from '../issuer.js';
+import { isJsonObject, parseJson, stringMember, type JsonObject } from '../json.js';
 import { callApiServer } from './api-call.js';
 import { loadKubeConfig, type ApiServerConnection, type KubeConfigOptions } from './kubeconfig.js';
-import type { ClusterIssuerMetadata, ClusterReader } from './metadata.js';
+import type { ClusterReader } from './reader.js';
 
-export interface ApiServerReaderOptions extends KubeConfigOptions {
+export interface ApiServerReaderOptions {
   /** Give up on each request after this many milliseconds; 15 s when omitted. */
-  readonly timeoutMs?: number;
+  readonly timeoutMs?: number | undefined;
 }
 
-const discoveryPath = '/.well-known/openid-configuration';
-const jwksPath = '/openid/v1/jwks';
+// kube-apiserver serves the documents at the same paths under its own root as we publish under the issuer.
+const discoveryPath = `/${discoveryDocumentPath}`;
+const jwksPath = `/${jwksDocumentPath}`;
 
 // The ClusterRole every cluster ships for exactly these two paths (bound by default to all service accounts).
 const discoveryRole = 'system:service-account-issuer-discovery';
@@ -27,28 +31,26 @@ function whenNotFound(connection: ApiServerConnection): string {
  * client-node 2.x types both documents as `string` but returns what it parsed by Content-Type: an
  * object for the JSON types kube-apiserver sends, the raw text for a text/* answer.
  */
-function asDocument(value: unknown, what: string, connection: ApiServerConnection): Record<string, unknown> {
-  let document = value;
-  if (typeof value === 'string') {
-    try {
-      document = JSON.parse(value);
-    } catch {
-      throw new ClusterReadError(
-        `The ${what} from ${connection.description} is not JSON (it starts ${JSON.stringify(value.slice(0, 40))}). ${connection.server} may not be a Kubernetes API server (a proxy or a web page?); check the server in the kubeconfig, or choose another cluster with --kubeconfig/--context.`,
-      );
-    }
+function asDocument(value: unknown, what: string, connection: ApiServerConnection): JsonObject {
+  const document = typeof value === 'string' ? parseJson(value) : value;
+  if (typeof value === 'string' && document === undefined) {
+    throw new ClusterReadError(
+      `The ${what} from ${connection.description} is not JSON (it starts ${JSON.stringify(value.slice(0, 40))}). ` +
+        `${connection.server} may not be a Kubernetes API server (a proxy or a web page?); ` +
+        'check the server in the kubeconfig, or choose another cluster with --kubeconfig/--context.',
+    );
   }
-  if (typeof document !== 'object' || document === null || Array.isArray(document)) {
+  if (!isJsonObject(document)) {
     throw new ClusterReadError(
       `The ${what} from ${connection.description} is ${Array.isArray(document) ? 'an array' : String(document)}, not a JSON object. Check that the kubeconfig points at a Kubernetes API server.`,
     );
   }
-  return document as Record<string, unknown>;
+  return document;
 }
 
-function requireString(document: Record<string, unknown>, member: string, connection: ApiServerConnection): string {
-  const value = document[member];
-  if (typeof value !== 'string' || value === '') {
+function requireString(document: JsonObject, member: string, connection: ApiServerConnection): string {
+  const value = stringMember(document, member);
+  if (value === undefined) {
     throw new ClusterReadError(
       `The issuer discovery document from ${connection.description} has no "${member}" string, which kube-apiserver always sets (from --service-account-issuer and --service-account-jwks-uri). Check that the kubeconfig points at a Kubernetes API server and not a proxy rewriting its answers.`,
     );
@@ -59,7 +61,7 @@ function requireString(document: Record<string, unknown>, member: string, connec
 /** Reads the cluster's discovery document and JWKS; the keys are passed on unvalidated. */
 export async function readIssuerMetadata(
   connection: ApiServerConnection,
-  options: { readonly timeoutMs?: number | undefined } = {},
+  options: ApiServerReaderOptions = {},
 ): Promise<ClusterIssuerMetadata> {
   const refusals = { whenForbidden, whenNotFound: whenNotFound(connection), timeoutMs: options.timeoutMs };
 
@@ -88,8 +90,16 @@ export async function readIssuerMetadata(
   return { issuer, jwksUri, keys: jwks.keys as unknown[], source: connection.description };
 }
 
-/** The `ClusterReader` for a live cluster. Loads the kubeconfig now, so a bad flag fails before any request (ConfigError). */
-export function apiServerReader(options: ApiServerReaderOptions = {}): ClusterReader {
+export interface ApiServerReader extends ClusterReader {
+  /** The loaded kubeconfig, for other calls to the same API server (TokenRequest). */
+  readonly connection: ApiServerConnection;
+}
+
+/**
+ * The `ClusterReader` for a live cluster. Loads the kubeconfig now, so a bad flag fails before any
+ * request (ConfigError).
+ */
+export function apiServerReader(options: KubeConfigOptions & ApiServerReaderOptions = {}): ApiServerReader {
   const connection = loadKubeConfig(options);
-  return { read: () => readIssuerMetadata(connection, { timeoutMs: options.timeoutMs }) };
+  return { connection, read: () => readIssuerMetadata(connection, options) };
 }

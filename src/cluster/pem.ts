@@ -1,8 +1,8 @@
 import { createPublicKey, X509Certificate, type KeyObject } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
+import { kubernetesKeyId, type ClusterIssuerMetadata } from '../documents/index.js';
 import { ConfigError, PrivateKeyMaterialError } from '../errors.js';
-import { kubernetesKeyId } from '../documents/kid.js';
-import type { ClusterIssuerMetadata, ClusterReader } from './metadata.js';
+import type { ClusterReader } from './reader.js';
 
 const pemBlock = /-----BEGIN ([A-Z0-9 ]+)-----[\s\S]*?-----END \1-----/g;
 

@@ -1,5 +1,6 @@
 import { CoreV1Api } from '@kubernetes/client-node';
 import { ClusterReadError } from '../errors.js';
+import { defaultAudience } from '../issuer.js';
 import { callApiServer } from './api-call.js';
 import type { ApiServerConnection } from './kubeconfig.js';
 
@@ -9,10 +10,13 @@ export interface ServiceAccountTokenOptions {
   readonly name: string;
   /** The token's `aud`; STS expects `sts.amazonaws.com` unless the provider lists another client ID. */
   readonly audience?: string;
-  /** 600 (TokenRequest's minimum) when omitted: the token only has to live through one verification. */
+  /** `minimumTokenSeconds` when omitted: the token only has to live through one verification. */
   readonly expirationSeconds?: number;
   readonly timeoutMs?: number;
 }
+
+/** TokenRequest's shortest expiration; the API server refuses anything shorter. */
+export const minimumTokenSeconds = 600;
 
 /**
  * Mints a service-account token with TokenRequest, as a pod's projected token would be minted, so it
@@ -24,8 +28,8 @@ export async function mintServiceAccountToken(
   options: ServiceAccountTokenOptions,
 ): Promise<string> {
   const { namespace, name } = options;
-  const audience = options.audience ?? 'sts.amazonaws.com';
-  const expirationSeconds = options.expirationSeconds ?? 600;
+  const audience = options.audience ?? defaultAudience;
+  const expirationSeconds = options.expirationSeconds ?? minimumTokenSeconds;
   const path = `/api/v1/namespaces/${namespace}/serviceaccounts/${name}/token`;
   const core = connection.kubeConfig.makeApiClient(CoreV1Api);
   const tokenRequest = await callApiServer(

@@ -1,9 +1,10 @@
-import type { Issuer } from '../config.js';
-import type { ClusterIssuerMetadata } from '../cluster/metadata.js';
+import type { Issuer } from '../issuer.js';
+import type { StageOutcome } from '../report.js';
 import { buildDiscovery, type DiscoveryDocument } from './discovery.js';
+import { checkIssuerMatches } from './guards.js';
 import { buildJwks, type JsonWebKeySet } from './jwks.js';
 import { serialiseDocument } from './serialise.js';
-import { checkIssuerMatches } from './guards.js';
+import type { ClusterIssuerMetadata } from './source.js';
 
 export interface IssuerDocuments {
   readonly discovery: DiscoveryDocument;
@@ -16,11 +17,15 @@ export interface BuiltDocuments extends IssuerDocuments {
   readonly warnings: readonly string[];
 }
 
+export interface BuildOptions {
+  readonly allowIssuerMismatch: boolean;
+}
+
 /** Validates what the cluster served and builds the public documents, or refuses (GuardError). */
 export async function buildDocuments(
   issuer: Issuer,
   metadata: ClusterIssuerMetadata,
-  options: { readonly allowIssuerMismatch: boolean },
+  options: BuildOptions,
 ): Promise<BuiltDocuments> {
   const jwks = await buildJwks(metadata.keys, metadata.source);
   const mismatch = checkIssuerMatches(issuer, metadata.issuer, options.allowIssuerMismatch);
@@ -31,5 +36,20 @@ export async function buildDocuments(
     discoveryBytes: serialiseDocument(discovery),
     jwksBytes: serialiseDocument(jwks),
     warnings: mismatch === undefined ? [] : [mismatch],
+  };
+}
+
+/** The build stage of a run: the documents, and its line of the report. */
+export async function buildStage(
+  issuer: Issuer,
+  metadata: ClusterIssuerMetadata,
+  options: BuildOptions,
+): Promise<StageOutcome<BuiltDocuments>> {
+  const documents = await buildDocuments(issuer, metadata, options);
+  return {
+    value: documents,
+    status: 'unchanged',
+    summary: `discovery + JWKS for ${issuer.url}`,
+    warnings: documents.warnings,
   };
 }

@@ -1,5 +1,5 @@
-import type { Issuer } from '../config.js';
-import { signingAlgorithms, type JsonWebKeySet, type SigningAlgorithm } from './jwks.js';
+import type { Issuer } from '../issuer.js';
+import { algorithmsOf, type JsonWebKeySet, type SigningAlgorithm } from './jwks.js';
 
 /** The OpenID provider metadata STS reads, with the members kube-apiserver serves, in its order. */
 export interface DiscoveryDocument {
@@ -16,6 +16,6 @@ export function buildDiscovery(issuer: Issuer, jwks: JsonWebKeySet): DiscoveryDo
     jwks_uri: issuer.jwksUrl,
     response_types_supported: ['id_token'],
     subject_types_supported: ['public'],
-    id_token_signing_alg_values_supported: signingAlgorithms(jwks),
+    id_token_signing_alg_values_supported: algorithmsOf(jwks),
   };
 }

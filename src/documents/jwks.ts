@@ -1,10 +1,12 @@
 import { KeyObject } from 'node:crypto';
 import { exportJWK, importJWK } from 'jose';
 import { EmptyKeySetError, InvalidKeyError, PrivateKeyMaterialError } from '../errors.js';
+import { isJsonObject } from '../json.js';
 import { kubernetesKeyId } from './kid.js';
 
-/** The only public key shapes STS is asked to trust: kube-apiserver signs with RS256 or ES256. */
-export type SigningAlgorithm = 'RS256' | 'ES256';
+/** The only algorithms STS is asked to trust: kube-apiserver signs with RS256 or ES256. */
+export const signingAlgorithms = ['RS256', 'ES256'] as const;
+export type SigningAlgorithm = (typeof signingAlgorithms)[number];
 
 export interface RsaPublicJwk {
   readonly kty: 'RSA';
@@ -32,7 +34,7 @@ export interface JsonWebKeySet {
 }
 
 /** Members that make a JWK a secret: RSA/EC private parts and symmetric key bytes (RFC 7518 §6). */
-const privateMembers = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'] as const;
+export const privateJwkMembers = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'] as const;
 
 const minimumRsaBits = 2048;
 
@@ -63,12 +65,10 @@ function algorithmFor(jwk: Record<string, unknown>, label: string): SigningAlgor
 }
 
 async function publicJwk(raw: unknown, index: number): Promise<PublicJwk> {
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
-    throw new InvalidKeyError(`key ${index + 1} of the key set is not a JSON object.`);
-  }
-  const jwk = raw as Record<string, unknown>;
+  if (!isJsonObject(raw)) throw new InvalidKeyError(`key ${index + 1} of the key set is not a JSON object.`);
+  const jwk = raw;
   const label = describeKey(index, jwk.kid);
-  const secrets = privateMembers.filter((member) => member in jwk);
+  const secrets = privateJwkMembers.filter((member) => member in jwk);
   if (secrets.length > 0) {
     throw new PrivateKeyMaterialError(
       `${label} carries private key material (${secrets.join(', ')}). Refusing to publish it, and nothing was written. Check where the keys come from: only the public half of a signing key may leave the cluster. If this key was ever published, rotate the signing key.`,
@@ -124,6 +124,7 @@ export async function buildJwks(rawKeys: readonly unknown[], source: string): Pr
   return { keys };
 }
 
-export function signingAlgorithms(jwks: JsonWebKeySet): SigningAlgorithm[] {
+/** The algorithms the keys sign with, each once, sorted: the discovery document's list. */
+export function algorithmsOf(jwks: JsonWebKeySet): SigningAlgorithm[] {
   return [...new Set(jwks.keys.map((key) => key.alg))].sort();
 }

@@ -5,7 +5,7 @@ import {
   TagOpenIDConnectProviderCommand,
   UpdateOpenIDConnectProviderThumbprintCommand,
 } from '@aws-sdk/client-iam';
-import { IamError } from '../errors.js';
+import { IamError, InternalError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { iamError, type IamAction } from './failure.js';
 import type { ProviderChange, ProviderPlan } from './plan.js';
@@ -68,7 +68,7 @@ export async function applyProviderPlan(plan: ProviderPlan, api: ProviderApi, op
   for (const [index, change] of plan.changes.entries()) {
     const subject = arn ?? `the OIDC provider for ${plan.issuerUrl}`;
     if (arn === undefined && change.kind !== 'create') {
-      throw new IamError(`Cannot ${change.description} on ${subject}: the plan names no provider ARN. This is a bug in irsa-issuer.`);
+      throw new InternalError(`Cannot ${change.description} on ${subject}: the plan names no provider ARN.`);
     }
     try {
       const created = await send(change, arn ?? '', api);

@@ -1,4 +1,4 @@
-import { unique, validateDesiredProvider } from './desired.js';
+import { unique, validateDesiredProvider } from './limits.js';
 import type { ActualProvider, DesiredProvider } from './provider.js';
 
 export type ProviderChange =
@@ -142,8 +142,4 @@ export function planProvider(desired: DesiredProvider, actual: ActualProvider | 
     changes,
     kept: { clientIds: options.pruneAudiences ? [] : extraClientIds, tags: extraTags },
   };
-}
-
-export function isEmptyPlan(plan: ProviderPlan): boolean {
-  return plan.changes.length === 0;
 }

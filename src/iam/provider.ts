@@ -4,13 +4,13 @@ import {
   ListOpenIDConnectProviderTagsCommand,
   type IAMClient,
 } from '@aws-sdk/client-iam';
-import type { Issuer } from '../config.js';
+import type { Issuer } from '../issuer.js';
 import { awsErrorName } from '../errors.js';
 import { iamError } from './failure.js';
 
 /**
  * What the stage needs from IAM: an `IAMClient`, or anything that sends its commands the same way
- * (aws-sdk-client-mock, a client with counting middleware). Built by the CLI or run.ts, never here.
+ * (aws-sdk-client-mock, a client with counting middleware). Built by the CLI, never here.
  */
 export type ProviderApi = Pick<IAMClient, 'send'>;
 

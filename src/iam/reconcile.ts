@@ -14,8 +14,6 @@ export interface ProviderReconciliation {
   readonly plan: ProviderPlan;
   /** False when the plan was empty and no IAM write call was made. */
   readonly applied: boolean;
-  /** Another writer created the provider between our read and our create; we re-read and reconciled. */
-  readonly raced: boolean;
 }
 
 /** Read + plan, nothing written: what `--dry-run` prints. Needs only the read actions. */
@@ -46,7 +44,7 @@ export async function reconcileProvider(
   const plan = await previewProvider(desired, api, options);
   try {
     const arn = await applyProviderPlan(plan, api, applyOptions);
-    return { arn, plan, applied: plan.changes.length > 0, raced: false };
+    return { arn, plan, applied: plan.changes.length > 0 };
   } catch (error) {
     if (!lostCreateRace(error, plan)) throw error;
     log?.warn({ issuer: desired.issuer.url }, 'another writer created the provider first; reconciling against it');
@@ -59,5 +57,5 @@ export async function reconcileProvider(
   }
   const replan = planProvider(desired, actual, options);
   const arn = await applyProviderPlan(replan, api, applyOptions);
-  return { arn, plan: replan, applied: replan.changes.length > 0, raced: true };
+  return { arn, plan: replan, applied: replan.changes.length > 0 };
 }

@@ -3,6 +3,7 @@ import { mkdir, open, readFile, rename, stat, unlink } from 'node:fs/promises';
 import { basename, dirname, join, relative, resolve, sep } from 'node:path';
 import { describeCause, PublishError } from '../errors.js';
 import type { ObjectStore, ObjectWrite, StoredObject, WriteOutcome } from './store.js';
+import { describeTarget } from './target.js';
 
 /**
  * The public documents as files under a directory that a static web host serves (nginx, GitHub
@@ -15,7 +16,7 @@ export class FileStore implements ObjectStore {
 
   constructor(directory: string) {
     this.#root = resolve(directory);
-    this.description = `file://${this.#root}`;
+    this.description = describeTarget({ kind: 'file', directory: this.#root });
   }
 
   async get(key: string): Promise<StoredObject | undefined> {

@@ -1,7 +1,8 @@
 import { GetObjectCommand, PutObjectCommand, S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
-import { objectKey } from '../config.js';
 import { awsErrorName, ConfigError, describeCause, isIrsaIssuerError, PublishError } from '../errors.js';
+import { classifyNetworkError } from '../network.js';
 import type { ObjectStore, ObjectWrite, StoredObject, WriteOutcome } from './store.js';
+import { describeTarget, objectKey } from './target.js';
 
 export interface S3ClientOptions {
   /** Wins over the SDK chain (AWS_REGION, the profile's `region`). */
@@ -83,7 +84,7 @@ export class S3Store implements ObjectStore {
     this.#client = client;
     this.#bucket = bucket;
     this.#prefix = prefix;
-    this.description = `s3://${bucket}${prefix ? `/${prefix}` : ''}`;
+    this.description = describeTarget({ kind: 's3', bucket, prefix });
   }
 
   async get(key: string): Promise<StoredObject | undefined> {
@@ -149,7 +150,8 @@ export class S3Store implements ObjectStore {
     switch (name) {
       case 'NoSuchBucket':
         return new PublishError(
-          `${doing} failed: the bucket ${this.#bucket} does not exist. Create it, or run \`irsa-issuer bootstrap\` to create it with a public-read policy.`,
+          `${doing} failed: the bucket ${this.#bucket} does not exist. Create it, with a bucket policy that lets ` +
+            'anyone s3:GetObject the two documents (STS reads them anonymously), or fix the bucket name.',
           options,
         );
       case 'AccessDenied':
@@ -185,7 +187,7 @@ export class S3Store implements ObjectStore {
       default:
         break;
     }
-    if (isNetworkError(error)) {
+    if (classifyNetworkError(error) !== undefined) {
       return new PublishError(
         `${doing} failed: could not reach ${await this.#endpoint()} (${describeCause(error)}). Check the endpoint (--s3-endpoint), DNS, proxies and network policy.`,
         options,
@@ -204,16 +206,4 @@ export class S3Store implements ObjectStore {
       return `the S3 endpoint for bucket ${this.#bucket}`;
     }
   }
-}
-
-const networkCodes = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE']);
-
-function isNetworkError(error: unknown): boolean {
-  if (!(error instanceof Error)) return false;
-  const code = (error as { code?: unknown }).code;
-  return (
-    (typeof code === 'string' && (networkCodes.has(code) || code.startsWith('ERR_TLS') || code.includes('CERT'))) ||
-    error.name === 'TimeoutError' ||
-    error.name === 'RequestTimeout'
-  );
 }

@@ -5,10 +5,9 @@
 import { isIP } from 'node:net';
 import { connect, type ConnectionOptions, type TLSSocket } from 'node:tls';
 import { ConfigError, ThumbprintError, describeCause } from '../errors.js';
+import { classifyNetworkError, systemCode } from '../network.js';
 import { describeCertificate, readPresentedChain, sha1Hex, type PresentedCertificate } from './presented-chain.js';
 
-export type { PresentedCertificate } from './presented-chain.js';
-export { normaliseThumbprint, normaliseThumbprints } from './pinned.js';
 
 export interface ProbeTarget {
   /** DNS name or IP literal (IPv6 with or without brackets). */
@@ -185,36 +184,34 @@ function timeoutError(where: string, timeoutMs: number, stillConnecting: boolean
       );
 }
 
-const dnsCodes = new Set(['ENOTFOUND', 'EAI_AGAIN', 'EAI_NONAME', 'EAI_FAIL', 'EAI_NODATA']);
-const unreachableCodes = new Set(['ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EHOSTDOWN', 'ENETDOWN']);
-
 function connectionError(error: Error, where: string, host: string): ThumbprintError {
-  const code = (error as { code?: unknown }).code;
+  const code = systemCode(error) ?? describeCause(error);
   const cause = describeCause(error);
-  if (code === 'ECONNREFUSED') {
+  const failure = classifyNetworkError(error);
+  if (failure === 'refused') {
     return new ThumbprintError(
       `Connection to ${where} was refused: nothing listens on that port. Check the host and port of the jwks_uri (STS always uses 443) and that the server is running.`,
       { cause: error },
     );
   }
-  if (typeof code === 'string' && dnsCodes.has(code)) {
+  if (failure === 'dns') {
     return new ThumbprintError(
       `Could not resolve ${host} (probing ${where}): ${code}. Check the spelling of the jwks_uri host and that DNS works from here; STS must be able to resolve it publicly too.`,
       { cause: error },
     );
   }
-  if (typeof code === 'string' && unreachableCodes.has(code)) {
+  if (failure === 'unreachable' || failure === 'timeout') {
     return new ThumbprintError(`Could not reach ${where}: ${code}. Check routing and firewalls between here and the server.`, {
       cause: error,
     });
   }
-  if (code === 'ECONNRESET' || code === 'EPIPE') {
+  if (failure === 'reset') {
     return new ThumbprintError(
       `${where} closed the connection during the TLS handshake (${cause}). It may not serve TLS on that port, or may refuse our SNI name or TLS version; check with "openssl s_client -connect ${where} -servername ${host}".`,
       { cause: error },
     );
   }
-  if ((typeof code === 'string' && (code.startsWith('ERR_SSL') || code === 'EPROTO')) || 'library' in error) {
+  if (failure === 'tls') {
     const reason = (error as { reason?: unknown }).reason;
     return new ThumbprintError(
       `The TLS handshake with ${where} failed: ${typeof reason === 'string' ? reason : cause}. The port may serve plain HTTP or another protocol, or the server's TLS configuration is broken; check with "openssl s_client -connect ${where} -servername ${host}".`,

@@ -5,6 +5,7 @@
  * https://registry.terraform.io/providers/hashicorp/external/latest/docs/data-sources/external
  */
 import { ConfigError } from '../errors.js';
+import { isJsonObject, parseJson } from '../json.js';
 import { targetFromUrl, type ProbeTarget, type ThumbprintProbe } from './probe.js';
 
 export interface TerraformQuery {
@@ -20,15 +21,12 @@ const example = 'query = { url = "https://HOST/PATH/openid/v1/jwks" }';
  * the only way a module can leave an optional key unset: it counts as absent.
  */
 export function parseTerraformQuery(stdin: string): TerraformQuery {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(stdin);
-  } catch {
-    throw new ConfigError(
-      `The Terraform query on stdin is not JSON (${stdin.trim() === '' ? 'stdin was empty' : 'got ' + JSON.stringify(stdin.slice(0, 80))}); run this from a data "external" block with ${example}.`,
-    );
+  const parsed = parseJson(stdin);
+  if (parsed === undefined) {
+    const got = stdin.trim() === '' ? 'stdin was empty' : `got ${JSON.stringify(stdin.slice(0, 80))}`;
+    throw new ConfigError(`The Terraform query on stdin is not JSON (${got}); run this from a data "external" block with ${example}.`);
   }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+  if (!isJsonObject(parsed)) {
     throw new ConfigError(`The Terraform query must be a JSON object of strings, e.g. ${example}.`);
   }
   const query = new Map<string, string>();

@@ -2,8 +2,9 @@
  * The public side, as STS sees it: the discovery document at `<issuer>/.well-known/openid-configuration`,
  * the issuer it names, and the JWKS at its `jwks_uri`, each fetched anonymously with no redirects.
  */
-import type { Issuer } from '../config.js';
-import { apiServerFlags } from '../documents/guards.js';
+import { privateJwkMembers } from '../documents/index.js';
+import { apiServerFlags, type Issuer } from '../issuer.js';
+import { isJsonObject } from '../json.js';
 import { failed, passed, type Check, type CheckId, type Outcome } from './check.js';
 import { PublicFetchError, type PublicFetchOptions, type PublicResponse } from './fetch.js';
 
@@ -74,7 +75,7 @@ function describeStatus(response: PublicResponse, url: string, what: string, whe
   if (status === 401 || status === 403) {
     return {
       detail: `HTTP ${status}: the ${what} is not readable anonymously`,
-      fix: `Allow anonymous GET of ${url} (for S3: a bucket policy granting s3:GetObject on the prefix to "*", with Block Public Access allowing it; irsa-issuer bootstrap sets this up). S3 also answers 403 for a missing object when anonymous users may not list the bucket: check it was published (irsa-issuer sync).`,
+      fix: `Allow anonymous GET of ${url} (for S3: a bucket policy granting s3:GetObject on the prefix to "*", with Block Public Access allowing it). S3 also answers 403 for a missing object when anonymous users may not list the bucket: check it was published (irsa-issuer sync).`,
     };
   }
   return {
@@ -113,7 +114,7 @@ async function fetchJson(
       check: failed(id, `${url} answered 200 but is not JSON (${error instanceof Error ? error.message : String(error)}; it starts ${start})`, `Publish the ${what} there with irsa-issuer sync; something else (an error page, an index.html fallback) is being served.`),
     };
   }
-  if (typeof json !== 'object' || json === null || Array.isArray(json)) {
+  if (!isJsonObject(json)) {
     return { ok: false, check: failed(id, `${url} is JSON but not an object`, `Publish the ${what} there with irsa-issuer sync.`) };
   }
   const warnings: string[] = [];
@@ -124,7 +125,7 @@ async function fetchJson(
       `${url} is served as ${contentType ?? 'no Content-Type at all'}, not application/json: STS reads it anyway, but other OIDC clients may not; irsa-issuer sync uploads with Content-Type application/json.`,
     );
   }
-  return { ok: true, value: { json: json as Record<string, unknown>, summary: `HTTP 200 from ${url} (${contentType ?? 'no Content-Type'}, ${response.body.length} bytes)`, warnings } };
+  return { ok: true, value: { json: json, summary: `HTTP 200 from ${url} (${contentType ?? 'no Content-Type'}, ${response.body.length} bytes)`, warnings } };
 }
 
 /** 1. The discovery document: public, 200, JSON, not a redirect. */
@@ -170,8 +171,6 @@ export function checkIssuerClaim(issuer: Issuer, discovery: DiscoveryDocumentJso
   return passed('issuer', `the document names ${issuer.url}${clusterIssuer === undefined ? '' : ', the issuer the cluster signs for'}`);
 }
 
-/** Private members that must never be in a published key (RFC 7518 §6). */
-const privateMembers = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'];
 
 /** The discovery document's `jwks_uri`, when it is one STS would fetch. */
 export function jwksUriOf(discovery: DiscoveryDocumentJson): string | undefined {
@@ -211,8 +210,8 @@ export async function checkJwks(
   if (rawKeys.length === 0) {
     return { check: failed('jwks', `${uri} lists no keys, so STS rejects every token`, `Publish the cluster's keys: irsa-issuer sync --issuer ${issuer.url}.`) };
   }
-  const keys = rawKeys.filter((key): key is Record<string, unknown> => typeof key === 'object' && key !== null && !Array.isArray(key));
-  const leaked = keys.filter((key) => privateMembers.some((member) => member in key));
+  const keys = rawKeys.filter(isJsonObject);
+  const leaked = keys.filter((key) => privateJwkMembers.some((member) => member in key));
   if (leaked.length > 0) {
     return {
       check: failed(

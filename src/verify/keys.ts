@@ -2,10 +2,11 @@
  * The published keys against the cluster's: STS can only verify a token whose `kid` it finds in the
  * public JWKS with the very key material the cluster signs with.
  */
-import type { ClusterReader } from '../cluster/metadata.js';
-import type { Issuer } from '../config.js';
-import { buildJwks, type JsonWebKeySet } from '../documents/jwks.js';
+import { calculateJwkThumbprint } from 'jose';
+import type { ClusterReader } from '../cluster/index.js';
+import { buildJwks, type JsonWebKeySet } from '../documents/index.js';
 import { describeCause } from '../errors.js';
+import type { Issuer } from '../issuer.js';
 import { failed, passed, type Check } from './check.js';
 import type { PublishedJwks } from './documents.js';
 
@@ -37,10 +38,16 @@ export async function readClusterKeys(reader: ClusterReader): Promise<ClusterKey
   }
 }
 
-/** The members that make up the key itself, in a fixed order, so two renderings compare equal. */
-function material(key: object): string {
-  const members = (key as { kty?: unknown }).kty === 'EC' ? ['kty', 'crv', 'x', 'y'] : ['kty', 'n', 'e'];
-  return JSON.stringify(members.map((member) => (key as Record<string, unknown>)[member]));
+/**
+ * The RFC 7638 thumbprint: a hash over exactly the members that make up the key, so two renderings
+ * of one key compare equal. Undefined for something that is no key jose can read.
+ */
+async function material(key: object): Promise<string | undefined> {
+  try {
+    return await calculateJwkThumbprint(key);
+  } catch {
+    return undefined;
+  }
 }
 
 function kidOf(key: Readonly<Record<string, unknown>>): string | undefined {
@@ -48,7 +55,7 @@ function kidOf(key: Readonly<Record<string, unknown>>): string | undefined {
 }
 
 /** 4. Every cluster key published with the same material; extra published keys only warn. */
-export function checkKeys(issuer: Issuer, cluster: ClusterKeys, published: PublishedJwks): Check {
+export async function checkKeys(issuer: Issuer, cluster: ClusterKeys, published: PublishedJwks): Promise<Check> {
   const publishedByKid = new Map<string, Readonly<Record<string, unknown>>>();
   for (const key of published.keys) {
     const kid = kidOf(key);
@@ -56,12 +63,11 @@ export function checkKeys(issuer: Issuer, cluster: ClusterKeys, published: Publi
   }
   const clusterKids = new Set(cluster.jwks.keys.map((key) => key.kid));
   const missing = cluster.jwks.keys.filter((key) => !publishedByKid.has(key.kid)).map((key) => key.kid);
-  const differing = cluster.jwks.keys
-    .filter((key) => {
-      const twin = publishedByKid.get(key.kid);
-      return twin !== undefined && material(twin) !== material(key);
-    })
-    .map((key) => key.kid);
+  const differing: string[] = [];
+  for (const key of cluster.jwks.keys) {
+    const twin = publishedByKid.get(key.kid);
+    if (twin !== undefined && (await material(twin)) !== (await material(key))) differing.push(key.kid);
+  }
   const extra = [...publishedByKid.keys()].filter((kid) => !clusterKids.has(kid));
   const warnings = extra.length === 0
     ? []

@@ -3,10 +3,10 @@
  * a certificate outside AWS's CA library, and the client IDs it compares with the token's `aud`.
  */
 import { rootCertificates } from 'node:tls';
-import type { Issuer } from '../config.js';
 import { describeCause } from '../errors.js';
-import { readProvider, type ActualProvider, type ProviderApi } from '../iam/provider.js';
-import { targetFromUrl, type ProbeOptions, type ProbeTarget, type ThumbprintProbe } from '../thumbprint/probe.js';
+import { readProvider, type ActualProvider, type ProviderApi } from '../iam/index.js';
+import type { Issuer } from '../issuer.js';
+import { targetFromUrl, type ProbeOptions, type ProbeTarget, type ThumbprintProbe } from '../thumbprint/index.js';
 import { failed, passed, type Check, type Outcome } from './check.js';
 
 export type Probe = (target: ProbeTarget, options: ProbeOptions) => Promise<ThumbprintProbe>;

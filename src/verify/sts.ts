@@ -4,8 +4,8 @@
  * the temporary credentials STS returns are dropped on the floor.
  */
 import { AssumeRoleWithWebIdentityCommand, STSClient } from '@aws-sdk/client-sts';
-import type { Issuer } from '../config.js';
 import { awsErrorName, describeCause } from '../errors.js';
+import type { Issuer } from '../issuer.js';
 import { failed, passed, type Check } from './check.js';
 import type { ServiceAccountRef, VerifiedToken } from './token.js';
 
@@ -48,8 +48,18 @@ interface StsContext {
 function trustPolicyFix(context: StsContext): string {
   const { issuer, roleArn, serviceAccount, audience } = context;
   const [, partition = 'aws', , , account = 'ACCOUNT'] = roleArn.split(':');
-  const provider = `arn:${partition}:iam::${account}:oidc-provider/${issuer.providerName}`;
-  return `Let the service account assume the role: its trust policy needs Principal {"Federated": "${provider}"}, Action sts:AssumeRoleWithWebIdentity, and Condition StringEquals {"${issuer.providerName}:sub": "system:serviceaccount:${serviceAccount.namespace}:${serviceAccount.name}", "${issuer.providerName}:aud": "${audience}"} (irsa-issuer trust-policy --namespace ${serviceAccount.namespace} --service-account ${serviceAccount.name} prints it).`;
+  const statement = {
+    Effect: 'Allow',
+    Principal: { Federated: `arn:${partition}:iam::${account}:oidc-provider/${issuer.providerName}` },
+    Action: 'sts:AssumeRoleWithWebIdentity',
+    Condition: {
+      StringEquals: {
+        [`${issuer.providerName}:sub`]: `system:serviceaccount:${serviceAccount.namespace}:${serviceAccount.name}`,
+        [`${issuer.providerName}:aud`]: audience,
+      },
+    },
+  };
+  return `Let the service account assume the role; its trust policy needs this statement: ${JSON.stringify(statement)}`;
 }
 
 function explain(error: unknown, context: StsContext): string {

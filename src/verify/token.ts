@@ -4,11 +4,10 @@
  * token is a credential: it is passed on, never logged, printed or put in a report.
  */
 import { createLocalJWKSet, decodeJwt, decodeProtectedHeader, errors, jwtVerify, type JSONWebKeySet, type JWTPayload } from 'jose';
-import type { ApiServerConnection } from '../cluster/kubeconfig.js';
-import { mintServiceAccountToken } from '../cluster/token-request.js';
-import type { Issuer } from '../config.js';
-import { apiServerFlags } from '../documents/guards.js';
+import { minimumTokenSeconds, mintServiceAccountToken, type ApiServerConnection } from '../cluster/index.js';
+import { signingAlgorithms } from '../documents/index.js';
 import { describeCause } from '../errors.js';
+import { apiServerFlags, type Issuer } from '../issuer.js';
 import { failed, passed, type Outcome } from './check.js';
 import type { PublishedJwks } from './documents.js';
 
@@ -20,15 +19,12 @@ export interface ServiceAccountRef {
 /** Mints a token for a service account with that audience; TokenRequest against a live cluster. */
 export type TokenMinter = (serviceAccount: ServiceAccountRef, audience: string) => Promise<string>;
 
-/** TokenRequest's shortest lifetime: the token only has to live through one verification. */
-export const verifyTokenSeconds = 600;
-
 export function tokenMinterFor(connection: ApiServerConnection, timeoutMs?: number): TokenMinter {
   return (serviceAccount, audience) =>
     mintServiceAccountToken(connection, {
       ...serviceAccount,
       audience,
-      expirationSeconds: verifyTokenSeconds,
+      expirationSeconds: minimumTokenSeconds,
       ...(timeoutMs === undefined ? {} : { timeoutMs }),
     });
 }
@@ -38,9 +34,6 @@ export interface VerifiedToken {
   readonly token: string;
   readonly subject: string;
 }
-
-/** Kubernetes signs with these; anything else in a token header is refused, as STS would. */
-const algorithms = ['RS256', 'ES256'];
 
 /** The API server's clock and ours may disagree a little; the token is seconds old. */
 const clockToleranceSeconds = 300;
@@ -83,7 +76,7 @@ export async function checkToken(
   const sync = `irsa-issuer sync --issuer ${issuer.url}`;
   try {
     const keySet = createLocalJWKSet({ keys: published.keys } as unknown as JSONWebKeySet);
-    const { payload } = await jwtVerify(token, keySet, { issuer: issuer.url, audience, algorithms, clockTolerance: clockToleranceSeconds });
+    const { payload } = await jwtVerify(token, keySet, { issuer: issuer.url, audience, algorithms: [...signingAlgorithms], clockTolerance: clockToleranceSeconds });
     const subject = payload.sub ?? `system:serviceaccount:${serviceAccount.namespace}:${serviceAccount.name}`;
     return {
       check: passed('token', `a token for ${subject} (kid ${kid}, aud ${audience}) verifies against ${published.uri}, "iss" ${issuer.url}`),

@@ -2,12 +2,13 @@
  * "Will STS accept my tokens, and if not, why?" Every check STS makes, in its order, from data and
  * injected clients; each check that cannot run says why instead. Nothing here writes anything.
  */
-import type { ClusterReader } from '../cluster/metadata.js';
-import type { Issuer } from '../config.js';
+import type { ClusterReader } from '../cluster/index.js';
 import { VerificationFailedError } from '../errors.js';
-import type { ProviderApi } from '../iam/provider.js';
+import type { ProviderApi } from '../iam/index.js';
+import type { Issuer } from '../issuer.js';
 import type { Logger } from '../log.js';
-import { probeThumbprint } from '../thumbprint/probe.js';
+import type { StageOutcome } from '../report.js';
+import { probeThumbprint } from '../thumbprint/index.js';
 import { skipped, type Check } from './check.js';
 import { checkDiscovery, checkIssuerClaim, checkJwks, jwksUriOf, type PublicFetch } from './documents.js';
 import { defaultFetchOptions, fetchPublic, type PublicFetchOptions } from './fetch.js';
@@ -89,7 +90,7 @@ export async function verifyIssuer(options: VerifyOptions, dependencies: VerifyD
   if (cluster === undefined) record(skipped('keys', 'not run: no cluster access (pass --kubeconfig/--context, or --public-key-file)'));
   else if (!cluster.ok) record(cluster.check);
   else if (published === undefined) record(skipped('keys', 'not run: the public JWKS could not be read'));
-  else record(checkKeys(issuer, cluster.value, published));
+  else record(await checkKeys(issuer, cluster.value, published));
 
   const noAws = 'not run: the IAM checks are off (verify --no-aws, or sync --no-register)';
   const provider = dependencies.provider === undefined
@@ -136,11 +137,16 @@ export async function verifyIssuer(options: VerifyOptions, dependencies: VerifyD
   return report;
 }
 
-/** One line for a run report (sync --verify): how many checks passed, which failed. */
-export function verifySummary(report: VerifyReport): string {
+/** The verify stage of a run (sync --verify): one line for the report, how many checks passed, which failed. */
+export function verifyStage(report: VerifyReport): StageOutcome<VerifyReport> {
   const of = (status: Check['status']) => report.checks.filter((check) => check.status === status);
   const failures = of('failed').map((check) => check.id);
-  return `${of('passed').length} passed, ${failures.length} failed${failures.length > 0 ? ` (${failures.join(', ')})` : ''}, ${of('skipped').length} skipped`;
+  const which = failures.length > 0 ? ` (${failures.join(', ')})` : '';
+  return {
+    value: report,
+    status: report.ok ? 'unchanged' : 'failed',
+    summary: `${of('passed').length} passed, ${failures.length} failed${which}, ${of('skipped').length} skipped`,
+  };
 }
 
 /** The exit-4 error for a report with a ✗, or undefined when every check that ran passed. */

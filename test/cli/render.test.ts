@@ -1,5 +1,5 @@
 import { generateKeyPairSync } from 'node:crypto';
-import { mkdtemp, readFile, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -55,6 +55,25 @@ describe('irsa-issuer render', () => {
     const again = await cli(args);
     expect(again.stdout).toMatch(/^unchanged/);
     expect((await stat(join(out, 'openid/v1/jwks'))).mtimeMs).toBe(before);
+  });
+
+  it('refuses with exit 3 and changes nothing when --out holds another issuer\'s documents', async () => {
+    const out = join(await tempDir(), 'public');
+    const other = 'https://oidc.other-team.example/clusters/theirs';
+    const theirs = ['render', '--issuer', other, '--allow-issuer-mismatch', '--kubeconfig', stand.kubeconfigPath, '--context', 'reader'];
+    const printed = JSON.parse((await cli(theirs)).stdout) as { discovery: unknown; jwks: unknown };
+    await mkdir(join(out, '.well-known'), { recursive: true });
+    await mkdir(join(out, 'openid/v1'), { recursive: true });
+    await writeFile(join(out, '.well-known/openid-configuration'), JSON.stringify(printed.discovery));
+    await writeFile(join(out, 'openid/v1/jwks'), JSON.stringify(printed.jwks));
+    const before = await Promise.all(['.well-known/openid-configuration', 'openid/v1/jwks'].map((path) => readFile(join(out, path))));
+
+    const result = await cli(['render', '--issuer', issuer, '--kubeconfig', stand.kubeconfigPath, '--context', 'reader', '--out', out]);
+
+    expect(result.code).toBe(3);
+    expect(result.stderr).toMatch(new RegExp(`names issuer ${other}.*belong to another issuer`));
+    const after = await Promise.all(['.well-known/openid-configuration', 'openid/v1/jwks'].map((path) => readFile(join(out, path))));
+    expect(after).toEqual(before);
   });
 
   it('refuses a private key file with exit 3 and writes nothing', async () => {

@@ -1,7 +1,7 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { discoveryPath, jwksPath } from '../../src/config.js';
+import { discoveryPath, jwksPath } from '../../src/issuer.js';
 import { generateSigningKey, keysetJson } from '../stand/apiserver-keys.js';
 import { startApiServer, type ApiServerStand } from '../stand/apiserver.js';
 import { resetMoto, startMoto, type MotoServer } from '../stand/moto.js';

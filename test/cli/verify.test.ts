@@ -6,7 +6,7 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { discoveryPath, type Issuer } from '../../src/config.js';
+import { discoveryPath, type Issuer } from '../../src/issuer.js';
 import type { ApiServerStand } from '../stand/apiserver.js';
 import type { CertificateChain } from '../stand/certs.js';
 import { dummyCredentials } from '../stand/iam.js';

@@ -1,6 +1,6 @@
 import { createPublicKey, generateKeyPairSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { parseIssuer } from '../../src/config.js';
+import { parseIssuer } from '../../src/issuer.js';
 import { buildDocuments } from '../../src/documents/build.js';
 import { buildJwks } from '../../src/documents/jwks.js';
 import {

@@ -21,7 +21,7 @@ import {
 } from '@aws-sdk/client-iam';
 import { mockClient, type AwsClientStub } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { parseIssuer } from '../../src/config.js';
+import { parseIssuer } from '../../src/issuer.js';
 import { IamError } from '../../src/errors.js';
 import type { DesiredProvider } from '../../src/iam/provider.js';
 import { readProvider } from '../../src/iam/provider.js';

@@ -6,7 +6,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { parseIssuer } from '../../src/config.js';
+import { parseIssuer } from '../../src/issuer.js';
 import { IamError } from '../../src/errors.js';
 import { createIamClient, defaultIamMaxAttempts } from '../../src/iam/client.js';
 import { readProvider } from '../../src/iam/provider.js';

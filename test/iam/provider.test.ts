@@ -10,7 +10,7 @@ import {
   type IAMClient,
 } from '@aws-sdk/client-iam';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { parseIssuer, type Issuer } from '../../src/config.js';
+import { parseIssuer, type Issuer } from '../../src/issuer.js';
 import { IamError } from '../../src/errors.js';
 import { createIamClient } from '../../src/iam/client.js';
 import { providerIamReadActions } from '../../src/iam/failure.js';
@@ -70,7 +70,6 @@ describe('registering the IAM OIDC provider (against moto_server)', () => {
   it('creates the provider in an empty account', async () => {
     const result = await reconcileProvider(desired(), iam, keep);
     expect(result.applied).toBe(true);
-    expect(result.raced).toBe(false);
     expect(result.arn).toBe('arn:aws:iam::123456789012:oidc-provider/oidc.example.com/clusters/prod');
     expect(await describeInIam(motoIamClient(moto), result.arn)).toEqual({
       url: 'oidc.example.com/clusters/prod',
@@ -87,7 +86,7 @@ describe('registering the IAM OIDC provider (against moto_server)', () => {
 
     const second = await reconcileProvider(desired(), watched, keep);
 
-    expect(second).toMatchObject({ arn: first.arn, applied: false, raced: false });
+    expect(second).toMatchObject({ arn: first.arn, applied: false });
     expect(second.plan.changes).toEqual([]);
     expect(sent.length).toBeGreaterThan(0);
     expect(writeCommands(sent)).toEqual([]);
@@ -157,7 +156,6 @@ describe('registering the IAM OIDC provider (against moto_server)', () => {
     const result = await reconcileProvider(desired(), reconciler, keep);
 
     expect(raced).toBe(true);
-    expect(result.raced).toBe(true);
     expect(result.plan.changes.map((change) => change.kind)).toEqual(['update-thumbprints', 'tag']);
     expect(writeCommands(sent)).toEqual([
       'CreateOpenIDConnectProviderCommand',

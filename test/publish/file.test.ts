@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { discoveryPath, jwksPath } from '../../src/config.js';
+import { discoveryPath, jwksPath } from '../../src/issuer.js';
 import { KeyReplacementError, PublishConflictError, PublishError } from '../../src/errors.js';
 import { contentHash, FileStore } from '../../src/publish/file.js';
 import { applyPublish, planPublish, readActual, type DesiredObject } from '../../src/publish/plan.js';

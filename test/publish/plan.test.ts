@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { discoveryPath, jwksPath } from '../../src/config.js';
+import { discoveryPath, jwksPath } from '../../src/issuer.js';
 import { planPublish, type DesiredObject, type PublishPlan } from '../../src/publish/plan.js';
 import type { StoredObject } from '../../src/publish/store.js';
 

@@ -1,6 +1,7 @@
 import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { discoveryPath, jwksPath, objectKey } from '../../src/config.js';
+import { discoveryPath, jwksPath } from '../../src/issuer.js';
+import { objectKey } from '../../src/publish/target.js';
 import { ConfigError, PublishConflictError, PublishError } from '../../src/errors.js';
 import { applyPublish, planPublish, readActual, type DesiredObject } from '../../src/publish/plan.js';
 import { createS3Client, S3Store } from '../../src/publish/s3.js';
@@ -208,7 +209,7 @@ describe('publishing to S3 (moto)', () => {
   it('a missing bucket fails with PublishError that says how to create it', async () => {
     const failure = publish(new S3Store(client, 'irsa-issuer-missing', prefix));
     await expect(failure).rejects.toThrow(PublishError);
-    await expect(failure).rejects.toThrow(/s3:\/\/irsa-issuer-missing\/clusters\/prod\/openid\/v1\/jwks.*does not exist.*irsa-issuer bootstrap/);
+    await expect(failure).rejects.toThrow(/s3:\/\/irsa-issuer-missing\/clusters\/prod\/openid\/v1\/jwks.*does not exist.*Create it, with a bucket policy/);
   });
 
   it('an unreachable endpoint fails with PublishError naming the endpoint', async () => {

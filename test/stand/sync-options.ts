@@ -1,10 +1,11 @@
-import { parseIssuer } from '../../src/config.js';
-import type { SyncOptions } from '../../src/run.js';
+import { defaultAudience, parseIssuer } from '../../src/issuer.js';
+import type { SyncRequest } from '../../src/sync.js';
 
-/** The options `irsa-issuer sync --issuer URL --no-register` runs with, plus what a test changes. */
-export function syncOptions(issuerUrl: string, overrides: Partial<SyncOptions> = {}): SyncOptions {
+/** What `irsa-issuer sync --issuer URL --no-register` asks for, plus what a test changes. */
+export function syncOptions(issuerUrl: string, overrides: Partial<SyncRequest> = {}): SyncRequest {
   return {
     issuer: parseIssuer(issuerUrl),
+    audiences: [defaultAudience],
     allowIssuerMismatch: false,
     allowKeyReplacement: false,
     cacheControl: 'max-age=300',

@@ -14,9 +14,9 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { readIssuerMetadata } from '../../src/cluster/api-server.js';
 import { loadKubeConfig, type ApiServerConnection } from '../../src/cluster/kubeconfig.js';
 import { pemFileReader } from '../../src/cluster/pem.js';
-import { discoveryPath, jwksPath, parseIssuer, type Issuer } from '../../src/config.js';
+import { discoveryPath, jwksPath, parseIssuer, type Issuer } from '../../src/issuer.js';
 import type { Check, CheckId } from '../../src/verify/check.js';
-import { renderVerifyText } from '../../src/verify/render.js';
+import { renderVerifyReport } from '../../src/cli/report.js';
 import { createAnonymousStsClient } from '../../src/verify/sts.js';
 import { tokenMinterFor } from '../../src/verify/token.js';
 import { verificationFailure, verifyIssuer, type VerifyDependencies, type VerifyOptions, type VerifyReport } from '../../src/verify/verify.js';
@@ -115,7 +115,7 @@ describe('verify: a federation STS would accept', () => {
     await createProvider();
     const report = await verifyIssuer(options(), dependencies());
     expect(JSON.stringify(report)).not.toMatch(jwtPattern);
-    expect(renderVerifyText(report)).not.toMatch(jwtPattern);
+    expect(renderVerifyReport(report, 'text')).not.toMatch(jwtPattern);
   });
 
   it('checks only the public side when given no cluster and no AWS, skipping the rest with reasons', async () => {

@@ -2,9 +2,9 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import { pino } from 'pino';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { apiServerReader } from '../../src/cluster/api-server.js';
-import { discoveryPath, jwksPath } from '../../src/config.js';
+import { discoveryPath, jwksPath } from '../../src/issuer.js';
 import { S3Store } from '../../src/publish/s3.js';
-import { sync, type SyncOptions } from '../../src/run.js';
+import { sync, type SyncRequest } from '../../src/sync.js';
 import { generateSigningKey } from '../stand/apiserver-keys.js';
 import { startApiServer, type ApiServerStand } from '../stand/apiserver.js';
 import { resetMoto, startMoto, type MotoServer } from '../stand/moto.js';
@@ -21,7 +21,7 @@ let stand: ApiServerStand;
 let client: S3Client;
 let requests: RecordedRequest[];
 
-const run = (overrides: Partial<SyncOptions> = {}) =>
+const run = (overrides: Partial<SyncRequest> = {}) =>
   sync(syncOptions(issuerUrl, overrides), {
     cluster: apiServerReader({ kubeconfig: stand.kubeconfigPath, context: 'reader' }),
     store: new S3Store(client, bucket, prefix),

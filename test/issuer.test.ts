@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { parseIssuer, parseTarget, targetFromIssuer } from '../src/config.js';
+import { parseIssuer } from '../src/issuer.js';
+import { parseTarget, targetFromIssuer } from '../src/publish/target.js';
 import { ConfigError } from '../src/errors.js';
 
 describe('the public issuer', () => {

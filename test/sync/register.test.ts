@@ -7,9 +7,9 @@ import type { S3Client } from '@aws-sdk/client-s3';
 import { pino } from 'pino';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { apiServerReader } from '../../src/cluster/api-server.js';
-import { parseIssuer } from '../../src/config.js';
+import { parseIssuer } from '../../src/issuer.js';
 import { S3Store } from '../../src/publish/s3.js';
-import { sync, type SyncOptions } from '../../src/run.js';
+import { sync, type Registration, type SyncRequest } from '../../src/sync.js';
 import { thumbprintFromUrl } from '../../src/thumbprint/probe.js';
 import { startApiServer, type ApiServerStand } from '../stand/apiserver.js';
 import { createCertificateChain, type CertificateChain } from '../stand/certs.js';
@@ -33,15 +33,19 @@ let s3Requests: RecordedRequest[];
 let iam: IAMClient;
 let iamCommands: string[];
 
-const registration = { audiences: ['sts.amazonaws.com'], pinnedThumbprints: [], tags: { cluster: 'prod' }, pruneAudiences: false };
+const registration = (): Registration => ({
+  pinnedThumbprints: [],
+  tags: { cluster: 'prod' },
+  pruneAudiences: false,
+  provider: iam,
+  probe: (url) => thumbprintFromUrl(url),
+});
 
-const run = (overrides: Partial<SyncOptions> = {}) =>
-  sync(syncOptions(issuerUrl, { register: registration, ...overrides }), {
+const run = (overrides: Partial<SyncRequest> = {}) =>
+  sync(syncOptions(issuerUrl, { register: registration(), ...overrides }), {
     cluster: apiServerReader({ kubeconfig: stand.kubeconfigPath, context: 'reader' }),
     store: new S3Store(s3, bucket, prefix),
     logger: silent,
-    provider: iam,
-    probe: (url) => thumbprintFromUrl(url),
   });
 
 async function provider() {
@@ -108,13 +112,13 @@ describe('sync with registration', () => {
   it('updates the provider when the thumbprint changes, and says so', async () => {
     await run();
     const pinned = 'a'.repeat(40);
-    const report = await run({ register: { ...registration, pinnedThumbprints: [pinned] } });
+    const report = await run({ register: { ...registration(), pinnedThumbprints: [pinned] } });
     expect((await provider()).ThumbprintList).toEqual([pinned]);
     expect(report.steps.find((step) => step.stage === 'register')?.changes.join('\n')).toContain(pinned);
   });
 
   it('keeps an audience someone else added, reporting it, unless told to prune', async () => {
-    await run({ register: { ...registration, audiences: ['sts.amazonaws.com', 'extra'] } });
+    await run({ audiences: ['sts.amazonaws.com', 'extra'] });
     const report = await run();
     expect(report.steps.find((step) => step.stage === 'register')?.notes.join('\n')).toMatch(/kept audience extra/);
   });

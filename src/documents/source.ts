@@ -1,6 +1,6 @@
 /**
- * What a cluster says about its service-account issuer, before we trust any of it: the documents
- * stages downstream validate every byte.
+ * What the builder takes: what a cluster (or PEM files) says about its service-account issuer,
+ * before any of it is trusted. The builder validates every byte.
  */
 export interface ClusterIssuerMetadata {
   /** The cluster's own issuer (`--service-account-issuer`); absent when keys come from PEM files. */
@@ -11,8 +11,4 @@ export interface ClusterIssuerMetadata {
   readonly keys: readonly unknown[];
   /** Where they came from, for reports and errors: "API server https://10.0.0.1:6443", "PEM sa.pub". */
   readonly source: string;
-}
-
-export interface ClusterReader {
-  read(): Promise<ClusterIssuerMetadata>;
 }

@@ -7,13 +7,14 @@ import type { DesiredProvider } from './provider.js';
  * https://docs.aws.amazon.com/IAM/latest/APIReference/API_CreateOpenIDConnectProvider.html
  * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html
  */
-const maxThumbprints = 5;
+export const maxThumbprints = 5;
 const maxClientIds = 100;
 const maxClientIdLength = 255;
 const maxTags = 50;
 const maxTagKeyLength = 128;
 const maxTagValueLength = 256;
-const thumbprintPattern = /^[0-9a-f]{40}$/;
+/** SHA-1 of a certificate as IAM stores it: 40 lower-case hex. */
+export const thumbprintPattern = /^[0-9a-f]{40}$/;
 
 /** Keeps the first of each value, in order. */
 export function unique(values: readonly string[]): string[] {

@@ -1,0 +1,62 @@
+/** Presentation: every report as a person reads it (text) or a machine does (JSON). */
+import type { RunReport, StepStatus } from '../report.js';
+import type { CheckStatus, VerifyReport } from '../verify/index.js';
+
+export type OutputFormat = 'text' | 'json';
+
+const stepMark: Record<StepStatus, string> = { changed: '~', unchanged: '=', planned: '+', skipped: '-', failed: '✗' };
+const checkMark: Record<CheckStatus, string> = { passed: '✓', failed: '✗', skipped: '-' };
+
+function json(report: object): string {
+  return `${JSON.stringify(report, null, 2)}\n`;
+}
+
+function outcomeLine(report: RunReport): string {
+  if (report.dryRun) return report.changed ? 'Dry run: the changes above were planned, none made.' : 'Dry run: nothing to change.';
+  return report.changed ? 'Done: changes made.' : 'Done: everything was already up to date; nothing written.';
+}
+
+function runReportText(report: RunReport): string {
+  const lines = [
+    `${report.dryRun ? 'Plan' : 'Sync'} for issuer ${report.issuer}`,
+    `  keys from ${report.source}: ${report.kids.join(', ')}`,
+    `  target ${report.target}`,
+  ];
+  for (const step of report.steps) {
+    lines.push(`${stepMark[step.status]} ${step.stage.padEnd(10)} ${step.summary} (${step.durationMs} ms)`);
+    for (const change of step.changes) lines.push(`    ${change}`);
+    for (const note of step.notes) lines.push(`    (${note})`);
+  }
+  for (const warning of report.warnings) lines.push(`! ${warning}`);
+  lines.push(`${outcomeLine(report)} (${report.durationMs} ms)`);
+  const text = `${lines.join('\n')}\n`;
+  return report.verification === undefined ? text : `${text}\n${verifyReportText(report.verification)}`;
+}
+
+/** One line per check; under a ✗ its `fix:`, under any check its warnings. */
+function verifyReportText(report: VerifyReport): string {
+  const lines = [`Verify issuer ${report.issuer}`];
+  for (const check of report.checks) {
+    lines.push(`${checkMark[check.status]} ${check.id.padEnd(10)} ${check.title}: ${check.detail}`);
+    for (const warning of check.warnings) lines.push(`    warning: ${warning}`);
+    if (check.status === 'failed' && check.fix !== undefined) lines.push(`    fix: ${check.fix}`);
+  }
+  for (const warning of report.warnings) lines.push(`! ${warning}`);
+  const count = (status: CheckStatus) => report.checks.filter((check) => check.status === status).length;
+  const ran = report.checks.length - count('skipped');
+  const skippedNote = count('skipped') === 0 ? '' : `, ${count('skipped')} skipped`;
+  lines.push(
+    report.ok
+      ? `Verified: all ${ran} checks run passed${skippedNote}. (${report.durationMs} ms)`
+      : `Verification failed: ${count('failed')} of ${ran} checks run failed${skippedNote}. (${report.durationMs} ms)`,
+  );
+  return `${lines.join('\n')}\n`;
+}
+
+export function renderRunReport(report: RunReport, format: OutputFormat): string {
+  return format === 'json' ? json(report) : runReportText(report);
+}
+
+export function renderVerifyReport(report: VerifyReport, format: OutputFormat): string {
+  return format === 'json' ? json(report) : verifyReportText(report);
+}

@@ -1,0 +1,95 @@
+import { ConfigError } from './errors.js';
+
+/**
+ * The vocabulary every stage shares: where the two documents live under an issuer, and what IRSA
+ * tokens carry. One home each, so a path or an audience is never spelled twice.
+ */
+export const discoveryPath = '.well-known/openid-configuration';
+export const jwksPath = 'openid/v1/jwks';
+
+/** The audience (IAM client ID) IRSA tokens carry and the provider must list. */
+export const defaultAudience = 'sts.amazonaws.com';
+
+/** A public issuer URL that has passed the rules STS and IAM apply to it. */
+export interface Issuer {
+  /** Exactly the string tokens carry in `iss` and the discovery document names. */
+  readonly url: string;
+  readonly host: string;
+  /** `''` or `/path` (no trailing slash). */
+  readonly path: string;
+  /** What IAM calls the provider: `HOST/PATH`, no scheme; the suffix of its ARN. */
+  readonly providerName: string;
+  readonly discoveryUrl: string;
+  readonly jwksUrl: string;
+  /** Things that are legal but will hurt later (a port IAM refuses, say). */
+  readonly warnings: readonly string[];
+}
+
+const issuerExample = 'https://my-bucket.s3.eu-west-1.amazonaws.com/clusters/prod';
+
+function issuerError(problem: string): ConfigError {
+  return new ConfigError(`${problem} Pass the public issuer as https://HOST[/PATH], e.g. ${issuerExample}.`);
+}
+
+/**
+ * Validates and describes the public issuer. The string must already be in canonical form: STS
+ * compares `iss` byte for byte, so we refuse to silently "fix" case, default ports or dot segments.
+ */
+export function parseIssuer(raw: string): Issuer {
+  if (raw.trim() === '') throw issuerError('The issuer is empty.');
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw issuerError(`The issuer ${JSON.stringify(raw)} is not a URL.`);
+  }
+  if (url.protocol !== 'https:') {
+    const scheme = url.protocol.replace(':', '');
+    throw issuerError(`The issuer ${raw} uses ${scheme}://; STS fetches discovery documents over https:// only.`);
+  }
+  if (url.username || url.password) throw issuerError(`The issuer ${raw} carries user info; OIDC issuers must not.`);
+  if (url.search || raw.includes('?')) throw issuerError(`The issuer ${raw} has a query string; OIDC issuers must not.`);
+  if (url.hash || raw.includes('#')) throw issuerError(`The issuer ${raw} has a fragment; OIDC issuers must not.`);
+  if (raw.endsWith('/')) {
+    throw new ConfigError(
+      `The issuer ${raw} ends with a slash; tokens would then carry a different "iss" than IAM expects. ` +
+        `Use ${raw.replace(/\/+$/, '')}.`,
+    );
+  }
+  const path = url.pathname === '/' ? '' : url.pathname;
+  const canonical = `${url.origin}${path}`;
+  if (canonical !== raw) {
+    throw new ConfigError(
+      `The issuer ${raw} is not in canonical form (${canonical}); STS compares it byte for byte with the token's "iss". ` +
+        `Use ${canonical}.`,
+    );
+  }
+  const warnings: string[] = [];
+  if (url.port) {
+    warnings.push(
+      `The issuer ${raw} names port ${url.port}: OIDC allows it, but IAM refuses provider URLs with a port ` +
+        'and STS fetches on 443 only.',
+    );
+  }
+  return {
+    url: raw,
+    host: url.host,
+    path,
+    providerName: `${url.host}${path}`,
+    discoveryUrl: `${raw}/${discoveryPath}`,
+    jwksUrl: `${raw}/${jwksPath}`,
+    warnings,
+  };
+}
+
+/**
+ * The kube-apiserver flags that make the cluster sign tokens for the public issuer. The old issuer
+ * stays as a second --service-account-issuer so tokens issued before the change keep working.
+ * https://kubernetes.io/docs/reference/command-line-tools-reference/kube-apiserver/
+ */
+export function apiServerFlags(issuer: Issuer, clusterIssuer?: string): string[] {
+  const flags = [`--service-account-issuer=${issuer.url}`];
+  if (clusterIssuer !== undefined && clusterIssuer !== issuer.url) flags.push(`--service-account-issuer=${clusterIssuer}`);
+  flags.push(`--service-account-jwks-uri=${issuer.jwksUrl}`);
+  return flags;
+}

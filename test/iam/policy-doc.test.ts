@@ -1,0 +1,54 @@
+/**
+ * docs/iam-policy.md is what users attach to the publisher's credentials: an action the code calls
+ * but the policy lacks is an AccessDenied in production, an action it grants but the code never
+ * calls is privilege for nothing. Both lists are read from their sources, not restated here.
+ */
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { providerIamActions } from '../../src/iam/failure.js';
+
+const services = { '@aws-sdk/client-s3': 's3', '@aws-sdk/client-iam': 'iam' } as const;
+
+/** `s3:GetObject` for every `GetObjectCommand` that src/ imports from the S3 and IAM clients. */
+async function actionsTheCodeCalls(): Promise<Set<string>> {
+  const entries = await readdir('src', { recursive: true, withFileTypes: true });
+  const actions = new Set<string>();
+  for (const entry of entries.filter((candidate) => candidate.isFile() && candidate.name.endsWith('.ts'))) {
+    const text = await readFile(join(entry.parentPath, entry.name), 'utf8');
+    for (const [module, service] of Object.entries(services)) {
+      for (const match of text.matchAll(new RegExp(`import \\{([^}]*)\\} from '${module}'`, 'g'))) {
+        for (const name of (match[1] ?? '').split(',').map((part) => part.trim())) {
+          const command = /^(\w+)Command$/.exec(name);
+          if (command) actions.add(`${service}:${command[1] ?? ''}`);
+        }
+      }
+    }
+  }
+  return actions;
+}
+
+async function actionsThePolicyGrants(): Promise<Set<string>> {
+  const doc = await readFile('docs/iam-policy.md', 'utf8');
+  const actions = new Set<string>();
+  for (const block of doc.matchAll(/```json\n([\s\S]*?)```/g)) {
+    const policy = JSON.parse(block[1] ?? '') as { Statement: { Action: string | string[] }[] };
+    for (const statement of policy.Statement) {
+      for (const action of [statement.Action].flat()) actions.add(action);
+    }
+  }
+  return actions;
+}
+
+describe('docs/iam-policy.md', () => {
+  it('grants exactly the S3 and IAM actions the code calls', async () => {
+    const called = await actionsTheCodeCalls();
+    expect(called).toContain('s3:PutObject');
+    expect([...(await actionsThePolicyGrants())].sort()).toEqual([...called].sort());
+  });
+
+  it('names the same IAM actions that the register stage says it needs', async () => {
+    const called = [...(await actionsTheCodeCalls())].filter((action) => action.startsWith('iam:'));
+    expect(providerIamActions.map((action) => `iam:${action}`).sort()).toEqual(called.sort());
+  });
+});
