@@ -15,7 +15,7 @@ export interface LoggerOptions {
  * Paths whose values never reach a log line. Tokens, credentials and key material are dropped by
  * configuration so that a careless `log.info({ request })` cannot leak them.
  */
-export const redactedPaths = [
+const redactedPaths = [
   'token',
   '*.token',
   'bearerToken',

@@ -1,10 +1,10 @@
 import type { Command, Option } from 'commander';
 import { ConfigError } from '../errors.js';
 
-export const envPrefix = 'IRSA_ISSUER_';
+const envPrefix = 'IRSA_ISSUER_';
 
 /** `--s3-endpoint` -> `IRSA_ISSUER_S3_ENDPOINT`; `--no-register` -> `IRSA_ISSUER_NO_REGISTER`. */
-export function envNameOf(option: Option): string | undefined {
+function envNameOf(option: Option): string | undefined {
   if (option.long === undefined) return undefined;
   return `${envPrefix}${option.long.replace(/^--/, '').replaceAll('-', '_').toUpperCase()}`;
 }

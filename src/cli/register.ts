@@ -31,7 +31,7 @@ export function addRegisterOptions(command: Command): Command {
     );
 }
 
-export function parseTags(pairs: readonly string[]): Record<string, string> {
+function parseTags(pairs: readonly string[]): Record<string, string> {
   const tags: Record<string, string> = {};
   for (const pair of pairs) {
     const at = pair.indexOf('=');

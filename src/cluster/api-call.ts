@@ -5,7 +5,7 @@ import { classifyNetworkError, rootCause, systemCode } from '../network.js';
 import type { ApiServerConnection } from './kubeconfig.js';
 
 /** Long enough for a slow control plane, short enough that a black-holed one cannot hang a CronJob. */
-export const defaultTimeoutMs = 15_000;
+const defaultTimeoutMs = 15_000;
 
 export interface ApiServerCall {
   /** What we were doing, e.g. `Reading the issuer discovery document (GET /.well-known/openid-configuration)`. */
@@ -26,7 +26,7 @@ function statusMessage(body: unknown): string {
 }
 
 /** The kubectl flag that names the user an RBAC refusal was about. */
-export function rbacSubject(message: string): string {
+function rbacSubject(message: string): string {
   const user = /User "([^"]*)"/.exec(message)?.[1];
   const serviceAccount = user === undefined ? undefined : /^system:serviceaccount:([^:]+):([^:]+)$/.exec(user);
   if (serviceAccount) return `--serviceaccount=${serviceAccount[1] ?? ''}:${serviceAccount[2] ?? ''}`;

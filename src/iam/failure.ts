@@ -26,7 +26,7 @@ export const providerIamReadActions: readonly IamAction[] = [
   'ListOpenIDConnectProviderTags',
 ];
 
-export const iamPolicyDoc = 'docs/iam-policy.md';
+const iamPolicyDoc = 'docs/iam-policy.md';
 const providerQuota = 100;
 const clientIdQuota = 100;
 const tagQuota = 50;

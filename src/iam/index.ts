@@ -1,5 +1,4 @@
 export { createIamClient, iamRegionFor, type IamClientOptions } from './client.js';
-export { iamPolicyDoc, providerIamActions, type IamAction } from './failure.js';
 export { maxThumbprints, thumbprintPattern } from './limits.js';
 export type { ProviderPlan } from './plan.js';
 export { readProvider, type ActualProvider, type DesiredProvider, type ProviderApi } from './provider.js';

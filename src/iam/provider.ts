@@ -38,7 +38,7 @@ export interface ActualProvider {
  * The provider's ARN is `arn:PARTITION:iam::ACCOUNT:oidc-provider/HOST/PATH`. Compare the whole
  * suffix after the resource type, not a prefix: `host/a` must not find `host/ab`.
  */
-export function isProviderFor(arn: string, issuer: Issuer): boolean {
+function isProviderFor(arn: string, issuer: Issuer): boolean {
   const marker = ':oidc-provider/';
   const at = arn.indexOf(marker);
   return at !== -1 && arn.slice(at + marker.length) === issuer.providerName;

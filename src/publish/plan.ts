@@ -48,7 +48,7 @@ export function planPublish(
 }
 
 /** The write that turns `actual` into `desired`, or undefined when it already is. */
-export function planObject(desired: DesiredObject, actual: StoredObject | undefined): PlannedWrite | undefined {
+function planObject(desired: DesiredObject, actual: StoredObject | undefined): PlannedWrite | undefined {
   const { key, body, contentType, cacheControl } = desired;
   if (actual === undefined) {
     return { key, body, contentType, cacheControl, condition: { ifNoneMatch: '*' }, reason: 'create' };

@@ -47,7 +47,7 @@ export interface ThumbprintProbe {
   readonly protocol?: string;
 }
 
-export const defaultProbeTimeoutMs = 10_000;
+const defaultProbeTimeoutMs = 10_000;
 
 export async function probeThumbprint(target: ProbeTarget, options: ProbeOptions = {}): Promise<ThumbprintProbe> {
   const host = target.host.replace(/^\[(.*)\]$/, '$1');

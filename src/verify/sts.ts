@@ -36,7 +36,7 @@ export function createAnonymousStsClient(options: StsClientOptions = {}): STSCli
   });
 }
 
-export const verifySessionName = 'irsa-issuer-verify';
+const verifySessionName = 'irsa-issuer-verify';
 
 interface StsContext {
   readonly issuer: Issuer;
