@@ -1,3 +1,5 @@
+import type { RunReport } from './report.js';
+
 /**
  * Every failure irsa-issuer reports is one of these: a stable `code` for machines, an `exitCode`
  * for shells, and a message that says what failed, why, and what to do about it.
@@ -93,6 +95,24 @@ export class IamError extends IrsaIssuerError {
 export class InternalError extends IrsaIssuerError {
   readonly code = 'ERR_INTERNAL';
   readonly exitCode = ExitCode.failed;
+}
+
+/**
+ * A run stopped at a stage: the stage's own error (its code, exit code and message) together with
+ * the report of what the run had done until then, so a failure after a write still says what was
+ * written. The CLI prints the report, then the message.
+ */
+export class RunFailedError extends IrsaIssuerError {
+  readonly code: string;
+  readonly exitCode: ExitCode;
+  readonly report: RunReport;
+
+  constructor(cause: IrsaIssuerError, report: RunReport) {
+    super(cause.message, { cause });
+    this.code = cause.code;
+    this.exitCode = cause.exitCode;
+    this.report = report;
+  }
 }
 
 /** At least one federation check failed. Exit 4. */

@@ -3,7 +3,7 @@ import type { VerifyReport } from './verify/index.js';
 
 export type Stage = 'read' | 'build' | 'publish' | 'thumbprint' | 'register' | 'verify';
 
-/** `planned`: a dry run found changes and made none. `failed`: only verify ends a run this way. */
+/** `planned`: a dry run found changes and made none. `failed`: the stage stopped the run, or verify found a ✗. */
 export type StepStatus = 'changed' | 'unchanged' | 'planned' | 'skipped' | 'failed';
 
 export interface StepReport {
@@ -43,5 +43,7 @@ export interface RunReport {
   readonly changed: boolean;
   /** With `sync --verify`: every check, as `irsa-issuer verify` reports them. */
   readonly verification?: VerifyReport;
+  /** The stage that stopped the run and why; the steps before it say what they had done. */
+  readonly failure?: { readonly stage: Stage; readonly code: string; readonly message: string };
   readonly durationMs: number;
 }

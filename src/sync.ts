@@ -10,6 +10,7 @@ import type { Issuer } from './issuer.js';
 import type { Logger } from './log.js';
 import { publishDocuments, type ObjectStore } from './publish/index.js';
 import type { RunReport, Stage, StageOutcome, StepReport } from './report.js';
+import { isIrsaIssuerError, RunFailedError } from './errors.js';
 import { thumbprintStage, type JwksHostProbe } from './thumbprint/index.js';
 import { verifyIssuer, verifyStage, type VerifyReport } from './verify/index.js';
 
@@ -45,18 +46,48 @@ export interface SyncClients {
   readonly logger: Logger;
 }
 
-/** Times each stage, keeps its line of the report and its warnings, in order. */
-function recorder(logger: Logger) {
+/**
+ * Times each stage and keeps its line of the report and its warnings, in order. A stage that fails
+ * gets a `failed` line, and the run stops with a RunFailedError that carries the report so far.
+ */
+function recorder(request: SyncRequest, clients: SyncClients) {
+  const started = performance.now();
   const steps: StepReport[] = [];
-  const warnings: string[] = [];
-  return {
-    steps,
+  const warnings: string[] = [...request.issuer.warnings];
+  const found: { source?: string; kids?: readonly string[]; verification?: VerifyReport } = {};
+
+  const report = (failure?: RunReport['failure']): RunReport => ({
+    command: 'sync',
+    issuer: request.issuer.url,
+    target: clients.store.description,
+    source: found.source ?? 'not read',
+    dryRun: request.dryRun,
+    kids: found.kids ?? [],
     warnings,
+    steps,
+    changed: steps.some((step) => step.status === 'changed' || step.status === 'planned'),
+    ...(found.verification === undefined ? {} : { verification: found.verification }),
+    ...(failure === undefined ? {} : { failure }),
+    durationMs: Math.round(performance.now() - started),
+  });
+
+  return {
+    found,
+    report,
     async stage<T>(stage: Stage, work: (log: Logger) => Promise<StageOutcome<T>>): Promise<T> {
-      const started = performance.now();
-      const outcome = await work(logger.child({ stage }));
+      const stageStarted = performance.now();
+      const elapsed = () => Math.round(performance.now() - stageStarted);
+      let outcome: StageOutcome<T>;
+      try {
+        outcome = await work(clients.logger.child({ stage }));
+      } catch (error) {
+        if (!isIrsaIssuerError(error)) throw error;
+        const summary = error.message.split('\n')[0] ?? error.code;
+        steps.push({ stage, status: 'failed', summary, changes: [], notes: [], durationMs: elapsed() });
+        throw new RunFailedError(error, report({ stage, code: error.code, message: error.message }));
+      }
       const { status, summary, changes = [], notes = [] } = outcome;
-      steps.push({ stage, status, summary, changes, notes, durationMs: Math.round(performance.now() - started) });
+      steps.push({ stage, status, summary, changes, notes, durationMs: elapsed() });
       warnings.push(...(outcome.warnings ?? []));
       return outcome.value;
     },
@@ -66,15 +97,20 @@ function recorder(logger: Logger) {
   };
 }
 
+/**
+ * read -> build -> publish -> thumbprint -> register -> verify. Every guard runs before the first
+ * write; a dry run writes nothing. A stage that fails stops the run with a RunFailedError whose
+ * report says what the stages before it did.
+ */
 export async function sync(request: SyncRequest, clients: SyncClients): Promise<RunReport> {
-  const started = performance.now();
   const { issuer, dryRun } = request;
   const { logger, store } = clients;
-  const run = recorder(logger);
-  run.warnings.push(...issuer.warnings);
+  const run = recorder(request, clients);
 
   const metadata = await run.stage('read', (log) => readStage(clients.cluster, log));
+  run.found.source = metadata.source;
   const documents = await run.stage('build', () => buildStage(issuer, metadata, request));
+  run.found.kids = documents.jwks.keys.map((key) => key.kid);
   await run.stage('publish', (log) => publishDocuments({ ...request, documents }, store, log));
 
   const { register } = request;
@@ -89,10 +125,9 @@ export async function sync(request: SyncRequest, clients: SyncClients): Promise<
     await run.stage('register', (log) => registerStage(desired, register.provider, { dryRun, ...register }, log));
   }
 
-  let verification: VerifyReport | undefined;
   if (request.verify !== undefined && !dryRun) {
     const { ca } = request.verify;
-    verification = await run.stage('verify', async (log) => {
+    run.found.verification = await run.stage('verify', async (log) => {
       const report = await verifyIssuer(
         { issuer, audiences: request.audiences, ...(ca === undefined ? {} : { ca }) },
         {
@@ -105,21 +140,9 @@ export async function sync(request: SyncRequest, clients: SyncClients): Promise<
     });
   }
 
+  const report = run.report();
   // The report carries the warnings to the user; the log keeps them for whoever reads logs at info.
-  for (const warning of run.warnings) logger.info({ warning }, 'warning');
-  const report: RunReport = {
-    command: 'sync',
-    issuer: issuer.url,
-    target: store.description,
-    source: metadata.source,
-    dryRun,
-    kids: documents.jwks.keys.map((key) => key.kid),
-    warnings: run.warnings,
-    steps: run.steps,
-    changed: run.steps.some((step) => step.status === 'changed' || step.status === 'planned'),
-    ...(verification === undefined ? {} : { verification }),
-    durationMs: Math.round(performance.now() - started),
-  };
+  for (const warning of report.warnings) logger.info({ warning }, 'warning');
   const { target, changed, durationMs } = report;
   logger.info({ issuer: issuer.url, target, changed, dryRun, durationMs }, 'sync finished');
   return report;

@@ -1,6 +1,7 @@
 import { Command, Option } from 'commander';
+import { RunFailedError } from '../errors.js';
 import { defaultCacheControl, describeTarget } from '../publish/index.js';
-import { sync } from '../sync.js';
+import { sync, type SyncClients, type SyncRequest } from '../sync.js';
 import { verificationFailure } from '../verify/index.js';
 import type { CliIo } from './io.js';
 import {
@@ -21,7 +22,7 @@ import { addRegisterOptions, registrationFrom, type RegisterFlags } from './regi
 import { renderRunReport } from './report.js';
 import { addStoreOptions, storeFor, type StoreFlags } from './store.js';
 
-interface SyncFlags extends IssuerFlags, ClusterFlags, OutputFlags, StoreFlags, RegisterFlags {
+export interface SyncFlags extends IssuerFlags, ClusterFlags, OutputFlags, StoreFlags, RegisterFlags {
   readonly target?: string;
   readonly audience: string[];
   readonly cacheControl: string;
@@ -32,15 +33,8 @@ interface SyncFlags extends IssuerFlags, ClusterFlags, OutputFlags, StoreFlags, 
   readonly caFile?: string;
 }
 
-export function syncCommand(io: CliIo): Command {
-  const command = new Command('sync')
-    .summary("read the cluster's signing keys and publish the issuer documents (the CronJob runs this)")
-    .description(
-      'Reads the service-account issuer metadata from the API server (or PEM files), builds the public ' +
-        'discovery document and JWKS for --issuer, and publishes them to --target: only what differs is ' +
-        'written, the JWKS before the discovery document, with conditional writes. Every guard runs ' +
-        'before the first write. A second run with nothing new writes nothing.',
-    );
+/** The flags of a sync run, which `daemon` takes too. */
+export function addSyncOptions(command: Command): Command {
   addIssuerOptions(command);
   command.addOption(
     new Option(
@@ -68,7 +62,42 @@ export function syncCommand(io: CliIo): Command {
     )
     .addOption(new Option('--ca-file <path>', 'with --verify: also trust this CA (PEM) when fetching the public documents'));
   addRegisterOptions(command);
-  addOutputOptions(command);
+  return addOutputOptions(command);
+}
+
+/**
+ * Everything a run needs, built once from the flags: the request, and the clients (kubeconfig,
+ * S3, IAM) that a daemon reuses run after run. Throws ConfigError (exit 2) before any request.
+ */
+export async function syncSetup(flags: SyncFlags, io: CliIo): Promise<{ request: SyncRequest; clients: SyncClients }> {
+  const issuer = issuerFrom(flags);
+  const target = targetFrom(flags.target, issuer);
+  const logger = loggerFrom(flags, io);
+  logger.debug({ issuer: issuer.url, target: describeTarget(target) }, 'starting sync');
+  const ca = flags.verify === true && flags.caFile !== undefined ? await caFileFrom(flags.caFile) : undefined;
+  const request: SyncRequest = {
+    issuer,
+    audiences: audiencesFrom(flags.audience),
+    allowIssuerMismatch: flags.allowIssuerMismatch === true,
+    allowKeyReplacement: flags.allowKeyReplacement === true,
+    cacheControl: flags.cacheControl,
+    dryRun: flags.dryRun === true,
+    ...(flags.register ? { register: registrationFrom(flags, target) } : {}),
+    ...(flags.verify === true ? { verify: ca === undefined ? {} : { ca } } : {}),
+  };
+  return { request, clients: { cluster: clusterReaderFrom(flags), store: storeFor(target, flags), logger } };
+}
+
+export function syncCommand(io: CliIo): Command {
+  const command = new Command('sync')
+    .summary("read the cluster's signing keys and publish the issuer documents (the CronJob runs this)")
+    .description(
+      'Reads the service-account issuer metadata from the API server (or PEM files), builds the public ' +
+        'discovery document and JWKS for --issuer, and publishes them to --target: only what differs is ' +
+        'written, the JWKS before the discovery document, with conditional writes. Every guard runs ' +
+        'before the first write. A second run with nothing new writes nothing.',
+    );
+  addSyncOptions(command);
   command.addHelpText(
     'after',
     [
@@ -84,24 +113,12 @@ export function syncCommand(io: CliIo): Command {
     ].join('\n'),
   );
   command.action(async (flags: SyncFlags) => {
-    const issuer = issuerFrom(flags);
-    const target = targetFrom(flags.target, issuer);
-    const logger = loggerFrom(flags, io);
-    logger.debug({ issuer: issuer.url, target: describeTarget(target) }, 'starting sync');
-    const ca = flags.verify === true && flags.caFile !== undefined ? await caFileFrom(flags.caFile) : undefined;
-    const report = await sync(
-      {
-        issuer,
-        audiences: audiencesFrom(flags.audience),
-        allowIssuerMismatch: flags.allowIssuerMismatch === true,
-        allowKeyReplacement: flags.allowKeyReplacement === true,
-        cacheControl: flags.cacheControl,
-        dryRun: flags.dryRun === true,
-        ...(flags.register ? { register: registrationFrom(flags, target) } : {}),
-        ...(flags.verify === true ? { verify: ca === undefined ? {} : { ca } } : {}),
-      },
-      { cluster: clusterReaderFrom(flags), store: storeFor(target, flags), logger },
-    );
+    const { request, clients } = await syncSetup(flags, io);
+    const report = await sync(request, clients).catch((error: unknown) => {
+      // What the stages before the failure did, written above all, reaches stdout before the error.
+      if (error instanceof RunFailedError) io.stdout.write(renderRunReport(error.report, flags.output));
+      throw error;
+    });
     io.stdout.write(renderRunReport(report, flags.output));
     const failure = report.verification === undefined ? undefined : verificationFailure(report.verification);
     if (failure !== undefined) throw failure;
