@@ -4,7 +4,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { discoveryPath, jwksPath } from '../../src/issuer.js';
 import { generateSigningKey, keysetJson } from '../stand/apiserver-keys.js';
 import { startApiServer, type ApiServerStand } from '../stand/apiserver.js';
-import { resetMoto, startMoto, type MotoServer } from '../stand/moto.js';
+import { resetMoto, setMotoAuthentication, startMoto, type MotoServer } from '../stand/moto.js';
 import { anyCredentials, createBucket, motoS3Client, testRegion } from '../stand/s3.js';
 import { cli } from './cli.js';
 
@@ -164,5 +164,50 @@ describe('irsa-issuer sync on the command line', () => {
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/missing-bucket/);
     expect(result.stderr).toMatch(/bootstrap|create/i);
+  });
+});
+
+describe('a sync that fails after publishing', () => {
+  let iamMoto: MotoServer;
+
+  beforeAll(async () => {
+    // IAM on its own moto that checks credentials: ours belong to no user there, so IAM refuses.
+    iamMoto = await startMoto();
+    await setMotoAuthentication(iamMoto, true);
+    process.env.AWS_ENDPOINT_URL_IAM = iamMoto.endpoint;
+  });
+
+  afterAll(async () => {
+    delete process.env.AWS_ENDPOINT_URL_IAM;
+    await iamMoto.stop();
+  });
+
+  const registering = () => [...syncArgs().filter((arg) => arg !== '--no-register'), '--thumbprint', 'a'.repeat(40)];
+
+  it('still prints what it wrote, names the failing stage, and exits 1', async () => {
+    const result = await cli(registering());
+    expect(result.code).toBe(1);
+    expect(result.stdout).toMatch(/^~ publish\s+2 object\(s\) written/m);
+    expect(result.stdout).toMatch(/^✗ register\s+iam:ListOpenIDConnectProviders/m);
+    expect(result.stdout).toMatch(/Failed at register, after the changes above were made\./);
+    expect(result.stderr).toMatch(/iam:ListOpenIDConnectProviders .* failed/);
+    expect(Object.values(await bucketState()).every((state) => state !== undefined)).toBe(true);
+  });
+
+  it('says the same in JSON, with the failure and the steps before it', async () => {
+    const result = await cli([...registering(), '--output', 'json']);
+    expect(result.code).toBe(1);
+    const report = JSON.parse(result.stdout) as {
+      failure: { stage: string; code: string };
+      steps: { stage: string; status: string }[];
+    };
+    expect(report.failure).toMatchObject({ stage: 'register', code: 'ERR_IAM' });
+    expect(report.steps.map((step) => `${step.stage}:${step.status}`)).toEqual([
+      'read:unchanged',
+      'build:unchanged',
+      'publish:changed',
+      'thumbprint:unchanged',
+      'register:failed',
+    ]);
   });
 });
