@@ -2,7 +2,8 @@
  * `npm run demo`: irsa-issuer's main job, end to end, with no cluster and no AWS account. A
  * kube-apiserver stand-in (real TLS, token auth, real signing keys) plays the cluster, a local
  * HTTPS host plays the public web host, and the built bundle runs exactly as a user would run it.
- * With moto_server on the PATH the S3 and IAM steps run too, against moto.
+ * With moto_server on the PATH the S3 and IAM steps run too, against moto, and STS's answer comes from
+ * the STS stand-in, which checks the token against what sync published as STS would.
  */
 import { execFile, execFileSync } from 'node:child_process';
 import { mkdtemp } from 'node:fs/promises';
@@ -11,10 +12,11 @@ import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { startApiServer } from '../test/stand/apiserver.js';
 import { createCertificateChain } from '../test/stand/certs.js';
-import { CreateRoleCommand } from '@aws-sdk/client-iam';
+import { CreateRoleCommand, UpdateAssumeRolePolicyCommand } from '@aws-sdk/client-iam';
 import { motoIamClient } from '../test/stand/iam.js';
 import { startMoto } from '../test/stand/moto.js';
 import { allowPublicRead, createBucket, motoS3Client } from '../test/stand/s3.js';
+import { startSts } from '../test/stand/sts.js';
 import { startTlsHost } from '../test/stand/tls-host.js';
 
 const bundle = resolve(import.meta.dirname, '..', 'dist', 'irsa-issuer.mjs');
@@ -29,16 +31,29 @@ function hasMoto(): boolean {
   }
 }
 
-async function irsaIssuer(args: string[], env: NodeJS.ProcessEnv = {}): Promise<number> {
+interface Run {
+  readonly code: number;
+  readonly output: string;
+}
+
+async function irsaIssuer(args: string[], env: NodeJS.ProcessEnv = {}): Promise<Run> {
   console.log(bold(`\n$ irsa-issuer ${args.join(' ')}`));
   try {
     const { stdout, stderr } = await promisify(execFile)(process.execPath, [bundle, ...args], { env: { ...process.env, ...env } });
     process.stdout.write(stdout + stderr);
-    return 0;
+    return { code: 0, output: stdout + stderr };
   } catch (error) {
     const failed = error as { code: number; stdout: string; stderr: string };
     process.stdout.write(failed.stdout + failed.stderr);
-    return failed.code;
+    return { code: failed.code, output: failed.stdout + failed.stderr };
+  }
+}
+
+/** The demo shows what STS answers; if it ever shows something else, it says so and fails. */
+function expectShown(run: Run, code: number, lines: readonly RegExp[]): void {
+  const missing = lines.filter((line) => !line.test(run.output));
+  if (run.code !== code || missing.length > 0) {
+    throw new Error(`the demo expected exit ${String(code)} and ${missing.map(String).join(', ') || 'its lines'}; got exit ${String(run.code)}`);
   }
 }
 
@@ -74,7 +89,7 @@ async function fileDemo(): Promise<void> {
     await show(`${issuer}/openid/v1/jwks`, chain.root.certPem);
     console.log(bold('\nA wrong cluster is refused (exit 3) and nothing is written:'));
     cluster.setIssuer('https://kubernetes.default.svc.cluster.local');
-    const code = await irsaIssuer(sync);
+    const { code } = await irsaIssuer(sync);
     console.log(`(exit ${code})`);
   } finally {
     await cluster.stop();
@@ -89,12 +104,13 @@ async function awsDemo(): Promise<void> {
   const front = await startTlsHost({ origin: `${moto.endpoint}/${bucket}`, certificate: chain.leaf, presentedChain: [chain.intermediate.certPem] });
   const issuer = `${front.url}/clusters/demo`;
   const cluster = await startApiServer({ issuer });
+  const sts = await startSts({ iamEndpoint: moto.endpoint, ca: chain.root.certPem });
   const env = {
     AWS_ACCESS_KEY_ID: 'demo',
     AWS_SECRET_ACCESS_KEY: 'demo',
     AWS_REGION: 'us-east-1',
     AWS_ENDPOINT_URL_IAM: moto.endpoint,
-    AWS_ENDPOINT_URL_STS: moto.endpoint,
+    AWS_ENDPOINT_URL_STS: sts.endpoint,
     NODE_EXTRA_CA_CERTS: chain.root.certPath,
   };
   try {
@@ -102,8 +118,9 @@ async function awsDemo(): Promise<void> {
     await createBucket(s3, bucket);
     await allowPublicRead(s3, bucket, 'clusters/demo');
     s3.destroy();
-    console.log(bold('\nNow with S3 and IAM (moto_server stands in for AWS):'));
+    console.log(bold('\nNow with S3 and IAM (moto_server stands in for AWS) and STS (a stand-in that checks tokens as STS does):'));
     console.log(`  bucket s3://${bucket} (public-read on clusters/demo), served at ${front.url} as CloudFront would`);
+    console.log(`  STS at ${sts.endpoint}: reads the provider from moto, fetches the documents from ${front.url}, verifies the token, evaluates the trust policy`);
     const sync = ['sync', '--issuer', issuer, '--target', `s3://${bucket}/clusters/demo`, '--s3-endpoint', moto.endpoint,
       '--kubeconfig', cluster.kubeconfigPath, '--context', 'reader', '--tag', 'cluster=demo'];
     await irsaIssuer([...sync, '--verify'], env);
@@ -111,11 +128,32 @@ async function awsDemo(): Promise<void> {
     await irsaIssuer(sync, env);
     const iam = motoIamClient(moto);
     await iam.send(new CreateRoleCommand({ RoleName: 'team-a-app', AssumeRolePolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [] }) }));
-    iam.destroy();
+    const verify = ['verify', '--issuer', issuer, '--kubeconfig', cluster.kubeconfigPath, '--context', 'reader',
+      '--service-account', 'team-a/app', '--role-arn', 'arn:aws:iam::123456789012:role/team-a-app'];
     console.log(bold('\nThe question every user has after setup: will STS accept my tokens? (a real token, minted by TokenRequest)'));
-    await irsaIssuer(['verify', '--issuer', issuer, '--kubeconfig', cluster.kubeconfigPath, '--context', 'reader',
-      '--service-account', 'team-a/app', '--role-arn', 'arn:aws:iam::123456789012:role/team-a-app'], env);
+    console.log('The role team-a-app exists, but its trust policy lets nobody in yet:');
+    expectShown(await irsaIssuer(verify, env), 4, [
+      /^✗ sts .*AccessDenied: Not authorized to perform sts:AssumeRoleWithWebIdentity$/m,
+      /^ {4}fix: Let the service account assume the role: its trust policy needs Principal \{"Federated": "arn:aws:iam::123456789012:oidc-provider\//m,
+    ]);
+    const provider = issuer.slice('https://'.length);
+    console.log(bold('\nDo what the fix says (aws iam update-assume-role-policy), and ask again:'));
+    await iam.send(new UpdateAssumeRolePolicyCommand({
+      RoleName: 'team-a-app',
+      PolicyDocument: JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [{
+          Effect: 'Allow',
+          Principal: { Federated: `arn:aws:iam::123456789012:oidc-provider/${provider}` },
+          Action: 'sts:AssumeRoleWithWebIdentity',
+          Condition: { StringEquals: { [`${provider}:sub`]: 'system:serviceaccount:team-a:app', [`${provider}:aud`]: 'sts.amazonaws.com' } },
+        }],
+      }),
+    }));
+    iam.destroy();
+    expectShown(await irsaIssuer(verify, env), 0, [/^✓ sts .*assumed arn:aws:sts::123456789012:assumed-role\/team-a-app\/irsa-issuer-verify$/m]);
   } finally {
+    await sts.stop();
     await cluster.stop();
     await front.stop();
     await moto.stop();

@@ -1,8 +1,10 @@
 /**
  * irsa-issuer verify on the command line, against real parts: documents published by the real sync
- * to a directory a TLS host serves on a generated chain, the kube-apiserver stand, moto for IAM and STS.
- * The CLI builds its own AWS clients from the SDK's chain, as in production; AWS_ENDPOINT_URL_* point them at moto.
+ * to a directory a TLS host serves on a generated chain, the kube-apiserver stand, moto for IAM and the
+ * STS stand-in (which checks tokens as STS does) for STS. The CLI builds its own AWS clients from the
+ * SDK's chain, as in production; AWS_ENDPOINT_URL_IAM points at moto, AWS_ENDPOINT_URL_STS at the stand.
  */
+import { UpdateAssumeRolePolicyCommand } from '@aws-sdk/client-iam';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -12,6 +14,7 @@ import type { CertificateChain } from '../stand/certs.js';
 import { dummyCredentials } from '../stand/iam.js';
 import { freePort, type MotoServer } from '../stand/moto.js';
 import { federationPrefix, federationRoleArn, startFederation, type Federation } from '../stand/federation.js';
+import { startSts, type StsStand } from '../stand/sts.js';
 import { cli } from './cli.js';
 
 const prefix = federationPrefix;
@@ -29,20 +32,28 @@ const verifyArgs = (...extra: string[]) => [
 ];
 
 let federation: Federation;
+let sts: StsStand;
 const createProvider = (clientIds = ['sts.amazonaws.com']) => federation.createProvider({ clientIds });
 
 beforeAll(async () => {
   federation = await startFederation();
   ({ chain, root, issuer, stand, moto } = federation);
+  sts = await startSts({ iamEndpoint: moto.endpoint, ca: chain.root.certPem });
   process.env.AWS_ACCESS_KEY_ID = dummyCredentials.accessKeyId;
   process.env.AWS_SECRET_ACCESS_KEY = dummyCredentials.secretAccessKey;
   process.env.AWS_ENDPOINT_URL_IAM = moto.endpoint;
-  process.env.AWS_ENDPOINT_URL_STS = moto.endpoint;
+  process.env.AWS_ENDPOINT_URL_STS = sts.endpoint;
 });
 
-afterAll(() => federation.stop());
+afterAll(async () => {
+  await sts.stop();
+  await federation.stop();
+});
 
-beforeEach(() => federation.reset());
+beforeEach(async () => {
+  sts.reset();
+  await federation.reset();
+});
 
 describe('irsa-issuer verify', () => {
   it('passes every check, prints the assumed role, and exits 0', async () => {
@@ -57,6 +68,58 @@ describe('irsa-issuer verify', () => {
     expect(result.stdout).toContain('assumed arn:aws:sts::123456789012:assumed-role/team-a-app/irsa-issuer-verify');
     expect(result.stdout).toMatch(/Verified: all 9 checks run passed/);
     expect(result.stdout + result.stderr).not.toMatch(jwtPattern);
+  });
+
+  describe('--role-arn: each refusal STS answers shows as ✗ sts with STS\'s words and a fix, exit 4', () => {
+    const providerArn = () => `arn:aws:iam::123456789012:oidc-provider/${issuer.providerName}`;
+    const stsLine = (answer: string) => new RegExp(`^✗ sts +STS exchanges the token for the role: AssumeRoleWithWebIdentity for ${roleArn} failed: ${answer}\n {4}fix: `, 'm');
+
+    it.each([
+      {
+        story: 'the role trusts only another service account',
+        given: async () => {
+          await createProvider();
+          await federation.iam.send(new UpdateAssumeRolePolicyCommand({
+            RoleName: 'team-a-app',
+            PolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{
+              Effect: 'Allow', Principal: { Federated: providerArn() }, Action: 'sts:AssumeRoleWithWebIdentity',
+              Condition: { StringEquals: { [`${issuer.providerName}:sub`]: 'system:serviceaccount:team-b:worker' } },
+            }] }),
+          }));
+        },
+        answer: 'AccessDenied: Not authorized to perform sts:AssumeRoleWithWebIdentity',
+        fix: () => `fix: Let the service account assume the role: its trust policy needs Principal {"Federated": "${providerArn()}"}, Action sts:AssumeRoleWithWebIdentity, and Condition StringEquals {"${issuer.providerName}:sub": "system:serviceaccount:team-a:app"`,
+      },
+      {
+        story: 'there is no provider for the issuer',
+        given: () => Promise.resolve(),
+        answer: 'InvalidIdentityTokenException: No OpenIDConnect provider found in your account for https://127\\.0\\.0\\.1:\\d+/clusters/prod',
+        fix: () => `fix: Create the IAM OIDC provider in the role's account: irsa-issuer sync --issuer ${issuer.url}.`,
+      },
+      {
+        story: 'the provider does not list the audience',
+        given: () => createProvider(['some-other-client']),
+        answer: 'InvalidIdentityTokenException: Incorrect token audience',
+        fix: () => 'fix: Add client ID sts.amazonaws.com to the provider: irsa-issuer sync --audience sts.amazonaws.com.',
+      },
+      {
+        story: 'STS\'s clock runs ahead of the cluster\'s',
+        given: async () => {
+          await createProvider();
+          sts.setClockOffset(600 + 301);
+        },
+        answer: 'ExpiredTokenException: Token expired: current date/time \\d+ must be before the expiration date/time \\d+',
+        fix: () => 'fix: The token had expired by STS\'s clock: fix time synchronisation (NTP) on the API server.',
+      },
+    ])('$story', async ({ given, answer, fix }) => {
+      await given();
+      const result = await cli(verifyArgs('--service-account', 'team-a/app', '--role-arn', roleArn));
+      expect(result.code).toBe(4);
+      expect(result.stdout).toMatch(stsLine(answer));
+      expect(result.stdout).toContain(fix());
+      expect(result.stderr).toMatch(/^irsa-issuer: verification of .* failed: .*sts/m);
+      expect(result.stdout + result.stderr).not.toMatch(jwtPattern);
+    });
   });
 
   it('exits 4 with a ✗ and its fix when the document names another issuer', async () => {

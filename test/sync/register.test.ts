@@ -1,8 +1,10 @@
 /**
  * The whole sync against the stand-ins: the API server stand-in, moto for S3 and IAM, and a local
- * TLS host in front of the bucket (as CloudFront would be) whose chain the thumbprint is taken from.
+ * TLS host in front of the bucket (as CloudFront would be) whose chain the thumbprint is taken from;
+ * then a workload's token exchanged at the STS stand-in, which checks it against what sync published.
  */
-import { GetOpenIDConnectProviderCommand, type IAMClient } from '@aws-sdk/client-iam';
+import { CreateRoleCommand, GetOpenIDConnectProviderCommand, type IAMClient } from '@aws-sdk/client-iam';
+import { AssumeRoleWithWebIdentityCommand, STSClient } from '@aws-sdk/client-sts';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { pino } from 'pino';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -11,13 +13,16 @@ import { parseIssuer } from '../../src/issuer.js';
 import { S3Store } from '../../src/publish/s3.js';
 import { sync, type Registration, type SyncRequest } from '../../src/sync.js';
 import { thumbprintFromUrl } from '../../src/thumbprint/probe.js';
+import { generateSigningKey } from '../stand/apiserver-keys.js';
 import { startApiServer, type ApiServerStand } from '../stand/apiserver.js';
 import { createCertificateChain, type CertificateChain } from '../stand/certs.js';
-import { motoIamClient, recordCommands, writeCommands } from '../stand/iam.js';
+import { dummyCredentials, motoIamClient, recordCommands, writeCommands } from '../stand/iam.js';
 import { resetMoto, startMoto, type MotoServer } from '../stand/moto.js';
 import { allowPublicRead, createBucket, motoS3Client, recordRequests, type RecordedRequest } from '../stand/s3.js';
 import { startTlsHost, type TlsHost } from '../stand/tls-host.js';
+import { startSts, type StsStand } from '../stand/sts.js';
 import { syncOptions } from '../stand/sync-options.js';
+import { requestToken } from '../stand/web-identity.js';
 
 const bucket = 'acme-oidc';
 const prefix = 'clusters/prod';
@@ -32,6 +37,7 @@ let s3: S3Client;
 let s3Requests: RecordedRequest[];
 let iam: IAMClient;
 let iamCommands: string[];
+let sts: StsStand;
 
 const registration = (): Registration => ({
   pinnedThumbprints: [],
@@ -59,9 +65,11 @@ beforeAll(async () => {
   front = await startTlsHost({ origin: `${moto.endpoint}/${bucket}`, certificate: chain.leaf, presentedChain: [chain.intermediate.certPem] });
   issuerUrl = `${front.url}/${prefix}`;
   stand = await startApiServer({ issuer: issuerUrl });
+  sts = await startSts({ iamEndpoint: moto.endpoint, ca: chain.root.certPem });
 });
 
 afterAll(async () => {
+  await sts.stop();
   await stand.stop();
   await front.stop();
   await moto.stop();
@@ -140,5 +148,58 @@ describe('sync --verify', () => {
     expect(report.steps.at(-1)).toMatchObject({ stage: 'verify', status: 'failed' });
     expect(report.verification?.checks.find((check) => check.id === 'discovery')?.status).toBe('failed');
     expect((await provider()).ThumbprintList).toEqual([chain.intermediate.sha1]);
+  });
+});
+
+describe('a workload federates through what sync published', () => {
+  const roleArn = 'arn:aws:iam::123456789012:role/team-a-app';
+  let client: STSClient;
+
+  beforeAll(() => {
+    client = new STSClient({ region: 'us-east-1', endpoint: sts.endpoint, credentials: dummyCredentials, maxAttempts: 1 });
+  });
+
+  afterAll(() => { client.destroy(); });
+
+  beforeEach(async () => {
+    sts.reset();
+    await iam.send(new CreateRoleCommand({
+      RoleName: 'team-a-app',
+      AssumeRolePolicyDocument: JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [{
+          Effect: 'Allow',
+          Principal: { Federated: `arn:aws:iam::123456789012:oidc-provider/${parseIssuer(issuerUrl).providerName}` },
+          Action: 'sts:AssumeRoleWithWebIdentity',
+          Condition: { StringEquals: { [`${parseIssuer(issuerUrl).providerName}:sub`]: 'system:serviceaccount:team-a:app' } },
+        }],
+      }),
+    }));
+  });
+
+  const exchange = (token: string) =>
+    client.send(new AssumeRoleWithWebIdentityCommand({ RoleArn: roleArn, RoleSessionName: 'workload', WebIdentityToken: token }));
+
+  it('after one sync, STS exchanges a service account\'s token for its role', async () => {
+    await run();
+    const answer = await exchange(await requestToken(stand, { namespace: 'team-a', name: 'app' }));
+    expect(answer.AssumedRoleUser?.Arn).toBe('arn:aws:sts::123456789012:assumed-role/team-a-app/workload');
+    expect(answer.Provider).toBe(`arn:aws:iam::123456789012:oidc-provider/${parseIssuer(issuerUrl).providerName}`);
+  });
+
+  it('a key the cluster starts signing with is refused by STS until the next sync publishes it', async () => {
+    await run();
+    try {
+      stand.setKeys([await generateSigningKey('ec'), ...stand.keys]);
+      const token = await requestToken(stand, { namespace: 'team-a', name: 'app' });
+      await expect(exchange(token)).rejects.toMatchObject({
+        name: 'InvalidIdentityTokenException',
+        message: 'Couldn\'t retrieve verification key from your identity provider,  please reference AssumeRoleWithWebIdentity documentation for requirements',
+      });
+      await run();
+      expect((await exchange(token)).SubjectFromWebIdentityToken).toBe('system:serviceaccount:team-a:app');
+    } finally {
+      stand.reset();
+    }
   });
 });

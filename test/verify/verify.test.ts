@@ -1,9 +1,10 @@
 /**
  * verify against real parts: the issuer documents published by the real sync to a directory that a
  * TLS host serves over a generated root -> intermediate -> leaf chain, the kube-apiserver stand for
- * keys and TokenRequest, and moto_server for IAM and STS.
+ * keys and TokenRequest, moto_server for IAM, and the STS stand-in (which checks the token the way
+ * STS does, against those documents and moto's IAM) for STS.
  */
-import type { IAMClient } from '@aws-sdk/client-iam';
+import { UpdateAssumeRolePolicyCommand, type IAMClient } from '@aws-sdk/client-iam';
 import type { STSClient } from '@aws-sdk/client-sts';
 import { createServer, type Server } from 'node:https';
 import { unlink, writeFile } from 'node:fs/promises';
@@ -25,6 +26,7 @@ import type { ApiServerStand } from '../stand/apiserver.js';
 import type { CertificateChain } from '../stand/certs.js';
 import { freePort, resetMoto, type MotoServer } from '../stand/moto.js';
 import { federationPrefix, federationRoleArn, startFederation, type Federation } from '../stand/federation.js';
+import { startSts, type StsStand } from '../stand/sts.js';
 
 const prefix = federationPrefix;
 const roleArn = federationRoleArn;
@@ -40,6 +42,7 @@ let connection: ApiServerConnection;
 let moto: MotoServer;
 let iam: IAMClient;
 let sts: STSClient;
+let stsStand: StsStand;
 
 let federation: Federation;
 const published = (path: string) => federation.published(path);
@@ -88,12 +91,20 @@ async function startOddHost(answer: { status: number; headers: Record<string, st
 beforeAll(async () => {
   federation = await startFederation();
   ({ chain, root, issuer, stand, connection, moto, iam } = federation);
-  sts = createAnonymousStsClient({ endpoint: moto.endpoint, region: 'us-east-1' });
+  stsStand = await startSts({ iamEndpoint: moto.endpoint, ca: chain.root.certPem });
+  sts = createAnonymousStsClient({ endpoint: stsStand.endpoint, region: 'us-east-1' });
 });
 
-afterAll(() => federation.stop());
+afterAll(async () => {
+  sts.destroy();
+  await stsStand.stop();
+  await federation.stop();
+});
 
-beforeEach(() => federation.reset());
+beforeEach(async () => {
+  stsStand.reset();
+  await federation.reset();
+});
 
 describe('verify: a federation STS would accept', () => {
   it('passes all nine checks, ending with the role STS hands out', async () => {
@@ -266,6 +277,89 @@ describe('verify: each way STS would refuse, with its ✗ and its fix', () => {
     expect(failure.detail).toMatch(/connection to 127\.0\.0\.1:\d+ was refused/);
     expect(failure.fix).toBeDefined();
     expect(report.ok).toBe(false);
+  });
+});
+
+describe('verify: each way STS itself refuses the exchange, with its ✗ and its fix', () => {
+  const stsDetail = (text: string) => `AssumeRoleWithWebIdentity for ${roleArn} failed: ${text}`;
+  const providerArn = () => `arn:aws:iam::123456789012:oidc-provider/${issuer.providerName}`;
+
+  it('the role trusts another service account: AccessDenied, and the trust policy that lets this one in', async () => {
+    await createProvider();
+    const report = await verifyIssuer(options({ serviceAccount: { namespace: 'team-b', name: 'worker' } }), dependencies());
+    const failure = check(report, 'sts');
+    expect(check(report, 'token').status).toBe('passed');
+    expect(failure.status).toBe('failed');
+    expect(failure.detail).toBe(stsDetail('AccessDenied: Not authorized to perform sts:AssumeRoleWithWebIdentity'));
+    expect(failure.fix).toContain(`{"Federated": "${providerArn()}"}`);
+    expect(failure.fix).toContain(`"${issuer.providerName}:sub": "system:serviceaccount:team-b:worker"`);
+    expect(stsStand.answers).toEqual([{ status: 403, code: 'AccessDenied', message: 'Not authorized to perform sts:AssumeRoleWithWebIdentity', roleArn }]);
+    expect(verificationFailure(report)?.exitCode).toBe(4);
+  });
+
+  it('the trust policy names the provider but not the action', async () => {
+    await createProvider();
+    await iam.send(new UpdateAssumeRolePolicyCommand({
+      RoleName: 'team-a-app',
+      PolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Federated: providerArn() }, Action: 'sts:AssumeRole' }] }),
+    }));
+    const failure = check(await verifyIssuer(options(), dependencies()), 'sts');
+    expect(failure.detail).toBe(stsDetail('AccessDenied: Not authorized to perform sts:AssumeRoleWithWebIdentity'));
+    expect(failure.fix).toContain('Action sts:AssumeRoleWithWebIdentity');
+  });
+
+  it('there is no provider: STS names the issuer, the fix creates the provider', async () => {
+    const report = await verifyIssuer(options(), dependencies());
+    expect(check(report, 'provider').status).toBe('failed');
+    const failure = check(report, 'sts');
+    expect(failure.detail).toBe(stsDetail(`InvalidIdentityTokenException: No OpenIDConnect provider found in your account for ${issuer.url}`));
+    expect(failure.fix).toBe(`Create the IAM OIDC provider in the role's account: irsa-issuer sync --issuer ${issuer.url}.`);
+  });
+
+  it('the provider does not list the audience: Incorrect token audience, and the client ID to add', async () => {
+    await createProvider({ clientIds: ['some-other-client'] });
+    const report = await verifyIssuer(options(), dependencies());
+    expect(check(report, 'audience').status).toBe('failed');
+    const failure = check(report, 'sts');
+    expect(failure.detail).toBe(stsDetail('InvalidIdentityTokenException: Incorrect token audience'));
+    expect(failure.fix).toBe('Add client ID sts.amazonaws.com to the provider: irsa-issuer sync --audience sts.amazonaws.com.');
+  });
+
+  it('STS\'s clock is ahead of the cluster\'s by more than the token\'s life: ExpiredTokenException, fix the clocks', async () => {
+    await createProvider();
+    stsStand.setClockOffset(600 + 301);
+    const failure = check(await verifyIssuer(options(), dependencies()), 'sts');
+    expect(failure.detail).toMatch(new RegExp(`^${stsDetail('ExpiredTokenException: Token expired: current date/time \\d+ must be before the expiration date/time \\d+$')}`));
+    expect(failure.fix).toMatch(/time synchronisation \(NTP\)/);
+  });
+
+  it('the provider holds a stale thumbprint: STS names the certificate', async () => {
+    await createProvider({ thumbprints: ['0123456789abcdef0123456789abcdef01234567'] });
+    const report = await verifyIssuer(options(), dependencies());
+    expect(check(report, 'thumbprint').status).toBe('failed');
+    expect(check(report, 'sts').detail).toBe(stsDetail('InvalidIdentityTokenException: OpenIDConnect provider\'s HTTPS certificate doesn\'t match configured thumbprint'));
+  });
+
+  const missingRole = 'arn:aws:iam::123456789012:role/no-such-role';
+
+  it('the role does not exist: AccessDenied, exactly as for a trust policy that says no', async () => {
+    await createProvider();
+    const failure = check(await verifyIssuer(options({ roleArn: missingRole }), dependencies()), 'sts');
+    expect(failure.detail).toBe(`AssumeRoleWithWebIdentity for ${missingRole} failed: AccessDenied: Not authorized to perform sts:AssumeRoleWithWebIdentity`);
+  });
+
+  // The product's fix for these two is generic or misleading today (see the STS stand report);
+  // `it.fails` keeps the gap visible: it starts failing, and should lose `.fails`, once
+  // src/verify/sts.ts explains them.
+  it.fails('the provider holds a stale thumbprint: the fix names the command that updates it', async () => {
+    await createProvider({ thumbprints: ['0123456789abcdef0123456789abcdef01234567'] });
+    expect(check(await verifyIssuer(options(), dependencies()), 'sts').fix).toMatch(/thumbprint.*irsa-issuer sync/);
+  });
+
+  it.fails('the role does not exist: the fix says STS cannot tell a missing role from a refusing trust policy', async () => {
+    await createProvider();
+    const failure = check(await verifyIssuer(options({ roleArn: missingRole }), dependencies()), 'sts');
+    expect(failure.fix).toMatch(/no-such-role.*(exist|get-role)/);
   });
 });
 
