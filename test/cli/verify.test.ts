@@ -88,7 +88,8 @@ describe('irsa-issuer verify', () => {
           }));
         },
         answer: 'AccessDenied: Not authorized to perform sts:AssumeRoleWithWebIdentity',
-        fix: () => `fix: Let the service account assume the role: its trust policy needs Principal {"Federated": "${providerArn()}"}, Action sts:AssumeRoleWithWebIdentity, and Condition StringEquals {"${issuer.providerName}:sub": "system:serviceaccount:team-a:app"`,
+        fix: () =>
+          `fix: Let the service account assume the role; its trust policy needs this statement: {"Effect":"Allow","Principal":{"Federated":"${providerArn()}"},"Action":"sts:AssumeRoleWithWebIdentity","Condition":{"StringEquals":{"${issuer.providerName}:sub":"system:serviceaccount:team-a:app"`,
       },
       {
         story: 'there is no provider for the issuer',

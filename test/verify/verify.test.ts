@@ -291,8 +291,8 @@ describe('verify: each way STS itself refuses the exchange, with its ✗ and its
     expect(check(report, 'token').status).toBe('passed');
     expect(failure.status).toBe('failed');
     expect(failure.detail).toBe(stsDetail('AccessDenied: Not authorized to perform sts:AssumeRoleWithWebIdentity'));
-    expect(failure.fix).toContain(`{"Federated": "${providerArn()}"}`);
-    expect(failure.fix).toContain(`"${issuer.providerName}:sub": "system:serviceaccount:team-b:worker"`);
+    expect(failure.fix).toContain(`"Principal":{"Federated":"${providerArn()}"}`);
+    expect(failure.fix).toContain(`"${issuer.providerName}:sub":"system:serviceaccount:team-b:worker"`);
     expect(stsStand.answers).toEqual([{ status: 403, code: 'AccessDenied', message: 'Not authorized to perform sts:AssumeRoleWithWebIdentity', roleArn }]);
     expect(verificationFailure(report)?.exitCode).toBe(4);
   });
@@ -305,7 +305,7 @@ describe('verify: each way STS itself refuses the exchange, with its ✗ and its
     }));
     const failure = check(await verifyIssuer(options(), dependencies()), 'sts');
     expect(failure.detail).toBe(stsDetail('AccessDenied: Not authorized to perform sts:AssumeRoleWithWebIdentity'));
-    expect(failure.fix).toContain('Action sts:AssumeRoleWithWebIdentity');
+    expect(failure.fix).toContain('"Action":"sts:AssumeRoleWithWebIdentity"');
   });
 
   it('there is no provider: STS names the issuer, the fix creates the provider', async () => {
