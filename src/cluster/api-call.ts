@@ -1,27 +1,59 @@
-import { ApiException, Observable, type ConfigurationOptions, type ObservableMiddleware } from '@kubernetes/client-node';
+/**
+ * One request to the API server, made with Node's own HTTP client and everything the kubeconfig
+ * says about how to make it: `KubeConfig.applyToHTTPSOptions` supplies the TLS settings, the
+ * credentials (tokens, client certificates, exec credential plugins, the in-cluster token file
+ * re-read on every request) and its cached agent (the kubeconfig's proxy-url included), so no
+ * request opens a connection pool of its own. Every request has a deadline and a size cap.
+ */
+import { request as httpRequest, type OutgoingHttpHeaders, type RequestOptions } from 'node:http';
+import { request as httpsRequest } from 'node:https';
 import { ClusterReadError, describeCause } from '../errors.js';
 import { isJsonObject, parseJson, stringMember } from '../json.js';
 import { classifyNetworkError, rootCause, systemCode } from '../network.js';
+import { redact } from '../redact.js';
 import type { ApiServerConnection } from './kubeconfig.js';
 
 /** Long enough for a slow control plane, short enough that a black-holed one cannot hang a CronJob. */
-const defaultTimeoutMs = 15_000;
+export const defaultApiTimeoutMs = 15_000;
+
+/** A discovery document or a JWKS of 100 keys is a few tens of KiB; anything near this is not one. */
+const maxResponseBytes = 1024 * 1024;
 
 export interface ApiServerCall {
   /** What we were doing, e.g. `Reading the issuer discovery document (GET /.well-known/openid-configuration)`. */
   readonly action: string;
+  readonly method: 'GET' | 'POST';
+  /** Below the server URL (which may carry a path of its own, behind a proxy such as Rancher's). */
+  readonly path: string;
+  /** Sent as JSON. */
+  readonly body?: object;
   /** What to do about a 403, given the RBAC subject flag for the user the API server named. */
   readonly whenForbidden: (subject: string) => string;
   /** What a 404 means for this endpoint and what to do about it. */
   readonly whenNotFound: string;
-  /** `defaultTimeoutMs` when omitted. */
+  /** `defaultApiTimeoutMs` when omitted. */
   readonly timeoutMs?: number | undefined;
 }
 
+/** The API server answered, but not with 2xx. */
+class StatusError extends Error {
+  constructor(
+    readonly status: number,
+    readonly body: string,
+  ) {
+    super(`HTTP ${status}`);
+  }
+}
+
+class TooLargeError extends Error {}
+
+/** The kubeconfig's credentials could not be had (an exec plugin failed, a token file is missing). */
+class CredentialsError extends Error {}
+
 /** The `message` of a Kubernetes Status body, trimmed: enough to act on, never a page of HTML. */
-function statusMessage(body: unknown): string {
-  const status = typeof body === 'string' ? parseJson(body) : body;
-  if (typeof body === 'string' && status === undefined) return body.trim().slice(0, 300);
+function statusMessage(body: string): string {
+  const status = parseJson(body);
+  if (status === undefined) return body.trim().slice(0, 300);
   return isJsonObject(status) ? (stringMember(status, 'message') ?? '').slice(0, 300) : '';
 }
 
@@ -34,14 +66,17 @@ function rbacSubject(message: string): string {
   return '--serviceaccount=NAMESPACE:NAME';
 }
 
-function explainStatus(error: ApiException<unknown>, call: ApiServerCall): { why: string; fix: string } {
+function explainStatus(error: StatusError, call: ApiServerCall): { why: string; fix: string } {
   const message = statusMessage(error.body);
   const detail = message ? `: ${message}` : '';
-  switch (error.code) {
+  switch (error.status) {
     case 401:
       return {
-        why: 'the API server rejected the credentials (401 Unauthorized): the token or client certificate is invalid or expired',
-        fix: 'Refresh the kubeconfig\'s credentials or choose another user with --context; in a pod, check that the mounted service-account token belongs to this cluster.',
+        why:
+          'the API server rejected the credentials (401 Unauthorized): the token or client certificate is invalid or expired',
+        fix:
+          "Refresh the kubeconfig's credentials or choose another user with --context; in a pod, check that the " +
+          'mounted service-account token belongs to this cluster.',
       };
     case 403:
       return { why: `the API server refused (403 Forbidden${detail})`, fix: call.whenForbidden(rbacSubject(message)) };
@@ -49,32 +84,48 @@ function explainStatus(error: ApiException<unknown>, call: ApiServerCall): { why
       return { why: `the API server has no such endpoint (404 Not Found${detail})`, fix: call.whenNotFound };
     default:
       return {
-        why: `the API server answered HTTP ${error.code}${detail}`,
-        fix: error.code >= 500 ? 'The API server is failing; check its health and logs, then retry.' : 'Fix what the API server\'s message names, then retry.',
+        why: `the API server answered HTTP ${error.status}${detail}`,
+        fix:
+          error.status >= 500
+            ? 'The API server is failing; check its health and logs, then retry.'
+            : "Fix what the API server's message names, then retry.",
       };
   }
 }
 
-function explain(error: unknown, connection: ApiServerConnection, call: ApiServerCall, timeoutMs: number): { why: string; fix: string } {
+type Phase = 'credentials' | 'request';
+
+function explain(
+  error: unknown,
+  connection: ApiServerConnection,
+  call: ApiServerCall,
+  context: { readonly timeoutMs: number; readonly phase: Phase },
+): { why: string; fix: string } {
   const pickAnother = 'or choose another cluster with --kubeconfig/--context.';
-  if (error instanceof ApiException) return explainStatus(error, call);
-  if (error instanceof SyntaxError) {
+  if (error instanceof StatusError) return explainStatus(error, call);
+  if (error instanceof TooLargeError) {
     return {
-      why: `the response is not JSON (${error.message})`,
-      fix: `${connection.server} may not be a Kubernetes API server (a proxy or a web page?); check the server in the kubeconfig, ${pickAnother}`,
-    };
-  }
-  // client-node parses a 2xx body by its Content-Type and refuses types it does not know, or none.
-  if (error instanceof Error && /^(Cannot parse content|The mediaType )/.test(error.message)) {
-    return {
-      why: `the response has an unexpected Content-Type (${error.message})`,
-      fix: `${connection.server} may not be a Kubernetes API server; check the server in the kubeconfig, ${pickAnother}`,
+      why: `the answer is larger than ${maxResponseBytes / 1024 / 1024} MiB, far more than these documents ever are`,
+      fix: `${connection.server} may not be a Kubernetes API server (a proxy?); check the server in the kubeconfig, ${pickAnother}`,
     };
   }
   if (error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError')) {
+    const seconds = String(context.timeoutMs / 1000);
+    if (context.phase === 'credentials') {
+      return {
+        why: `the kubeconfig's credential plugin (exec) gave no credentials within ${seconds} s, and was stopped`,
+        fix: `Run the plugin by hand to see what it waits for (a login prompt? a network call?), ${pickAnother}`,
+      };
+    }
     return {
-      why: `no answer within ${String(timeoutMs / 1000)} s`,
+      why: `no answer within ${seconds} s`,
       fix: `Check that the API server is up and reachable from here (address, firewall, VPN), ${pickAnother}`,
+    };
+  }
+  if (error instanceof CredentialsError) {
+    return {
+      why: `the kubeconfig's credentials could not be obtained (${error.message})`,
+      fix: `Fix the user entry of the kubeconfig (its exec plugin or token file), ${pickAnother}`,
     };
   }
   const failure = classifyNetworkError(error);
@@ -82,7 +133,10 @@ function explain(error: unknown, connection: ApiServerConnection, call: ApiServe
   if (failure === 'tls') {
     return {
       why: `its TLS certificate could not be verified with ${connection.trustedCa} (${cause})`,
-      fix: 'Refresh the certificate-authority(-data) in the kubeconfig from the cluster (its serving certificate or CA may have changed); if you reach it by a name or address its certificate does not cover, set tls-server-name in the kubeconfig.',
+      fix:
+        'Refresh the certificate-authority(-data) in the kubeconfig from the cluster (its serving certificate or CA ' +
+        'may have changed); if you reach it by a name or address its certificate does not cover, set ' +
+        'tls-server-name in the kubeconfig.',
     };
   }
   if (failure !== undefined) {
@@ -95,55 +149,90 @@ function explain(error: unknown, connection: ApiServerConnection, call: ApiServe
   if (code === 'ENOENT' || code === 'EACCES') {
     return {
       why: `a credential or CA file cannot be read (${cause})`,
-      fix: 'In a pod, check that the service-account token is mounted (automountServiceAccountToken); otherwise fix the file paths in the kubeconfig.',
+      fix:
+        'In a pod, check that the service-account token is mounted (automountServiceAccountToken); otherwise fix ' +
+        'the file paths in the kubeconfig.',
     };
   }
   return { why: describeCause(error), fix: `Check the kubeconfig, ${pickAnother}` };
 }
 
-/** Every request gets the deadline's signal, so a socket that never answers is torn down. */
-function abortOn(signal: AbortSignal): ObservableMiddleware {
-  return {
-    pre: (context) => {
-      context.setSignal(signal);
-      return new Observable(Promise.resolve(context));
-    },
-    post: (context) => new Observable(Promise.resolve(context)),
+async function credentials(connection: ApiServerConnection): Promise<RequestOptions> {
+  const options: RequestOptions = {};
+  try {
+    await connection.kubeConfig.applyToHTTPSOptions(options);
+  } catch (error) {
+    if (systemCode(error) === 'ENOENT' || systemCode(error) === 'EACCES') throw error;
+    throw new CredentialsError(describeCause(error).trim() || 'the credential plugin failed', { cause: error });
+  }
+  return options;
+}
+
+function exchange(
+  connection: ApiServerConnection,
+  call: ApiServerCall,
+  options: RequestOptions,
+  signal: AbortSignal,
+): Promise<string> {
+  const url = new URL(`${connection.server.replace(/\/+$/, '')}${call.path}`);
+  const payload = call.body === undefined ? undefined : JSON.stringify(call.body);
+  // applyToHTTPSOptions sets headers as an object; the array form of RequestOptions is never used.
+  const given = (options.headers ?? {}) as OutgoingHttpHeaders;
+  const headers = {
+    ...given,
+    accept: 'application/json',
+    ...(payload === undefined ? {} : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) }),
   };
+  const send = url.protocol === 'http:' ? httpRequest : httpsRequest;
+  return new Promise((resolve, reject) => {
+    const request = send(url, { ...options, method: call.method, headers, signal }, (response) => {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      response.on('data', (chunk: Buffer) => {
+        size += chunk.length;
+        if (size > maxResponseBytes) {
+          request.destroy(new TooLargeError());
+          return;
+        }
+        chunks.push(chunk);
+      });
+      response.on('end', () => {
+        const status = response.statusCode ?? 0;
+        const body = Buffer.concat(chunks).toString('utf8');
+        if (status >= 200 && status < 300) resolve(body);
+        else reject(new StatusError(status, body));
+      });
+      response.on('error', reject);
+    });
+    request.on('error', reject);
+    request.end(payload);
+  });
 }
 
 /**
- * Runs one API server request with a deadline and turns any failure into a ClusterReadError that
- * says what failed, why and what to do.
+ * Runs one API server request with a deadline over everything (credential plugins included) and
+ * returns the body of a 2xx answer as text. Any failure becomes a ClusterReadError that says what
+ * failed, why and what to do, with every credential redacted.
  */
-export async function callApiServer<T>(
-  connection: ApiServerConnection,
-  call: ApiServerCall,
-  send: (options: ConfigurationOptions) => Promise<T>,
-): Promise<T> {
-  const timeoutMs = call.timeoutMs ?? defaultTimeoutMs;
+export async function callApiServer(connection: ApiServerConnection, call: ApiServerCall): Promise<string> {
+  const timeoutMs = call.timeoutMs ?? defaultApiTimeoutMs;
   const signal = AbortSignal.timeout(timeoutMs);
-  // The signal covers the HTTP exchange; the race also covers what runs before it (exec credential plugins).
   const deadline = new Promise<never>((_, reject) => {
-    signal.addEventListener('abort', () => { reject(signal.reason as Error); }, { once: true });
+    signal.addEventListener('abort', () => {
+      reject(signal.reason as Error);
+    });
   });
   deadline.catch(() => undefined);
+  let phase: Phase = 'credentials';
   try {
-    return await Promise.race([send({ middleware: [abortOn(signal)], middlewareMergeStrategy: 'append' }), deadline]);
+    const options = await Promise.race([credentials(connection), deadline]);
+    phase = 'request';
+    return await Promise.race([exchange(connection, call, options, signal), deadline]);
   } catch (error) {
-    const { why, fix } = explain(error, connection, call, timeoutMs);
-    throw new ClusterReadError(redactToken(`${call.action} from ${connection.description} failed: ${why}. ${fix}`, connection), {
+    const { why, fix } = explain(error, connection, call, { timeoutMs, phase });
+    const token = connection.kubeConfig.getCurrentUser()?.token;
+    throw new ClusterReadError(redact(`${call.action} from ${connection.description} failed: ${why}. ${fix}`, [token]), {
       cause: error,
     });
   }
-}
-
-/**
- * Nothing above quotes a request header, but a token must never reach an error, not even when a
- * proxy's error page echoes it. (Anything shorter than 8 characters is no real credential, and
- * replacing it would mangle words.)
- */
-function redactToken(message: string, connection: ApiServerConnection): string {
-  const token = connection.kubeConfig.getCurrentUser()?.token;
-  return token && token.length >= 8 ? message.replaceAll(token, '[redacted]') : message;
 }

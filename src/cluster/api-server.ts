@@ -1,8 +1,8 @@
-import { OpenidApi, WellKnownApi } from '@kubernetes/client-node';
 import type { ClusterIssuerMetadata } from '../documents/index.js';
 import { ClusterReadError } from '../errors.js';
 import { discoveryPath as discoveryDocumentPath, jwksPath as jwksDocumentPath } from '../issuer.js';
 import { isJsonObject, parseJson, stringMember, type JsonObject } from '../json.js';
+import { redact } from '../redact.js';
 import { callApiServer } from './api-call.js';
 import { loadKubeConfig, type ApiServerConnection, type KubeConfigOptions } from './kubeconfig.js';
 import type { ClusterReader } from './reader.js';
@@ -27,22 +27,22 @@ function whenNotFound(connection: ApiServerConnection): string {
   return `kube-apiserver serves issuer discovery when --service-account-issuer is set (Kubernetes 1.21+; 1.18-1.20 behind the ServiceAccountIssuerDiscovery feature gate); otherwise ${connection.server} is not a Kubernetes API server.`;
 }
 
-/**
- * client-node 2.x types both documents as `string` but returns what it parsed by Content-Type: an
- * object for the JSON types kube-apiserver sends, the raw text for a text/* answer.
- */
-function asDocument(value: unknown, what: string, connection: ApiServerConnection): JsonObject {
-  const document = typeof value === 'string' ? parseJson(value) : value;
-  if (typeof value === 'string' && document === undefined) {
+/** A 2xx body that must be a JSON object; anything else is no Kubernetes API server's answer. */
+function asDocument(text: string, what: string, connection: ApiServerConnection): JsonObject {
+  const document = parseJson(text);
+  if (document === undefined) {
+    const start = redact(JSON.stringify(text.slice(0, 40)), [connection.kubeConfig.getCurrentUser()?.token]);
     throw new ClusterReadError(
-      `The ${what} from ${connection.description} is not JSON (it starts ${JSON.stringify(value.slice(0, 40))}). ` +
+      `The ${what} from ${connection.description} is not JSON (it starts ${start}). ` +
         `${connection.server} may not be a Kubernetes API server (a proxy or a web page?); ` +
         'check the server in the kubeconfig, or choose another cluster with --kubeconfig/--context.',
     );
   }
   if (!isJsonObject(document)) {
+    const shape = Array.isArray(document) ? 'an array' : JSON.stringify(document);
     throw new ClusterReadError(
-      `The ${what} from ${connection.description} is ${Array.isArray(document) ? 'an array' : String(document)}, not a JSON object. Check that the kubeconfig points at a Kubernetes API server.`,
+      `The ${what} from ${connection.description} is ${shape}, not a JSON object. ` +
+        'Check that the kubeconfig points at a Kubernetes API server.',
     );
   }
   return document;
@@ -65,22 +65,22 @@ export async function readIssuerMetadata(
 ): Promise<ClusterIssuerMetadata> {
   const refusals = { whenForbidden, whenNotFound: whenNotFound(connection), timeoutMs: options.timeoutMs };
 
-  const wellKnown = connection.kubeConfig.makeApiClient(WellKnownApi);
-  const rawDiscovery: unknown = await callApiServer(
-    connection,
-    { action: `Reading the issuer discovery document (GET ${discoveryPath})`, ...refusals },
-    (request) => wellKnown.getServiceAccountIssuerOpenIDConfiguration({}, request),
-  );
+  const rawDiscovery = await callApiServer(connection, {
+    action: `Reading the issuer discovery document (GET ${discoveryPath})`,
+    method: 'GET',
+    path: discoveryPath,
+    ...refusals,
+  });
   const discovery = asDocument(rawDiscovery, `issuer discovery document (${discoveryPath})`, connection);
   const issuer = requireString(discovery, 'issuer', connection);
   const jwksUri = requireString(discovery, 'jwks_uri', connection);
 
-  const openid = connection.kubeConfig.makeApiClient(OpenidApi);
-  const rawJwks: unknown = await callApiServer(
-    connection,
-    { action: `Reading the issuer's signing keys (GET ${jwksPath})`, ...refusals },
-    (request) => openid.getServiceAccountIssuerOpenIDKeyset({}, request),
-  );
+  const rawJwks = await callApiServer(connection, {
+    action: `Reading the issuer's signing keys (GET ${jwksPath})`,
+    method: 'GET',
+    path: jwksPath,
+    ...refusals,
+  });
   const jwks = asDocument(rawJwks, `JWKS (${jwksPath})`, connection);
   if (!Array.isArray(jwks.keys)) {
     throw new ClusterReadError(

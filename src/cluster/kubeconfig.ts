@@ -1,3 +1,4 @@
+import { spawn, type SpawnOptions } from 'node:child_process';
 import { KubeConfig, type Cluster } from '@kubernetes/client-node';
 import { ConfigError, describeCause } from '../errors.js';
 
@@ -9,6 +10,25 @@ export interface KubeConfigOptions {
   readonly context?: string;
   /** The pod's service account: its token and CA under /var/run/secrets/kubernetes.io/serviceaccount, KUBERNETES_SERVICE_HOST. */
   readonly inCluster?: boolean;
+  /** How long an exec credential plugin may run before it is killed; 15 s when omitted. */
+  readonly timeoutMs?: number | undefined;
+}
+
+const defaultPluginTimeoutMs = 15_000;
+
+/**
+ * client-node spawns exec credential plugins with no time limit and never kills them, so a plugin
+ * waiting for a login prompt would keep the process alive long after the request gave up. Every
+ * spawn gets a deadline, after which the plugin is killed. (The authenticator list is private to
+ * KubeConfig; a test proves the hook still takes.)
+ */
+function boundCredentialPlugins(kubeConfig: KubeConfig, timeoutMs: number): void {
+  const { authenticators } = kubeConfig as unknown as { authenticators: object[] };
+  for (const authenticator of authenticators) {
+    if (!('execFn' in authenticator)) continue;
+    (authenticator as { execFn: typeof spawn }).execFn = ((command: string, args: readonly string[], options: SpawnOptions) =>
+      spawn(command, args, { ...options, timeout: timeoutMs, killSignal: 'SIGKILL' })) as typeof spawn;
+  }
 }
 
 /** A loaded kubeconfig and what to call it in reports and errors. */
@@ -71,6 +91,7 @@ function loadKubeconfigFile(options: KubeConfigOptions): KubeConfig {
 export function loadKubeConfig(options: KubeConfigOptions = {}): ApiServerConnection {
   if (options.inCluster) return loadInCluster(options);
   const kubeConfig = loadKubeconfigFile(options);
+  boundCredentialPlugins(kubeConfig, options.timeoutMs ?? defaultPluginTimeoutMs);
   const where = options.kubeconfig ?? 'the default kubeconfig';
   if (options.context !== undefined) {
     if (!kubeConfig.getContextObject(options.context)) {

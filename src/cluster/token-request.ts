@@ -1,6 +1,6 @@
-import { CoreV1Api } from '@kubernetes/client-node';
 import { ClusterReadError } from '../errors.js';
 import { defaultAudience } from '../issuer.js';
+import { isJsonObject, parseJson, stringMember } from '../json.js';
 import { callApiServer } from './api-call.js';
 import type { ApiServerConnection } from './kubeconfig.js';
 
@@ -31,30 +31,25 @@ export async function mintServiceAccountToken(
   const audience = options.audience ?? defaultAudience;
   const expirationSeconds = options.expirationSeconds ?? minimumTokenSeconds;
   const path = `/api/v1/namespaces/${namespace}/serviceaccounts/${name}/token`;
-  const core = connection.kubeConfig.makeApiClient(CoreV1Api);
-  const tokenRequest = await callApiServer(
-    connection,
-    {
-      action: `Minting a token for service account ${namespace}/${name} (POST ${path})`,
-      whenForbidden: (subject) =>
-        `It needs create on serviceaccounts/token for that service account: kubectl create role irsa-issuer-token --namespace=${namespace} --verb=create --resource=serviceaccounts/token --resource-name=${name} && kubectl create rolebinding irsa-issuer-token --namespace=${namespace} --role=irsa-issuer-token ${subject}`,
-      whenNotFound: `The service account ${namespace}/${name} does not exist: create it (kubectl create serviceaccount ${name} --namespace=${namespace}) or name an existing one.`,
-      timeoutMs: options.timeoutMs,
-    },
-    (request) =>
-      core.createNamespacedServiceAccountToken(
-        {
-          namespace,
-          name,
-          // client-node's model classes carry no behaviour and it serialises by declared type, so a literal is safe.
-          // eslint-disable-next-line @typescript-eslint/no-unsafe-class-instance-assignment
-          body: { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', spec: { audiences: [audience], expirationSeconds } },
-        },
-        request,
-      ),
-  );
-  const token = tokenRequest.status?.token;
-  if (typeof token !== 'string' || token === '') {
+  const forbidden = (subject: string) =>
+    `It needs create on serviceaccounts/token for that service account: kubectl create role irsa-issuer-token ` +
+    `--namespace=${namespace} --verb=create --resource=serviceaccounts/token --resource-name=${name} && ` +
+    `kubectl create rolebinding irsa-issuer-token --namespace=${namespace} --role=irsa-issuer-token ${subject}`;
+  const answer = await callApiServer(connection, {
+    action: `Minting a token for service account ${namespace}/${name} (POST ${path})`,
+    method: 'POST',
+    path,
+    body: { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', spec: { audiences: [audience], expirationSeconds } },
+    whenForbidden: forbidden,
+    whenNotFound:
+      `The service account ${namespace}/${name} does not exist: create it ` +
+      `(kubectl create serviceaccount ${name} --namespace=${namespace}) or name an existing one.`,
+    timeoutMs: options.timeoutMs,
+  });
+  const tokenRequest = parseJson(answer);
+  const status = isJsonObject(tokenRequest) ? tokenRequest.status : undefined;
+  const token = isJsonObject(status) ? stringMember(status, 'token') : undefined;
+  if (token === undefined) {
     throw new ClusterReadError(
       `Minting a token for service account ${namespace}/${name} from ${connection.description} returned no status.token. Check that the kubeconfig points at a Kubernetes API server.`,
     );
