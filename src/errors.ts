@@ -97,6 +97,12 @@ export class InternalError extends IrsaIssuerError {
   readonly exitCode = ExitCode.failed;
 }
 
+/** A stage of a run did not finish within its deadline (`--timeout`). Exit 1. */
+export class DeadlineError extends IrsaIssuerError {
+  readonly code = 'ERR_DEADLINE';
+  readonly exitCode = ExitCode.failed;
+}
+
 /**
  * A run stopped at a stage: the stage's own error (its code, exit code and message) together with
  * the report of what the run had done until then, so a failure after a write still says what was

@@ -10,7 +10,7 @@ import type { Issuer } from './issuer.js';
 import type { Logger } from './log.js';
 import { publishDocuments, type ObjectStore } from './publish/index.js';
 import type { RunReport, Stage, StageOutcome, StepReport } from './report.js';
-import { isIrsaIssuerError, RunFailedError } from './errors.js';
+import { DeadlineError, isIrsaIssuerError, RunFailedError } from './errors.js';
 import { thumbprintStage, type JwksHostProbe } from './thumbprint/index.js';
 import { verifyIssuer, verifyStage, type VerifyReport } from './verify/index.js';
 
@@ -38,12 +38,23 @@ export interface SyncRequest {
    * CA to trust when fetching the public documents (a private CA).
    */
   readonly verify?: { readonly ca?: string };
+  /** Each stage must finish within this (`--timeout`); 60 s when omitted. So a run ends within six times it. */
+  readonly stageTimeoutMs?: number;
 }
+
+const defaultStageTimeoutMs = 60_000;
 
 export interface SyncClients {
   readonly cluster: ClusterReader;
   readonly store: ObjectStore;
   readonly logger: Logger;
+}
+
+function deadlineError(stage: Stage, timeoutMs: number): DeadlineError {
+  return new DeadlineError(
+    `The ${stage} stage did not finish within ${timeoutMs / 1000} s (--timeout), so the run stopped there. ` +
+      'An endpoint it waits on accepts connections but does not answer; the lines above say what had been done.',
+  );
 }
 
 /**
@@ -74,12 +85,21 @@ function recorder(request: SyncRequest, clients: SyncClients) {
   return {
     found,
     report,
-    async stage<T>(stage: Stage, work: (log: Logger) => Promise<StageOutcome<T>>): Promise<T> {
+    async stage<T>(stage: Stage, work: (log: Logger, signal: AbortSignal) => Promise<StageOutcome<T>>): Promise<T> {
       const stageStarted = performance.now();
       const elapsed = () => Math.round(performance.now() - stageStarted);
+      const timeoutMs = request.stageTimeoutMs ?? defaultStageTimeoutMs;
+      const signal = AbortSignal.timeout(timeoutMs);
+      // Clients are handed the signal; the race makes the deadline hold even where one ignores it.
+      const deadline = new Promise<never>((_, reject) => {
+        signal.addEventListener('abort', () => {
+          reject(deadlineError(stage, timeoutMs));
+        });
+      });
+      deadline.catch(() => undefined);
       let outcome: StageOutcome<T>;
       try {
-        outcome = await work(clients.logger.child({ stage }));
+        outcome = await Promise.race([work(clients.logger.child({ stage }), signal), deadline]);
       } catch (error) {
         if (!isIrsaIssuerError(error)) throw error;
         const summary = error.message.split('\n')[0] ?? error.code;
@@ -111,7 +131,7 @@ export async function sync(request: SyncRequest, clients: SyncClients): Promise<
   run.found.source = metadata.source;
   const documents = await run.stage('build', () => buildStage(issuer, metadata, request));
   run.found.kids = documents.jwks.keys.map((key) => key.kid);
-  await run.stage('publish', (log) => publishDocuments({ ...request, documents }, store, log));
+  await run.stage('publish', (log, signal) => publishDocuments({ ...request, documents }, store, log, signal));
 
   const { register } = request;
   if (register === undefined) {
@@ -122,7 +142,9 @@ export async function sync(request: SyncRequest, clients: SyncClients): Promise<
       thumbprintStage(issuer, register.pinnedThumbprints, register.probe, log),
     );
     const desired = { issuer, clientIds: request.audiences, thumbprints, tags: register.tags };
-    await run.stage('register', (log) => registerStage(desired, register.provider, { dryRun, ...register }, log));
+    await run.stage('register', (log, signal) =>
+      registerStage(desired, register.provider, { dryRun, ...register }, log, signal),
+    );
   }
 
   if (request.verify !== undefined && !dryRun) {

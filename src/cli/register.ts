@@ -1,6 +1,7 @@
 import { Option, type Command } from 'commander';
 import { ConfigError } from '../errors.js';
 import { createIamClient, iamRegionFor } from '../iam/index.js';
+import type { Logger } from '../log.js';
 import type { Target } from '../publish/index.js';
 import type { Registration } from '../sync.js';
 import { normaliseThumbprints, thumbprintFromUrl } from '../thumbprint/index.js';
@@ -42,13 +43,13 @@ function parseTags(pairs: readonly string[]): Record<string, string> {
 }
 
 /** What registering needs: the flags, an IAM client and the TLS probe of the jwks_uri host. */
-export function registrationFrom(flags: RegisterFlags & StoreFlags, target: Target): Registration {
+export function registrationFrom(flags: RegisterFlags & StoreFlags, target: Target, logger: Logger): Registration {
   return {
     pinnedThumbprints: normaliseThumbprints(flags.thumbprint),
     tags: parseTags(flags.tag),
     pruneAudiences: flags.pruneAudiences === true,
     // IAM is global; the bucket's region only decides the partition (aws, aws-cn, aws-us-gov).
-    provider: createIamClient({ region: iamRegionFor(flags.region ?? (target.kind === 's3' ? target.region : undefined)) }),
+    provider: createIamClient({ logger, region: iamRegionFor(flags.region ?? (target.kind === 's3' ? target.region : undefined)) }),
     probe: (url) => thumbprintFromUrl(url),
   };
 }

@@ -14,6 +14,7 @@ import {
   issuerFrom,
   loggerFrom,
   targetFrom,
+  timeoutMsFrom,
   type ClusterFlags,
   type IssuerFlags,
   type OutputFlags,
@@ -31,6 +32,7 @@ export interface SyncFlags extends IssuerFlags, ClusterFlags, OutputFlags, Store
   readonly register: boolean;
   readonly verify?: boolean;
   readonly caFile?: string;
+  readonly timeout: string;
 }
 
 /** The flags of a sync run, which `daemon` takes too. */
@@ -60,7 +62,13 @@ export function addSyncOptions(command: Command): Command {
         'after publishing, run the checks of `irsa-issuer verify` (exit 4 when one fails; not with --dry-run)',
       ),
     )
-    .addOption(new Option('--ca-file <path>', 'with --verify: also trust this CA (PEM) when fetching the public documents'));
+    .addOption(new Option('--ca-file <path>', 'with --verify: also trust this CA (PEM) when fetching the public documents'))
+    .addOption(
+      new Option(
+        '--timeout <seconds>',
+        'give up on any one stage (read, publish, register, ...) after this long; a run ends within six times it',
+      ).default('60'),
+    );
   addRegisterOptions(command);
   return addOutputOptions(command);
 }
@@ -82,10 +90,11 @@ export async function syncSetup(flags: SyncFlags, io: CliIo): Promise<{ request:
     allowKeyReplacement: flags.allowKeyReplacement === true,
     cacheControl: flags.cacheControl,
     dryRun: flags.dryRun === true,
-    ...(flags.register ? { register: registrationFrom(flags, target) } : {}),
+    stageTimeoutMs: timeoutMsFrom(flags.timeout),
+    ...(flags.register ? { register: registrationFrom(flags, target, logger) } : {}),
     ...(flags.verify === true ? { verify: ca === undefined ? {} : { ca } } : {}),
   };
-  return { request, clients: { cluster: clusterReaderFrom(flags), store: storeFor(target, flags), logger } };
+  return { request, clients: { cluster: clusterReaderFrom(flags), store: storeFor(target, flags, logger), logger } };
 }
 
 export function syncCommand(io: CliIo): Command {

@@ -132,8 +132,8 @@ export function verifyCommand(io: CliIo): Command {
     const dependencies: VerifyDependencies = {
       ...access,
       logger,
-      ...(flags.aws ? { provider: createIamClient({ region: iamRegionFor(region) }) } : {}),
-      ...(flags.roleArn === undefined ? {} : { sts: createAnonymousStsClient({ ...(region === undefined ? {} : { region }), timeoutMs }) }),
+      ...(flags.aws ? { provider: createIamClient({ logger, timeoutMs, region: iamRegionFor(region) }) } : {}),
+      ...(flags.roleArn === undefined ? {} : { sts: createAnonymousStsClient({ logger, timeoutMs, ...(region === undefined ? {} : { region }) }) }),
     };
     const report = await verifyIssuer(
       {

@@ -1,6 +1,7 @@
 import { IAMClient, type IAMClientConfig } from '@aws-sdk/client-iam';
+import { awsClientConfig, type AwsClientOptions } from '../aws-client.js';
 
-export interface IamClientOptions {
+export interface IamClientOptions extends AwsClientOptions {
   /**
    * IAM is global, but the region picks the partition (`cn-north-1` for China, `us-gov-west-1` for
    * GovCloud) and so the endpoint and signing region. Default us-east-1: the commercial partition.
@@ -22,6 +23,7 @@ export const defaultIamMaxAttempts = 6;
 
 export function createIamClient(options: IamClientOptions = {}): IAMClient {
   return new IAMClient({
+    ...awsClientConfig(options),
     region: options.region ?? 'us-east-1',
     maxAttempts: options.maxAttempts ?? defaultIamMaxAttempts,
     retryMode: 'standard',

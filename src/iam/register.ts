@@ -17,13 +17,23 @@ function keptNotes(plan: ProviderPlan): string[] {
   ];
 }
 
+/** Every call through `api` carries the stage's deadline, retries included. */
+function bounded(api: ProviderApi, signal: AbortSignal | undefined): ProviderApi {
+  if (signal === undefined) return api;
+  const send = (command: unknown, options?: object) =>
+    (api.send as (command: unknown, options: object) => Promise<unknown>)(command, { ...options, abortSignal: signal });
+  return { send: send as ProviderApi['send'] };
+}
+
 /** The register stage of a run: make the IAM OIDC provider trust this issuer, or, on a dry run, plan to. */
 export async function registerStage(
   desired: DesiredProvider,
-  api: ProviderApi,
+  client: ProviderApi,
   options: RegisterOptions,
   log: Logger,
+  signal?: AbortSignal,
 ): Promise<StageOutcome<ProviderPlan>> {
+  const api = bounded(client, signal);
   let plan: ProviderPlan;
   let arn: string | undefined;
   let status: 'changed' | 'unchanged' | 'planned';

@@ -72,8 +72,9 @@ function planObject(desired: DesiredObject, actual: StoredObject | undefined): P
 export async function readActual(
   store: ObjectStore,
   keys: readonly string[],
+  signal?: AbortSignal,
 ): Promise<ReadonlyMap<string, StoredObject | undefined>> {
-  const results = await Promise.allSettled(keys.map((key) => store.get(key)));
+  const results = await Promise.allSettled(keys.map((key) => store.get(key, signal)));
   const actual = new Map<string, StoredObject | undefined>();
   for (const [index, result] of results.entries()) {
     if (result.status === 'rejected') throw result.reason;
@@ -91,6 +92,7 @@ export interface AppliedPublish {
 
 export interface ApplyOptions {
   readonly log?: Logger;
+  readonly signal?: AbortSignal;
   /**
    * Sees an object re-read after a conflict, before it is replaced: the other writer's content
    * has not passed the guards the first read did (another cluster's issuer or keys?). Throw to refuse.
@@ -113,7 +115,7 @@ export async function applyPublish(plan: PublishPlan, store: ObjectStore, option
   for (const planned of plan.writes) {
     let write = planned;
     for (let attempt = 1; ; attempt++) {
-      if ((await store.put(write)) === 'written') {
+      if ((await store.put(write, options.signal)) === 'written') {
         options.log?.debug({ key: write.key, reason: write.reason, target: store.description }, 'wrote object');
         written.push(write);
         break;
@@ -126,7 +128,7 @@ export async function applyPublish(plan: PublishPlan, store: ObjectStore, option
         );
       }
       options.log?.warn({ key: write.key, target: store.description }, 'object changed since it was read; re-reading and retrying once');
-      const current = await store.get(write.key);
+      const current = await store.get(write.key, options.signal);
       options.recheck?.(write.key, current);
       const replanned = planObject(write, current);
       if (replanned === undefined) {

@@ -40,12 +40,14 @@ export async function publishDocuments(
   request: PublishRequest,
   store: ObjectStore,
   log: Logger,
+  signal?: AbortSignal,
 ): Promise<StageOutcome<Published>> {
   const { issuer, documents } = request;
   const desired = desiredObjects(documents, request.cacheControl);
   const actual = await readActual(
     store,
     desired.map((object) => object.key),
+    signal,
   );
   const where = (key: string) => `${store.description}/${key}`;
   const guard = (key: string, current: StoredObject | undefined): string | undefined => {
@@ -67,6 +69,7 @@ export async function publishDocuments(
   // Another writer's content, seen only after a conflict, passes the same guards before we replace it.
   const applied = await applyPublish(plan, store, {
     log,
+    ...(signal === undefined ? {} : { signal }),
     recheck: (key, current) => {
       guard(key, current);
     },

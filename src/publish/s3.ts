@@ -1,10 +1,11 @@
 import { GetObjectCommand, PutObjectCommand, S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
+import { awsClientConfig, type AwsClientOptions } from '../aws-client.js';
 import { awsErrorName, ConfigError, describeCause, isIrsaIssuerError, PublishError } from '../errors.js';
 import { classifyNetworkError } from '../network.js';
 import type { ObjectStore, ObjectWrite, StoredObject, WriteOutcome } from './store.js';
 import { describeTarget, objectKey } from './target.js';
 
-export interface S3ClientOptions {
+export interface S3ClientOptions extends AwsClientOptions {
   /** Wins over the SDK chain (AWS_REGION, the profile's `region`). */
   readonly region?: string;
   /** An S3-compatible store (MinIO, Ceph RGW, moto): `--s3-endpoint`. */
@@ -23,9 +24,9 @@ const compatibleStoreRegion = 'us-east-1';
  */
 export function createS3Client(options: S3ClientOptions = {}): S3Client {
   const config: S3ClientConfig = {
+    ...awsClientConfig(options),
     // A bucket in another region than the client: follow S3's redirect instead of failing with a 301.
     followRegionRedirects: true,
-    requestHandler: { connectionTimeout: 5_000, requestTimeout: 30_000 },
   };
   if (options.credentials !== undefined) config.credentials = options.credentials;
   if (options.endpoint !== undefined) {
@@ -87,10 +88,12 @@ export class S3Store implements ObjectStore {
     this.description = describeTarget({ kind: 's3', bucket, prefix });
   }
 
-  async get(key: string): Promise<StoredObject | undefined> {
+  async get(key: string, signal?: AbortSignal): Promise<StoredObject | undefined> {
     const fullKey = objectKey(this.#prefix, key);
     try {
-      const response = await this.#client.send(new GetObjectCommand({ Bucket: this.#bucket, Key: fullKey }));
+      const response = await this.#client.send(new GetObjectCommand({ Bucket: this.#bucket, Key: fullKey }), {
+        ...(signal === undefined ? {} : { abortSignal: signal }),
+      });
       const body = response.Body ? await response.Body.transformToByteArray() : new Uint8Array();
       if (response.ETag === undefined) {
         throw new PublishError(
@@ -109,11 +112,11 @@ export class S3Store implements ObjectStore {
     } catch (error) {
       if (isIrsaIssuerError(error)) throw error;
       if (awsErrorName(error) === 'NoSuchKey') return undefined;
-      throw await this.#wrap(error, 'read', fullKey);
+      throw await this.#wrap(error, 'read', fullKey, signal);
     }
   }
 
-  async put(write: ObjectWrite): Promise<WriteOutcome> {
+  async put(write: ObjectWrite, signal?: AbortSignal): Promise<WriteOutcome> {
     const fullKey = objectKey(this.#prefix, write.key);
     const condition = 'ifMatch' in write.condition ? { IfMatch: write.condition.ifMatch } : { IfNoneMatch: write.condition.ifNoneMatch };
     try {
@@ -126,6 +129,7 @@ export class S3Store implements ObjectStore {
           CacheControl: write.cacheControl,
           ...condition,
         }),
+        { ...(signal === undefined ? {} : { abortSignal: signal }) },
       );
       return 'written';
     } catch (error) {
@@ -136,14 +140,22 @@ export class S3Store implements ObjectStore {
       if (name === 'PreconditionFailed' || name === 'ConditionalRequestConflict') return 'conflict';
       // If-Match on an object someone deleted after we read it: S3 answers 404 NoSuchKey.
       if (name === 'NoSuchKey' && 'ifMatch' in write.condition) return 'conflict';
-      throw await this.#wrap(error, 'write', fullKey);
+      throw await this.#wrap(error, 'write', fullKey, signal);
     }
   }
 
-  async #wrap(error: unknown, operation: Operation, fullKey: string): Promise<PublishError> {
+  async #wrap(error: unknown, operation: Operation, fullKey: string, signal?: AbortSignal): Promise<PublishError> {
     const name = awsErrorName(error);
     const where = `s3://${this.#bucket}/${fullKey}`;
     const doing = operation === 'read' ? `Reading ${where}` : `Writing ${where}`;
+    if (signal?.aborted === true) {
+      return new PublishError(
+        `${doing} got no complete answer from ${await this.#endpoint()} before the stage's deadline (--timeout). ` +
+          'Check the endpoint (--s3-endpoint), proxies and network policy; a store that accepts connections but ' +
+          'never answers looks exactly like this.',
+        { cause: error },
+      );
+    }
     const action = operation === 'read' ? 's3:GetObject' : 's3:PutObject';
     const resource = `arn:aws:s3:::${this.#bucket}/${fullKey}`;
     const options = { cause: error };

@@ -30,6 +30,7 @@ export type WriteOutcome = 'written' | 'conflict';
 export interface ObjectStore {
   /** `s3://bucket/prefix` or `file:///abs/dir`, for reports and errors. */
   readonly description: string;
-  get(key: string): Promise<StoredObject | undefined>;
-  put(write: ObjectWrite): Promise<WriteOutcome>;
+  /** `signal`: the stage's deadline; an aborted request fails with PublishError. */
+  get(key: string, signal?: AbortSignal): Promise<StoredObject | undefined>;
+  put(write: ObjectWrite, signal?: AbortSignal): Promise<WriteOutcome>;
 }

@@ -4,6 +4,7 @@
  * the temporary credentials STS returns are dropped on the floor.
  */
 import { AssumeRoleWithWebIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import { awsClientConfig, type AwsClientOptions } from '../aws-client.js';
 import { awsErrorName, describeCause } from '../errors.js';
 import type { Issuer } from '../issuer.js';
 import { failed, passed, type Check } from './check.js';
@@ -12,12 +13,11 @@ import type { ServiceAccountRef, VerifiedToken } from './token.js';
 /** An `STSClient`, or anything that sends its commands the same way. */
 export type StsApi = Pick<STSClient, 'send'>;
 
-export interface StsClientOptions {
+export interface StsClientOptions extends AwsClientOptions {
   /** The regional endpoint to ask; us-east-1 when omitted. The SDK itself honours AWS_ENDPOINT_URL_STS. */
   readonly region?: string;
   /** Only when explicitly asked for (tests, a proxy); AWS_ENDPOINT_URL_STS covers the rest. */
   readonly endpoint?: string;
-  readonly timeoutMs?: number;
 }
 
 /**
@@ -28,11 +28,11 @@ export interface StsClientOptions {
  */
 export function createAnonymousStsClient(options: StsClientOptions = {}): STSClient {
   return new STSClient({
+    ...awsClientConfig(options),
     region: options.region ?? 'us-east-1',
     httpAuthSchemeProvider: () => [{ schemeId: 'smithy.api#noAuth' }],
     maxAttempts: 2,
     ...(options.endpoint === undefined ? {} : { endpoint: options.endpoint }),
-    ...(options.timeoutMs === undefined ? {} : { requestHandler: { requestTimeout: options.timeoutMs, connectionTimeout: options.timeoutMs } }),
   });
 }
 

@@ -1,4 +1,5 @@
 import { generateKeyPairSync } from 'node:crypto';
+import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { discoveryPath, jwksPath } from '../../src/issuer.js';
@@ -209,5 +210,49 @@ describe('a sync that fails after publishing', () => {
       'thumbprint:unchanged',
       'register:failed',
     ]);
+  });
+});
+
+describe('a sync whose S3 endpoint accepts connections and never answers', () => {
+  it('stops at the stage deadline with exit 1, naming the endpoint and the stage', async () => {
+    const sockets = new Set<Socket>();
+    const blackHole: Server = createServer((socket) => sockets.add(socket));
+    await new Promise<void>((resolve) => blackHole.listen(0, '127.0.0.1', resolve));
+    const { port } = blackHole.address() as AddressInfo;
+    try {
+      const started = Date.now();
+      const args = syncArgs().map((arg) => (arg === moto.endpoint ? `http://127.0.0.1:${port}` : arg));
+      const result = await cli([...args, '--timeout', '2']);
+      expect(Date.now() - started).toBeLessThan(8000);
+      expect(result.code).toBe(1);
+      expect(result.stderr).toMatch(new RegExp(`127\\.0\\.0\\.1:${port}.*deadline|publish stage did not finish within 2 s`));
+      expect(result.stdout).toMatch(/Failed at publish; nothing was written\./);
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      blackHole.close();
+    }
+  });
+});
+
+describe('a sync whose IAM endpoint accepts connections and never answers', () => {
+  it('publishes, then stops at the register deadline with exit 1 and says what was written', async () => {
+    const sockets = new Set<Socket>();
+    const blackHole: Server = createServer((socket) => sockets.add(socket));
+    await new Promise<void>((resolve) => blackHole.listen(0, '127.0.0.1', resolve));
+    const { port } = blackHole.address() as AddressInfo;
+    process.env.AWS_ENDPOINT_URL_IAM = `http://127.0.0.1:${port}`;
+    try {
+      const started = Date.now();
+      const args = syncArgs().filter((arg) => arg !== '--no-register');
+      const result = await cli([...args, '--thumbprint', 'a'.repeat(40), '--timeout', '2']);
+      expect(Date.now() - started).toBeLessThan(8000);
+      expect(result.code).toBe(1);
+      expect(result.stdout).toMatch(/^~ publish\s+2 object\(s\) written/m);
+      expect(result.stdout).toMatch(/Failed at register, after the changes above were made\./);
+    } finally {
+      delete process.env.AWS_ENDPOINT_URL_IAM;
+      for (const socket of sockets) socket.destroy();
+      blackHole.close();
+    }
   });
 });
