@@ -10,6 +10,9 @@ export const jwksPath = 'openid/v1/jwks';
 /** The audience (IAM client ID) IRSA tokens carry and the provider must list. */
 export const defaultAudience = 'sts.amazonaws.com';
 
+/** IAM's limit on a provider URL, and so on an issuer. */
+const maxProviderUrlLength = 255;
+
 /** A public issuer URL that has passed the rules STS and IAM apply to it. */
 export interface Issuer {
   /** Exactly the string tokens carry in `iss` and the discovery document names. */
@@ -57,11 +60,30 @@ export function parseIssuer(raw: string): Issuer {
     );
   }
   const path = url.pathname === '/' ? '' : url.pathname;
+  for (const document of [discoveryPath, jwksPath]) {
+    if (path.endsWith(`/${document}`)) {
+      throw new ConfigError(
+        `${raw} is the URL of a document under the issuer, not the issuer itself. ` +
+          `Use ${raw.slice(0, -document.length - 1)}.`,
+      );
+    }
+  }
+  if (path.includes('//')) throw issuerError(`The issuer ${raw} has an empty path segment (//); tokens would never match it.`);
+  if (url.hostname.endsWith('.')) {
+    throw issuerError(`The issuer ${raw} ends its host with a dot; STS and IAM compare the URL as written, without it.`);
+  }
   const canonical = `${url.origin}${path}`;
   if (canonical !== raw) {
     throw new ConfigError(
       `The issuer ${raw} is not in canonical form (${canonical}); STS compares it byte for byte with the token's "iss". ` +
         `Use ${canonical}.`,
+    );
+  }
+  // CreateOpenIDConnectProvider: "Url ... Length Constraints: Minimum length of 1. Maximum length of 255."
+  if (raw.length > maxProviderUrlLength) {
+    throw new ConfigError(
+      `The issuer ${raw} is ${raw.length} characters long; IAM accepts OIDC provider URLs of at most ` +
+        `${maxProviderUrlLength}. Use a shorter host or path.`,
     );
   }
   const warnings: string[] = [];

@@ -27,6 +27,14 @@ describe('the public issuer', () => {
     ['https://OIDC.example.com', /canonical form.*https:\/\/oidc\.example\.com/],
     ['https://oidc.example.com:443/prod', /canonical form/],
     ['https://oidc.example.com/a/../prod', /canonical form/],
+    [
+      'https://oidc.example.com/prod/.well-known/openid-configuration',
+      /a document under the issuer, not the issuer itself\. Use https:\/\/oidc\.example\.com\/prod\./,
+    ],
+    ['https://oidc.example.com/prod/openid/v1/jwks', /Use https:\/\/oidc\.example\.com\/prod\./],
+    ['https://oidc.example.com/clusters//prod', /empty path segment/],
+    ['https://oidc.example.com./prod', /ends its host with a dot/],
+    [`https://oidc.example.com/${'p'.repeat(240)}`, /265 characters long; IAM accepts OIDC provider URLs of at most 255/],
   ])('refuses %j as a configuration error', (raw, message) => {
     expect(() => parseIssuer(raw)).toThrow(ConfigError);
     expect(() => parseIssuer(raw)).toThrow(message);

@@ -1,6 +1,6 @@
 import { Option, type Command } from 'commander';
 import { ConfigError } from '../errors.js';
-import { createIamClient, iamRegionFor } from '../iam/index.js';
+import { createIamClient, iamRegionFor, validateProviderRequest } from '../iam/index.js';
 import type { Logger } from '../log.js';
 import type { Target } from '../publish/index.js';
 import type { Registration } from '../sync.js';
@@ -43,10 +43,17 @@ function parseTags(pairs: readonly string[]): Record<string, string> {
 }
 
 /** What registering needs: the flags, an IAM client and the TLS probe of the jwks_uri host. */
-export function registrationFrom(flags: RegisterFlags & StoreFlags, target: Target, logger: Logger): Registration {
+export function registrationFrom(
+  flags: RegisterFlags & StoreFlags,
+  target: Target,
+  audiences: readonly string[],
+  logger: Logger,
+): Registration {
+  const tags = parseTags(flags.tag);
+  validateProviderRequest(audiences, tags);
   return {
     pinnedThumbprints: normaliseThumbprints(flags.thumbprint),
-    tags: parseTags(flags.tag),
+    tags,
     pruneAudiences: flags.pruneAudiences === true,
     // IAM is global; the bucket's region only decides the partition (aws, aws-cn, aws-us-gov).
     provider: createIamClient({ logger, region: iamRegionFor(flags.region ?? (target.kind === 's3' ? target.region : undefined)) }),

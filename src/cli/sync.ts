@@ -1,5 +1,5 @@
 import { Command, Option } from 'commander';
-import { RunFailedError } from '../errors.js';
+import { ConfigError, RunFailedError } from '../errors.js';
 import { defaultCacheControl, describeTarget } from '../publish/index.js';
 import { sync, type SyncClients, type SyncRequest } from '../sync.js';
 import { verificationFailure } from '../verify/index.js';
@@ -73,6 +73,17 @@ export function addSyncOptions(command: Command): Command {
   return addOutputOptions(command);
 }
 
+/** `--cache-control`: becomes an HTTP header on each object, so only printable ASCII may pass. */
+function cacheControlFrom(raw: string): string {
+  if (raw.trim() === '' || !/^[\x20-\x7e]+$/.test(raw)) {
+    throw new ConfigError(
+      `--cache-control ${JSON.stringify(raw)} is not a valid header value (printable ASCII, no line breaks), ` +
+        'e.g. max-age=300.',
+    );
+  }
+  return raw;
+}
+
 /**
  * Everything a run needs, built once from the flags: the request, and the clients (kubeconfig,
  * S3, IAM) that a daemon reuses run after run. Throws ConfigError (exit 2) before any request.
@@ -83,15 +94,16 @@ export async function syncSetup(flags: SyncFlags, io: CliIo): Promise<{ request:
   const logger = loggerFrom(flags, io);
   logger.debug({ issuer: issuer.url, target: describeTarget(target) }, 'starting sync');
   const ca = flags.verify === true && flags.caFile !== undefined ? await caFileFrom(flags.caFile) : undefined;
+  const audiences = audiencesFrom(flags.audience);
   const request: SyncRequest = {
     issuer,
-    audiences: audiencesFrom(flags.audience),
+    audiences,
     allowIssuerMismatch: flags.allowIssuerMismatch === true,
     allowKeyReplacement: flags.allowKeyReplacement === true,
-    cacheControl: flags.cacheControl,
+    cacheControl: cacheControlFrom(flags.cacheControl),
     dryRun: flags.dryRun === true,
     stageTimeoutMs: timeoutMsFrom(flags.timeout),
-    ...(flags.register ? { register: registrationFrom(flags, target, logger) } : {}),
+    ...(flags.register ? { register: registrationFrom(flags, target, audiences, logger) } : {}),
     ...(flags.verify === true ? { verify: ca === undefined ? {} : { ca } } : {}),
   };
   return { request, clients: { cluster: clusterReaderFrom(flags), store: storeFor(target, flags, logger), logger } };

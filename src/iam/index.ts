@@ -1,5 +1,5 @@
 export { createIamClient, iamRegionFor, type IamClientOptions } from './client.js';
-export { maxThumbprints, thumbprintPattern } from './limits.js';
+export { maxThumbprints, thumbprintPattern, validateProviderRequest } from './limits.js';
 export type { ProviderPlan } from './plan.js';
 export { readProvider, type ActualProvider, type DesiredProvider, type ProviderApi } from './provider.js';
 export { registerStage, type RegisterOptions } from './register.js';

@@ -23,6 +23,11 @@ export function unique(values: readonly string[]): string[] {
 
 /** Throws ConfigError naming the value and the limit when IAM would refuse the desired provider. */
 export function validateDesiredProvider(desired: DesiredProvider): void {
+  validateThumbprints(desired);
+  validateProviderRequest(desired.clientIds, desired.tags);
+}
+
+function validateThumbprints(desired: DesiredProvider): void {
   const thumbprints = unique(desired.thumbprints);
   for (const thumbprint of thumbprints) {
     if (!thumbprintPattern.test(thumbprint)) {
@@ -37,7 +42,17 @@ export function validateDesiredProvider(desired: DesiredProvider): void {
     );
   }
 
-  const clientIds = unique(desired.clientIds);
+}
+
+/**
+ * The part of the provider known before any network call (client IDs and tags), checked up front so
+ * that a value IAM would refuse is a usage error before anything is published, not after.
+ */
+export function validateProviderRequest(
+  requestedClientIds: readonly string[],
+  tags: Readonly<Record<string, string>>,
+): void {
+  const clientIds = unique(requestedClientIds);
   if (clientIds.length === 0) {
     throw new ConfigError(
       'No client ID (audience) was given; STS rejects every token whose "aud" the provider does not list. Pass at least one, e.g. sts.amazonaws.com.',
@@ -54,13 +69,13 @@ export function validateDesiredProvider(desired: DesiredProvider): void {
     }
   }
 
-  const keys = Object.keys(desired.tags);
+  const keys = Object.keys(tags);
   if (keys.length > maxTags) {
     throw new ConfigError(`An IAM resource holds at most ${maxTags} tags; ${keys.length} were given.`);
   }
   const seen = new Map<string, string>();
   for (const key of keys) {
-    const value = desired.tags[key] ?? '';
+    const value = tags[key] ?? '';
     if (key.length === 0 || key.length > maxTagKeyLength) {
       throw new ConfigError(`The tag key ${JSON.stringify(key)} must be 1 to ${maxTagKeyLength} characters long (IAM's limit).`);
     }

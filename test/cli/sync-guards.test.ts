@@ -256,3 +256,17 @@ describe('a sync whose IAM endpoint accepts connections and never answers', () =
     }
   });
 });
+
+describe('values IAM or HTTP would refuse are usage errors before anything is written', () => {
+  it.each([
+    [['--cache-control', 'max-age=300\r\nX-Injected: 1'], /--cache-control .* is not a valid header value/],
+    [['--tag', 'aws:cluster=prod'], /starts with "aws:"/],
+    [['--audience', 'a'.repeat(256)], /must be 1 to 255 characters/],
+  ])('sync %j exits 2 and leaves the bucket as it was', async (extra, message) => {
+    const args = syncArgs().filter((arg) => arg !== '--no-register');
+    const result = await cli([...args, '--thumbprint', 'a'.repeat(40), ...extra]);
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(message);
+    expect(await bucketState()).toEqual({ [jwksPath]: undefined, [discoveryPath]: undefined });
+  });
+});
