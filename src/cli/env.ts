@@ -49,3 +49,37 @@ export function applyEnvironment(command: Command, env: NodeJS.ProcessEnv): void
     command.setOptionValueWithSource(attribute, value, 'env');
   }
 }
+
+/** Edit distance, for did-you-mean: the few names involved make the quadratic table cheap. */
+function distance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, index) => index);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      current.push(Math.min((previous[j] ?? 0) + 1, (current[j - 1] ?? 0) + 1, (previous[j - 1] ?? 0) + cost));
+    }
+    previous = current;
+  }
+  return previous[b.length] ?? 0;
+}
+
+/**
+ * A misspelt variable must not be silently ignored: IRSA_ISSUER_DRYRUN=true once did a real write.
+ * Every IRSA_ISSUER_* variable must name an option of some command; a variable of another command
+ * (IRSA_ISSUER_SCHEDULE while running sync) is left alone, so one environment can serve several.
+ */
+export function checkVariableNames(commands: readonly Command[], env: NodeJS.ProcessEnv): void {
+  const known = new Set(
+    commands.flatMap((command) => command.options.map(envNameOf)).filter((name) => name !== undefined),
+  );
+  for (const name of Object.keys(env).sort()) {
+    if (!name.startsWith(envPrefix) || known.has(name)) continue;
+    const closest = [...known].sort((a, b) => distance(name, a) - distance(name, b))[0];
+    const hint =
+      closest !== undefined && distance(name, closest) <= 3 ? ` Did you mean ${closest}?` : '';
+    throw new ConfigError(
+      `${name} is set, but no irsa-issuer option reads it.${hint} Unset it, or see --help for the variables each option reads.`,
+    );
+  }
+}

@@ -1,6 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { describeCause, ExitCode, InternalError, isIrsaIssuerError } from '../errors.js';
-import { applyEnvironment, documentEnvironment } from './env.js';
+import { applyEnvironment, checkVariableNames, documentEnvironment } from './env.js';
 import type { CliIo } from './io.js';
 import { renderCommand } from './render.js';
 import { syncCommand } from './sync.js';
@@ -22,9 +22,13 @@ function buildProgram(io: CliIo): Command {
       writeOut: (text) => io.stdout.write(text),
       writeErr: (text) => io.stderr.write(text),
     });
-  for (const command of [syncCommand(io), renderCommand(io), thumbprintCommand(io), verifyCommand(io)]) {
+  const commands = [syncCommand(io), renderCommand(io), thumbprintCommand(io), verifyCommand(io)];
+  for (const command of commands) {
     documentEnvironment(command);
-    command.hook('preAction', (actionCommand) => { applyEnvironment(actionCommand, io.env); });
+    command.hook('preAction', (actionCommand) => {
+      checkVariableNames(commands, io.env);
+      applyEnvironment(actionCommand, io.env);
+    });
     program.addCommand(command);
   }
   program.exitOverride();

@@ -270,3 +270,20 @@ describe('values IAM or HTTP would refuse are usage errors before anything is wr
     expect(await bucketState()).toEqual({ [jwksPath]: undefined, [discoveryPath]: undefined });
   });
 });
+
+describe('IRSA_ISSUER_* variables', () => {
+  it.each([
+    ['IRSA_ISSUER_DRYRUN', 'IRSA_ISSUER_DRY_RUN'],
+    ['IRSA_ISSUER_ISUER', 'IRSA_ISSUER_ISSUER'],
+  ])('a misspelt %s is exit 2 with a did-you-mean, and nothing is written', async (name, meant) => {
+    const result = await cli(syncArgs(), { [name]: 'true' });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain(`${name} is set, but no irsa-issuer option reads it. Did you mean ${meant}?`);
+    expect(await bucketState()).toEqual({ [jwksPath]: undefined, [discoveryPath]: undefined });
+  });
+
+  it("leaves another command's variable alone, so one environment serves sync and verify", async () => {
+    const result = await cli(syncArgs(), { IRSA_ISSUER_SERVICE_ACCOUNT: 'team-a/app' });
+    expect(result.code).toBe(0);
+  });
+});
