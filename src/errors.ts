@@ -1,3 +1,4 @@
+import { redact } from './redact.js';
 import type { RunReport } from './report.js';
 
 /**
@@ -131,14 +132,17 @@ export function isIrsaIssuerError(error: unknown): error is IrsaIssuerError {
   return error instanceof IrsaIssuerError;
 }
 
-/** The message of any thrown value, for wrapping an SDK or network error once at a stage boundary. */
+/**
+ * The message of any thrown value, for wrapping an SDK or network error once at a stage boundary;
+ * whatever an upstream echoed in it (a token, a key) is redacted here, where it enters our messages.
+ */
 export function describeCause(error: unknown): string {
   if (error instanceof Error) {
     const code = (error as { code?: unknown }).code;
     const name = error.name !== 'Error' ? error.name : typeof code === 'string' ? code : '';
-    return name && !error.message.startsWith(name) ? `${name}: ${error.message}` : error.message;
+    return redact(name && !error.message.startsWith(name) ? `${name}: ${error.message}` : error.message);
   }
-  return String(error);
+  return redact(String(error));
 }
 
 /**

@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { describeCause, ExitCode, InternalError, isIrsaIssuerError } from '../errors.js';
+import { escapeControl, redact } from '../redact.js';
 import { applyEnvironment, checkVariableNames, documentEnvironment } from './env.js';
 import type { CliIo } from './io.js';
 import { renderCommand } from './render.js';
@@ -48,11 +49,11 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     // a mis-templated CronJob must not "succeed" forever) is a usage error.
     if (error instanceof CommanderError) return error.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
     if (isIrsaIssuerError(error) && !(error instanceof InternalError)) {
-      io.stderr.write(`irsa-issuer: ${error.message}\n`);
+      io.stderr.write(`irsa-issuer: ${escapeControl(redact(error.message))}\n`);
       return error.exitCode;
     }
     io.stderr.write(
-      `irsa-issuer: internal error: ${describeCause(error)}\n` +
+      `irsa-issuer: internal error: ${escapeControl(describeCause(error))}\n` +
         'This is a bug in irsa-issuer; please report it with the command you ran and its output with --log-level debug.\n',
     );
     return ExitCode.failed;

@@ -1,4 +1,5 @@
 /** Presentation: every report as a person reads it (text) or a machine does (JSON). */
+import { escapeControl } from '../redact.js';
 import type { RunReport, StepStatus } from '../report.js';
 import type { CheckStatus, VerifyReport } from '../verify/index.js';
 
@@ -58,10 +59,12 @@ function verifyReportText(report: VerifyReport): string {
   return `${lines.join('\n')}\n`;
 }
 
+// JSON escapes control characters itself; text for a terminal must not carry them (a key ID could
+// otherwise clear the screen or forge a line).
 export function renderRunReport(report: RunReport, format: OutputFormat): string {
-  return format === 'json' ? json(report) : runReportText(report);
+  return format === 'json' ? json(report) : escapeControl(runReportText(report));
 }
 
 export function renderVerifyReport(report: VerifyReport, format: OutputFormat): string {
-  return format === 'json' ? json(report) : verifyReportText(report);
+  return format === 'json' ? json(report) : escapeControl(verifyReportText(report));
 }

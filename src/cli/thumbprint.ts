@@ -24,11 +24,14 @@ async function readStdin(stdin: NodeJS.ReadableStream): Promise<string> {
   return Buffer.concat(chunks).toString('utf8');
 }
 
-function renderText(probe: ThumbprintProbe): string {
+function renderText(probe: ThumbprintProbe, trustedBy: string): string {
+  const trust = probe.trusted
+    ? `yes, by ${trustedBy}`
+    : `no (${probe.trustError ?? 'untrusted'}): AWS will rely on this thumbprint`;
   const lines = [
     `thumbprint  ${probe.thumbprint}`,
     `host        ${probe.host}:${probe.port}`,
-    `trusted     ${probe.trusted ? 'yes, by this machine\'s CA store' : `no (${probe.trustError ?? 'untrusted'}): AWS will rely on this thumbprint`}`,
+    `trusted     ${trust}`,
     'chain as presented (the thumbprint is of the last):',
     ...probe.chain.map((certificate, index) => `  ${index + 1}. ${certificate.sha1}  ${certificate.subject}  (until ${certificate.notAfter.slice(0, 10)})`),
   ];
@@ -73,7 +76,8 @@ export function thumbprintCommand(io: CliIo): Command {
     }
     if (url === undefined) throw new ConfigError('Name the host to probe: irsa-issuer thumbprint https://HOST[/PATH].');
     const probe = await probeThumbprint(targetFromUrl(url), options);
-    io.stdout.write(flags.output === 'json' ? `${JSON.stringify(probe, null, 2)}\n` : renderText(probe));
+    const trustedBy = flags.caFile === undefined ? "this machine's CA store" : `the CA in ${flags.caFile}`;
+    io.stdout.write(flags.output === 'json' ? `${JSON.stringify(probe, null, 2)}\n` : renderText(probe, trustedBy));
   });
   return command;
 }

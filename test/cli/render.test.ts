@@ -3,6 +3,7 @@ import { mkdir, mkdtemp, readFile, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { kubernetesJwk } from '../stand/apiserver-keys.js';
 import { startApiServer, type ApiServerStand } from '../stand/apiserver.js';
 import { kubernetesDiscoveryJson, kubernetesIssuer, kubernetesJwksJson, kubernetesRsaPublicKeyPem, kubernetesEcJwk } from '../fixtures/kubernetes-vectors.js';
 import { cli } from './cli.js';
@@ -91,5 +92,24 @@ describe('irsa-issuer render', () => {
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/system:service-account-issuer-discovery/);
     expect(result.stderr).not.toContain(stand.tokens.unprivileged?.token ?? 'never');
+  });
+});
+
+describe('text for a terminal', () => {
+  it('shows a key ID full of escape sequences as visible characters, never as terminal commands', async () => {
+    const key = stand.keys[0];
+    if (key === undefined) throw new Error('the stand has a key');
+    const hostile = { ...kubernetesJwk(key), kid: 'evil\u001b[2J\u001b[1;1HSync OK\r' };
+    stand.override('/openid/v1/jwks', { body: { keys: [hostile] } });
+    try {
+      const out = join(await tempDir(), 'public');
+      const args = ['sync', '--issuer', issuer, '--target', `file://${out}`, '--no-register'];
+      const result = await cli([...args, '--kubeconfig', stand.kubeconfigPath, '--context', 'reader']);
+      expect(result.code).toBe(0);
+      expect(result.stdout).not.toMatch(/[\u001b\r]/);
+      expect(result.stdout).toContain('evil\\x1b[2J\\x1b[1;1HSync OK\\x0d');
+    } finally {
+      stand.reset();
+    }
   });
 });
