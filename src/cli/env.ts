@@ -79,7 +79,7 @@ export function checkVariableNames(commands: readonly Command[], env: NodeJS.Pro
     const hint =
       closest !== undefined && distance(name, closest) <= 3 ? ` Did you mean ${closest}?` : '';
     throw new ConfigError(
-      `${name} is set, but no irsa-issuer option reads it.${hint} Unset it, or see --help for the variables each option reads.`,
+      `${name} is set, but no option of any command reads it.${hint} Unset it, or see --help for the variables each option reads.`,
     );
   }
 }

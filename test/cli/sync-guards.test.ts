@@ -278,7 +278,7 @@ describe('IRSA_ISSUER_* variables', () => {
   ])('a misspelt %s is exit 2 with a did-you-mean, and nothing is written', async (name, meant) => {
     const result = await cli(syncArgs(), { [name]: 'true' });
     expect(result.code).toBe(2);
-    expect(result.stderr).toContain(`${name} is set, but no irsa-issuer option reads it. Did you mean ${meant}?`);
+    expect(result.stderr).toContain(`${name} is set, but no option of any command reads it. Did you mean ${meant}?`);
     expect(await bucketState()).toEqual({ [jwksPath]: undefined, [discoveryPath]: undefined });
   });
 
