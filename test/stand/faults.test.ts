@@ -171,6 +171,20 @@ describe('the fault proxy in front of moto', () => {
     expect(proxy.requests.map((request) => [request.fault, request.upstreamStatus])).toEqual([['slow', undefined], ['brief', 200]]);
   });
 
+  it('holds requests at a gate until the test opens it: two clients lined up at the same step', async () => {
+    await proxyToMoto();
+    proxy.inject({ name: 'line-up', path: /doc\.json$/, action: { kind: 'hold', gate: 'reads' } });
+    const first = fetch(`${proxy.url}/${bucket}/doc.json`);
+    const second = fetch(`${proxy.url}/${bucket}/doc.json`);
+    await proxy.waitForHit('line-up', 2);
+    expect(proxy.requests.map((request) => request.upstreamStatus)).toEqual([undefined, undefined]);
+    proxy.release('reads');
+    expect((await Promise.all([first, second])).map((response) => response.status)).toEqual([200, 200]);
+    const later = await fetch(`${proxy.url}/${bucket}/doc.json`);
+    expect(later.status).toBe(200);
+    expect(proxy.hits('line-up')).toBe(3);
+  });
+
   it('drips the upstream answer one byte at a time, the bytes unchanged', async () => {
     await proxyToMoto();
     proxy.inject({ name: 'drip', path: /doc\.json$/, action: { kind: 'drip', intervalMs: 10 } });

@@ -21,6 +21,11 @@ export type FaultAction =
   | { readonly kind: 'respond'; readonly response: CannedResponse }
   /** Wait, then forward; a request whose client left meanwhile is dropped, as nginx drops it. */
   | { readonly kind: 'delay'; readonly ms: number }
+  /**
+   * Hold until the test opens `gate` (`release`), then forward; once open, the gate stays open. With
+   * `waitForHit`, this lines up two clients at the same step: the only way to make a race certain.
+   */
+  | { readonly kind: 'hold'; readonly gate: string }
   /** Forward, then deliver the upstream's answer one byte per `intervalMs` (default 1000). */
   | { readonly kind: 'drip'; readonly intervalMs?: number }
   /** Read the request and never answer. */
@@ -31,8 +36,11 @@ export type FaultAction =
    * client never learns it.
    */
   | { readonly kind: 'close'; readonly forward?: boolean }
-  /** A 2xx non-JSON body quoting every request header, Authorization included, as a broken proxy does. */
-  | { readonly kind: 'echo-headers'; readonly status?: number; readonly contentType?: string }
+  /**
+   * A 2xx non-JSON body quoting the request headers, Authorization included, as a broken proxy or a
+   * debugging endpoint does: every header after a request line, or only the `only` ones, bare.
+   */
+  | { readonly kind: 'echo-headers'; readonly status?: number; readonly contentType?: string; readonly only?: readonly string[] }
   /**
    * Stream `bytes` bytes without holding them: spaces, ending with the upstream's real answer when
    * `aroundUpstream` (so JSON stays valid, only huge). No Content-Length unless `declareLength`,
@@ -99,7 +107,9 @@ export interface FaultProxy {
   hits(name: string): number;
   /** Resolves once the named rule has acted on `count` requests; rejects after `timeoutMs` (default 30 s). */
   waitForHit(name: string, count?: number, timeoutMs?: number): Promise<void>;
-  /** Drops every rule and empties the request log; requests already held stay held. */
+  /** Opens a gate: every request held at it, and every later one, goes on to the upstream. */
+  release(gate: string): void;
+  /** Drops every rule, closes every gate and empties the request log; requests already held stay held. */
   reset(): void;
   /** Closes the listener and every connection, cancels every held request. */
   stop(): Promise<void>;
@@ -178,6 +188,14 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
   let requests: ProxiedRequest[] = [];
   const lifetime = new AbortController();
   const upstreamRequests = new Set<ReturnType<typeof httpRequest>>();
+  const gates = new Map<string, { open: boolean; readonly waiting: Set<() => void> }>();
+  const gate = (name: string) => {
+    const existing = gates.get(name);
+    if (existing !== undefined) return existing;
+    const created = { open: false, waiting: new Set<() => void>() };
+    gates.set(name, created);
+    return created;
+  };
 
   const sendUpstream = (incoming: IncomingMessage, body: Buffer, record: ProxiedRequest): Promise<Upstream> =>
     new Promise((resolve, reject) => {
@@ -230,6 +248,29 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
         await sleep(action.ms, undefined, { signal });
         await forward(incoming, response, body, record);
         return;
+      case 'hold': {
+        const held = gate(action.gate);
+        if (!held.open) {
+          await new Promise<void>((resolve, reject) => {
+            const opened = () => {
+              signal.removeEventListener('abort', abandoned);
+              resolve();
+            };
+            const abandoned = () => {
+              held.waiting.delete(opened);
+              reject(signal.reason as Error);
+            };
+            if (signal.aborted) {
+              reject(signal.reason as Error);
+              return;
+            }
+            held.waiting.add(opened);
+            signal.addEventListener('abort', abandoned, { once: true });
+          });
+        }
+        await forward(incoming, response, body, record);
+        return;
+      }
       case 'drip': {
         const answer = await buffered(incoming, body, record);
         response.writeHead(answer.status, answer.headers);
@@ -256,11 +297,13 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
         return;
       }
       case 'echo-headers': {
-        const lines: string[] = [];
+        const only = action.only?.map((name) => name.toLowerCase());
+        const lines: string[] = only === undefined ? [`request received by ${incoming.method ?? 'GET'} ${incoming.url ?? '/'}`] : [];
         for (let index = 0; index < incoming.rawHeaders.length; index += 2) {
-          lines.push(`${incoming.rawHeaders[index] ?? ''}: ${incoming.rawHeaders[index + 1] ?? ''}`);
+          const name = incoming.rawHeaders[index] ?? '';
+          if (only === undefined || only.includes(name.toLowerCase())) lines.push(`${name}: ${incoming.rawHeaders[index + 1] ?? ''}`);
         }
-        const content = `request received by ${incoming.method ?? 'GET'} ${incoming.url ?? '/'}\n${lines.join('\n')}\n`;
+        const content = `${lines.join('\n')}\n`;
         response.writeHead(action.status ?? 200, { 'content-type': action.contentType ?? 'text/plain; charset=utf-8', 'content-length': String(Buffer.byteLength(content)) });
         response.end(content);
         return;
@@ -382,7 +425,14 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
         state.waiters.push({ count, resolve: () => { clearTimeout(timer); resolve(); } });
       });
     },
+    release(name) {
+      const opened = gate(name);
+      opened.open = true;
+      for (const resume of opened.waiting) resume();
+      opened.waiting.clear();
+    },
     reset() {
+      gates.clear();
       rules.length = 0;
       requests = [];
     },
