@@ -8,9 +8,12 @@
 import { rm } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApiServer } from '../stand/apiserver.js';
+import { startBlackhole } from '../stand/blackhole.js';
+import { createCertificateChain } from '../stand/certs.js';
 import { checkPublished } from '../stand/invariant.js';
+import { startTlsHost } from '../stand/tls-host.js';
 import { apiServerCases } from './apiserver-cases.js';
-import { startBundle } from './bundle.js';
+import { runBundle, startBundle } from './bundle.js';
 import { expectConvergence, expectFailureReport, expectNothingSecret, landedWrites, runCase, type FaultCase } from './case.js';
 import { iamCases } from './iam-cases.js';
 import { s3Cases } from './s3-cases.js';
@@ -153,6 +156,49 @@ describe.concurrent('sync under faults', () => {
       } finally {
         await other.stop();
         await rm(other.chain.directory, { recursive: true, force: true });
+      }
+    }, caseTimeout);
+  });
+
+  describe('the jwks_uri host accepts TCP and never starts TLS', () => {
+    it('the thumbprint probe gives up at its 10 s deadline after publishing; once the host speaks TLS, the next run registers', async () => {
+      const hole = await startBlackhole();
+      const chain = await createCertificateChain();
+      try {
+        await worlds.use(async (world) => {
+          await world.reset();
+          // An issuer on the blackholed host; no --thumbprint, so sync probes it over TLS.
+          const probedIssuer = `https://127.0.0.1:${String(hole.port)}/clusters/prod`;
+          world.stand.setIssuer(probedIssuer);
+          const args = [
+            'sync', '--issuer', probedIssuer, '--target', `s3://${bucket}/${prefix}`, '--region', region, '--s3-endpoint', world.aws.url,
+            '--kubeconfig', world.kubeconfig, '--context', 'proxied', '--output', 'json',
+          ];
+          const probed = await runBundle(args, world.env, 30_000);
+          expect([probed.hung, probed.code], probed.stderr).toEqual([false, 1]);
+          expect(probed.stderr).toMatch(new RegExp(`127\\.0\\.0\\.1:${String(hole.port)} accepted a TCP connection but did not complete a TLS handshake within 10000 ms`));
+          expectFailureReport(probed, 'thumbprint', ['jwks', 'discovery']);
+          expectNothingSecret(probed, world);
+          expect(landedWrites(world)).toEqual(['jwks', 'discovery']);
+          const expected = { issuer: probedIssuer, keys: world.stand.keys };
+          expect(await checkPublished(world.published, expected)).toEqual({ published: true, violations: [] });
+
+          await hole.stop();
+          // The same port now fronts the bucket over TLS, as CloudFront would.
+          const host = await startTlsHost({ port: hole.port, origin: `${world.moto.endpoint}/${bucket}`, certificate: chain.leaf, presentedChain: [chain.intermediate.certPem] });
+          try {
+            world.aws.reset();
+            const registered = await runBundle(args, world.env);
+            expect([registered.code, registered.stderr]).toEqual([0, '']);
+            expect(landedWrites(world)).toEqual([]);
+            expect(registered.stdout).toContain(chain.intermediate.sha1);
+          } finally {
+            await host.stop();
+          }
+        });
+      } finally {
+        await hole.stop();
+        await rm(chain.directory, { recursive: true, force: true });
       }
     }, caseTimeout);
   });

@@ -36,6 +36,8 @@ export interface FaultWorld {
   readonly stand: ApiServerStand;
   /** The bearer token the CLI reads the cluster with. */
   readonly token: string;
+  /** Its kubeconfig: context `proxied`, server the API proxy, CA the stand's. */
+  readonly kubeconfig: string;
   /** `sync` with every flag a case needs, plus `extra`; JSON report on stdout. */
   syncArgs(...extra: string[]): string[];
   readonly env: NodeJS.ProcessEnv;
@@ -87,7 +89,7 @@ export async function startFaultWorld(): Promise<FaultWorld> {
   const published = anonymousHttpSource(`${moto.endpoint}/${bucket}/${prefix}`);
 
   return {
-    moto, aws, api, stand, token, env, syncArgs, published,
+    moto, aws, api, stand, token, kubeconfig, env, syncArgs, published,
     sync: (...extra) => runBundle(syncArgs(...extra), env),
     startSync: (extra = [], deadlineMs = 60_000) => startBundle(syncArgs(...extra), env, deadlineMs),
     invariant: () => checkPublished(published, { issuer, keys: stand.keys }),
