@@ -149,8 +149,9 @@ describe('the fault proxy in front of moto', () => {
   it('blackholes a request: a fetch with a short deadline times out, and the upstream never sees it', async () => {
     await proxyToMoto();
     proxy.inject({ name: 'silence', path: /doc\.json$/, action: { kind: 'blackhole' } });
-    const error = await fetch(`${proxy.url}/${bucket}/doc.json`, { signal: AbortSignal.timeout(300) }).then(() => undefined, (caught: unknown) => caught);
+    const error = await fetch(`${proxy.url}/${bucket}/doc.json`, { signal: AbortSignal.timeout(1000) }).then(() => undefined, (caught: unknown) => caught);
     expect((error as Error).name).toBe('TimeoutError');
+    await proxy.waitForHit('silence');
     expect(proxy.requests).toEqual([{ method: 'GET', path: `/${bucket}/doc.json`, query: '', fault: 'silence', status: 0 }]);
   });
 
@@ -309,11 +310,11 @@ describe('the TCP blackhole', () => {
   it('accepts the connection and never answers: only the client\'s deadline ends the wait', async () => {
     const blackhole = await startBlackhole();
     cleanups.push(() => blackhole.stop());
-    const error = await fetch(`${blackhole.url}/bucket/key`, { signal: AbortSignal.timeout(300) }).then(() => undefined, (caught: unknown) => caught);
+    const error = await fetch(`${blackhole.url}/bucket/key`, { signal: AbortSignal.timeout(1000) }).then(() => undefined, (caught: unknown) => caught);
     expect((error as Error).name).toBe('TimeoutError');
     expect(blackhole.connections).toBe(1);
     const iam = iamThrough(blackhole.url);
-    const listing = iam.send(new ListOpenIDConnectProvidersCommand({}), { abortSignal: AbortSignal.timeout(300) });
+    const listing = iam.send(new ListOpenIDConnectProvidersCommand({}), { abortSignal: AbortSignal.timeout(1000) });
     await expect(listing).rejects.toThrow();
     expect(blackhole.connections).toBeGreaterThan(1);
     iam.destroy();
