@@ -76,7 +76,10 @@ function recorder(request: SyncRequest, clients: SyncClients) {
     kids: found.kids ?? [],
     warnings,
     steps,
-    changed: steps.some((step) => step.status === 'changed' || step.status === 'planned'),
+    // A failed stage that had already changed something (the JWKS, before the discovery write failed) counts.
+    changed: steps.some(
+      (step) => step.status === 'changed' || step.status === 'planned' || (step.status === 'failed' && step.changes.length > 0),
+    ),
     ...(found.verification === undefined ? {} : { verification: found.verification }),
     ...(failure === undefined ? {} : { failure }),
     durationMs: Math.round(performance.now() - started),
@@ -85,7 +88,15 @@ function recorder(request: SyncRequest, clients: SyncClients) {
   return {
     found,
     report,
-    async stage<T>(stage: Stage, work: (log: Logger, signal: AbortSignal) => Promise<StageOutcome<T>>): Promise<T> {
+    /**
+     * `work` gets the stage's logger, its deadline, and `changed`, to call as each change lands: if
+     * the stage then fails, its line of the report still lists what it had changed.
+     */
+    async stage<T>(
+      stage: Stage,
+      work: (log: Logger, signal: AbortSignal, changed: (change: string) => void) => Promise<StageOutcome<T>>,
+    ): Promise<T> {
+      const landed: string[] = [];
       const stageStarted = performance.now();
       const elapsed = () => Math.round(performance.now() - stageStarted);
       const timeoutMs = request.stageTimeoutMs ?? defaultStageTimeoutMs;
@@ -99,11 +110,14 @@ function recorder(request: SyncRequest, clients: SyncClients) {
       deadline.catch(() => undefined);
       let outcome: StageOutcome<T>;
       try {
-        outcome = await Promise.race([work(clients.logger.child({ stage }), signal), deadline]);
+        const changed = (change: string) => {
+          landed.push(change);
+        };
+        outcome = await Promise.race([work(clients.logger.child({ stage }), signal, changed), deadline]);
       } catch (error) {
         if (!isIrsaIssuerError(error)) throw error;
         const summary = error.message.split('\n')[0] ?? error.code;
-        steps.push({ stage, status: 'failed', summary, changes: [], notes: [], durationMs: elapsed() });
+        steps.push({ stage, status: 'failed', summary, changes: landed, notes: [], durationMs: elapsed() });
         throw new RunFailedError(error, report({ stage, code: error.code, message: error.message }));
       }
       const { status, summary, changes = [], notes = [] } = outcome;
@@ -131,7 +145,9 @@ export async function sync(request: SyncRequest, clients: SyncClients): Promise<
   run.found.source = metadata.source;
   const documents = await run.stage('build', () => buildStage(issuer, metadata, request));
   run.found.kids = documents.jwks.keys.map((key) => key.kid);
-  await run.stage('publish', (log, signal) => publishDocuments({ ...request, documents }, store, log, signal));
+  await run.stage('publish', (log, signal, changed) =>
+    publishDocuments({ ...request, documents }, store, log, signal, changed),
+  );
 
   const { register } = request;
   if (register === undefined) {

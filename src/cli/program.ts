@@ -2,7 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { describeCause, ExitCode, InternalError, isIrsaIssuerError } from '../errors.js';
 import { escapeControl, redact } from '../redact.js';
 import { applyEnvironment, checkVariableNames, documentEnvironment } from './env.js';
-import type { CliIo } from './io.js';
+import { guardedIo, type CliIo } from './io.js';
 import { renderCommand } from './render.js';
 import { syncCommand } from './sync.js';
 import { thumbprintCommand } from './thumbprint.js';
@@ -39,7 +39,8 @@ function buildProgram(io: CliIo): Command {
 }
 
 /** Runs one command line and returns the exit code; never throws, never prints a stack trace. */
-export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
+export async function runCli(argv: readonly string[], processIo: CliIo): Promise<number> {
+  const io = guardedIo(processIo);
   const program = buildProgram(io);
   try {
     await program.parseAsync([...argv], { from: 'user' });

@@ -139,6 +139,12 @@ function explain(
         'tls-server-name in the kubeconfig.',
     };
   }
+  if (failure === 'reset') {
+    return {
+      why: `the connection to ${connection.server} was closed before the answer was complete (${cause})`,
+      fix: `Check what sits between here and the API server (a proxy, a load balancer), ${pickAnother}`,
+    };
+  }
   if (failure !== undefined) {
     return {
       why: `cannot connect to ${connection.server} (${cause})`,

@@ -93,6 +93,8 @@ export interface AppliedPublish {
 export interface ApplyOptions {
   readonly log?: Logger;
   readonly signal?: AbortSignal;
+  /** Told of each write as it lands, so a failure later in the plan still knows what was written. */
+  readonly onWritten?: (write: PlannedWrite) => void;
   /**
    * Sees an object re-read after a conflict, before it is replaced: the other writer's content
    * has not passed the guards the first read did (another cluster's issuer or keys?). Throw to refuse.
@@ -118,6 +120,7 @@ export async function applyPublish(plan: PublishPlan, store: ObjectStore, option
       if ((await store.put(write, options.signal)) === 'written') {
         options.log?.debug({ key: write.key, reason: write.reason, target: store.description }, 'wrote object');
         written.push(write);
+        options.onWritten?.(write);
         break;
       }
       if (attempt === 2) {

@@ -41,6 +41,7 @@ export async function publishDocuments(
   store: ObjectStore,
   log: Logger,
   signal?: AbortSignal,
+  onChange?: (change: string) => void,
 ): Promise<StageOutcome<Published>> {
   const { issuer, documents } = request;
   const desired = desiredObjects(documents, request.cacheControl);
@@ -70,6 +71,7 @@ export async function publishDocuments(
   const applied = await applyPublish(plan, store, {
     log,
     ...(signal === undefined ? {} : { signal }),
+    onWritten: (write) => onChange?.(`${write.reason} ${where(write.key)}`),
     recheck: (key, current) => {
       guard(key, current);
     },

@@ -74,7 +74,7 @@ const transport: FaultCase[] = [
     api: [{ path: jwks, action: { kind: 'close' } }],
     exit: 1,
     failedStage: 'read',
-    stderr: /Reading the issuer's signing keys .* failed: .*other side closed/,
+    stderr: /Reading the issuer's signing keys .* failed: the connection to .* was closed before the answer was complete/,
     landed: [],
   },
   {
@@ -94,6 +94,22 @@ const transport: FaultCase[] = [
     exit: 1,
     failedStage: 'read',
     stderr: /Reading the issuer's signing keys .* failed: no answer within 15 s/,
+    landed: [],
+  },
+  {
+    name: 'a proxy answers the JWKS 200 text/plain, echoing the Authorization header: the token is not quoted',
+    api: [{ path: jwks, action: { kind: 'echo-headers', status: 200, contentType: 'text/plain', only: ['authorization'] } }],
+    exit: 1,
+    failedStage: 'read',
+    stderr: /JWKS .* is not JSON \(it starts "authorization: Bearer \[redacted\]/i,
+    landed: [],
+  },
+  {
+    name: 'the API server answers a 100 MB JWKS: refused at the 1 MiB cap, nothing written',
+    api: [{ path: jwks, action: { kind: 'oversized', bytes: 100 * 1024 * 1024 } }],
+    exit: 1,
+    failedStage: 'read',
+    stderr: /Reading the issuer's signing keys .* failed: the answer is larger than 1 MiB/,
     landed: [],
   },
 ];

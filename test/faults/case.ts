@@ -22,6 +22,8 @@ export interface FaultCase {
   readonly api?: readonly CaseRule[];
   /** Runs beside the sync, e.g. to act as a second writer while a request is held at a gate. */
   readonly meanwhile?: (world: FaultWorld) => Promise<void>;
+  /** Flags added to the sync command line (e.g. a short --timeout for a silent endpoint). */
+  readonly args?: readonly string[];
   readonly exit: number;
   /** The kill timer: a run still going at this point hung (60 s when omitted). */
   readonly deadlineMs?: number;
@@ -36,14 +38,6 @@ export interface FaultCase {
   /** Further checks on the state the run left, before the next run. */
   readonly afterwards?: (world: FaultWorld) => Promise<void>;
 }
-
-/**
- * What the suite may demand today, where issue 7 will promise more. `reportOnEveryExit`: a failed
- * run prints its report too, naming the failing stage and what was written before it. Today it
- * prints nothing on stdout, which passes until the fix lands (then set it to true); a report that
- * is printed is held to it already.
- */
-export const promised = { reportOnEveryExit: false };
 
 interface PrintedReport {
   readonly changed?: boolean;
@@ -86,7 +80,6 @@ export function expectSuccessReport(run: BundleRun, steps: Readonly<Partial<Reco
 
 /** A failed run's report, when one is printed: it names the failing stage and every write made. */
 export function expectFailureReport(run: BundleRun, failedStage: Stage | undefined, landed: readonly Document[]): void {
-  if (run.stdout.trim() === '' && !promised.reportOnEveryExit) return;
   const report = JSON.parse(run.stdout) as PrintedReport;
   const steps = report.steps ?? [];
   if (failedStage !== undefined) expect(steps.find((step) => step.stage === failedStage)?.status).toBe('failed');
@@ -118,7 +111,7 @@ export async function runCase(world: FaultWorld, faultCase: FaultCase): Promise<
   await world.reset();
   faultCase.aws?.forEach((rule, index) => { world.aws.inject({ name: `${faultCase.name} #${String(index + 1)}`, ...rule }); });
   faultCase.api?.forEach((rule, index) => { world.api.inject({ name: `${faultCase.name} #${String(index + 1)}`, ...rule }); });
-  const running = world.startSync([], faultCase.deadlineMs);
+  const running = world.startSync(faultCase.args ?? [], faultCase.deadlineMs);
   try {
     await faultCase.meanwhile?.(world);
   } catch (error) {

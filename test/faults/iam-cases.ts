@@ -28,6 +28,34 @@ async function createProviderBehindOurBack(world: FaultWorld): Promise<void> {
 
 export const iamCases: readonly FaultCase[] = [
   {
+    name: 'IAM accepts ListOpenIDConnectProviders and never answers: stopped at the deadline, the published documents reported',
+    aws: [{ awsAction: list, action: { kind: 'blackhole' } }],
+    args: ['--timeout', '3'],
+    deadlineMs: 30_000,
+    exit: 1,
+    failedStage: 'register',
+    stderr: /register stage did not finish within 3 s/,
+    landed: published,
+  },
+  {
+    name: 'IAM refuses with a message that echoes the secret key: it is never printed',
+    aws: [
+      {
+        awsAction: list,
+        action: {
+          kind: 'respond',
+          response: awsQueryError(403, 'InvalidClientTokenId', {
+            message: `The security token included in the request is invalid (${credentials.secretAccessKey}).`,
+          }),
+        },
+      },
+    ],
+    exit: 1,
+    failedStage: 'register',
+    stderr: /InvalidClientTokenId/,
+    landed: published,
+  },
+  {
     // The SDK counts LimitExceeded as throttling and retries it six times with backoff (seconds to tens of seconds).
     name: 'the account is at its quota of OIDC providers (LimitExceeded)',
     aws: [{ awsAction: create, action: { kind: 'respond', response: awsQueryError(409, 'LimitExceeded') } }],

@@ -91,4 +91,38 @@ const transient: readonly FaultCase[] = [
   },
 ];
 
-export const s3Cases: readonly FaultCase[] = [...persistent, ...transient];
+/** S3 that accepts a request and then goes silent, or answers a byte a second: the stage deadline ends it. */
+const silent: readonly FaultCase[] = [
+  {
+    name: 'S3 accepts the read of the JWKS and never answers',
+    aws: [{ ...calls.read('jwks'), action: { kind: 'blackhole' } }],
+    args: ['--timeout', '3'],
+    deadlineMs: 30_000,
+    exit: 1,
+    failedStage: 'publish',
+    stderr: /publish stage did not finish within 3 s|before the stage's deadline/,
+    landed: [],
+  },
+  {
+    name: 'S3 drips the discovery document one byte a second',
+    aws: [{ ...calls.read('discovery'), action: { kind: 'drip' } }],
+    args: ['--timeout', '3'],
+    deadlineMs: 30_000,
+    exit: 1,
+    failedStage: 'publish',
+    stderr: /publish stage did not finish within 3 s|before the stage's deadline/,
+    landed: [],
+  },
+  {
+    name: 'S3 accepts the write of the discovery document and never answers: the JWKS written before it is reported',
+    aws: [{ ...calls.write('discovery'), action: { kind: 'blackhole' } }],
+    args: ['--timeout', '3'],
+    deadlineMs: 30_000,
+    exit: 1,
+    failedStage: 'publish',
+    stderr: /publish stage did not finish within 3 s|before the stage's deadline/,
+    landed: ['jwks'],
+  },
+];
+
+export const s3Cases: readonly FaultCase[] = [...persistent, ...transient, ...silent];
