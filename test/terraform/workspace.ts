@@ -15,10 +15,10 @@ import { testRegion } from '../stand/s3.js';
 export const moduleSource = join(import.meta.dirname, '..', '..', 'terraform');
 
 export const terraformInstallHint =
-  'The Terraform tests need the terraform binary (>= 1.9) on the PATH and the hashicorp/aws provider (>= 5.81) unpacked in a plugin directory ' +
-  '(TF_PLUGIN_DIR, /opt/tf-plugins or ~/.terraform.d/plugins, laid out as registry.terraform.io/hashicorp/aws/VERSION/OS_ARCH/): ' +
-  'install terraform from https://developer.hashicorp.com/terraform/install, then `terraform providers mirror DIR` in terraform/examples/complete ' +
-  'and unzip the provider archive there, or set TF_PLUGIN_DIR to a directory that has it.';
+  'The Terraform tests need the terraform binary (>= 1.9) on the PATH and the hashicorp/aws provider (>= 5.81) in a plugin directory ' +
+  '(TF_PLUGIN_DIR, else /opt/tf-plugins, else ~/.terraform.d/plugins; holding registry.terraform.io/hashicorp/aws/...), since the tests never download: ' +
+  'install terraform (https://developer.hashicorp.com/terraform/install), run `terraform providers mirror DIR` once in terraform/examples/complete ' +
+  'with network access, and set TF_PLUGIN_DIR=DIR.';
 
 /** The plugin directory to pass to `terraform init -plugin-dir`, or undefined when none holds the AWS provider. */
 export function findPluginDir(): string | undefined {
@@ -54,6 +54,8 @@ export async function findTerraform(): Promise<TerraformSetup | { readonly missi
   } catch {
     return { missing: `terraform is not on the PATH. ${terraformInstallHint}` };
   }
+  const [major = 0, minor = 0] = version.split('.').map(Number);
+  if (major < 1 || (major === 1 && minor < 9)) return { missing: `terraform ${version} is older than 1.9, which the module needs. ${terraformInstallHint}` };
   const pluginDir = findPluginDir();
   if (pluginDir === undefined) return { missing: `No plugin directory holds hashicorp/aws. ${terraformInstallHint}` };
   return { pluginDir, version };
