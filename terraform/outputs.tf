@@ -83,7 +83,7 @@ output "apiserver_flags" {
 }
 
 output "helm_values" {
-  description = "Values for the irsa-issuer Helm chart, keyed for --set (helm install ... $(terraform output -json helm_values | jq -r 'to_entries[] | \"--set \\(.key)=\\(.value)\"'))."
+  description = "Values for the irsa-issuer Helm chart (issuer, aws.roleArn, aws.region), keyed for helm --set."
   value = merge(
     {
       "issuer"     = local.issuer

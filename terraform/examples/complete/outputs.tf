@@ -32,3 +32,8 @@ output "helm_values" {
   description = "Values for the Helm chart, keyed for --set."
   value       = module.irsa_issuer.helm_values
 }
+
+output "helm_values_yaml" {
+  description = "Values for the Helm chart, as a values file (helm install -f)."
+  value       = module.irsa_issuer.helm_values_yaml
+}
