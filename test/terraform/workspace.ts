@@ -5,7 +5,7 @@
  */
 import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { cp, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { homedir, tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { promisify } from 'node:util';
@@ -117,8 +117,17 @@ export interface Workspace {
   remove(): Promise<void>;
 }
 
-/** A fresh copy of terraform/ in a temporary directory, the example's provider pointed at moto, initialised. */
-export async function createWorkspace(setup: TerraformSetup, example: string, moto: MotoServer): Promise<Workspace> {
+/**
+ * A fresh copy of terraform/ in a temporary directory, the example's provider pointed at moto,
+ * initialised. `files` are written into the example directory first (created if it is not one of
+ * the repository's examples): a root module of the test's own that calls the module as "../..".
+ */
+export async function createWorkspace(
+  setup: TerraformSetup,
+  example: string,
+  moto: MotoServer,
+  files: Readonly<Record<string, string>> = {},
+): Promise<Workspace> {
   const home = await mkdtemp(join(tmpdir(), 'irsa-terraform-'));
   const root = join(home, 'terraform');
   await cp(moduleSource, root, {
@@ -157,6 +166,8 @@ export async function createWorkspace(setup: TerraformSetup, example: string, mo
     },
     remove: () => rm(home, { recursive: true, force: true }),
   };
+  await mkdir(dir, { recursive: true });
+  for (const [name, content] of Object.entries(files)) await writeFile(join(dir, name), content);
   await writeFile(join(dir, 'moto_override.tf'), motoProviderOverride(moto));
   await terraform(['init', '-backend=false', `-plugin-dir=${setup.pluginDir}`, '-input=false', '-no-color']);
   return workspace;
