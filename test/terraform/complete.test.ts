@@ -7,14 +7,14 @@
  */
 import type { IAMClient } from '@aws-sdk/client-iam';
 import {
-  GetBucketOwnershipControlsCommand, GetBucketPolicyCommand, GetBucketVersioningCommand, GetPublicAccessBlockCommand, type S3Client,
+  GetBucketOwnershipControlsCommand, GetBucketPolicyCommand, GetBucketVersioningCommand, GetPublicAccessBlockCommand, PutObjectCommand, type S3Client,
 } from '@aws-sdk/client-s3';
 import { rm } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApiServer, type ApiServerStand } from '../stand/apiserver.js';
 import { motoIamClient } from '../stand/iam.js';
 import { startMoto, type MotoServer } from '../stand/moto.js';
-import { motoS3Client, testRegion } from '../stand/s3.js';
+import { anonymousGet, motoS3Client, testRegion } from '../stand/s3.js';
 import { accountContents, grants, parsePolicy, publisherActions, publisherGrants, readProvider, readPublisherRole } from './account.js';
 import { startIssuerHost, type IssuerHost } from './issuer-host.js';
 import { flagValues, irsaIssuer, motoEnv, thumbprintOf } from './irsa-issuer.js';
@@ -157,7 +157,7 @@ describe.skipIf(setup === undefined)('terraform/examples/complete against moto',
     stand = await startApiServer({ issuer: newIssuer });
     const cluster = ['--kubeconfig', stand.kubeconfigPath, '--context', 'reader'];
     const sync = await irsaIssuer(
-      ['sync', '--issuer', outputs.issuer_url, '--target', outputs.target, '--s3-endpoint', moto.endpoint, '--no-register', ...cluster],
+      ['sync', '--issuer', outputs.issuer_url, '--target', outputs.target, '--s3-endpoint', moto.endpoint, ...cluster],
       motoEnv(moto),
     );
     expect(sync.stderr).not.toMatch(/irsa-issuer:/);
@@ -172,9 +172,30 @@ describe.skipIf(setup === undefined)('terraform/examples/complete against moto',
     expect(verify.code).toBe(0);
   });
 
+  it('a stranger can GET the two documents the job published, and nothing else in the bucket', async () => {
+    for (const key of documentKeys) expect((await anonymousGet(moto, bucket, key)).status).toBe(200);
+    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: `${prefix}/notes.json`, Body: '{}' }));
+    expect((await anonymousGet(moto, bucket, `${prefix}/notes.json`)).status).toBe(403);
+  });
+
   it('a second plan shows no changes, the job\'s objects and all', async () => {
     const plan = await workspace.terraform(['plan', '-detailed-exitcode', '-input=false', '-no-color'], [0, 2]);
     expect(plan.stdout).toMatch(/No changes/);
+    expect(plan.code).toBe(0);
+  });
+
+  it('when the job puts a new thumbprint on the provider (a new certificate chain), Terraform keeps it', async () => {
+    if (stand === undefined) throw new Error('no cluster');
+    const rotated = 'a'.repeat(40);
+    const sync = await irsaIssuer(
+      ['sync', '--issuer', outputs.issuer_url, '--target', outputs.target, '--s3-endpoint', moto.endpoint, '--thumbprint', rotated,
+        '--kubeconfig', stand.kubeconfigPath, '--context', 'reader'],
+      motoEnv(moto),
+    );
+    expect(sync.code).toBe(0);
+    expect((await readProvider(iam, outputs.oidc_provider_arn)).ThumbprintList).toEqual([rotated]);
+    // Reverting it would lock every workload out the moment the old chain is gone.
+    const plan = await workspace.terraform(['plan', '-detailed-exitcode', '-input=false', '-no-color'], [0, 2]);
     expect(plan.code).toBe(0);
   });
 
