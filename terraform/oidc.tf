@@ -22,9 +22,9 @@ resource "aws_iam_openid_connect_provider" "this" {
     }
   }
 
-  # Destroyed before the bucket: once the bucket is gone, anyone may re-create its globally unique
-  # name and serve keys that a surviving provider for this issuer would trust.
-  depends_on = [aws_s3_bucket.this]
+  # Created after, and destroyed before, what serves the documents: once the bucket is gone, anyone
+  # may re-create its globally unique name and serve keys that a surviving provider would trust.
+  depends_on = [aws_s3_bucket.this, aws_cloudfront_distribution.this]
 }
 
 data "aws_iam_openid_connect_provider" "existing" {

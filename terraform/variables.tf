@@ -139,7 +139,7 @@ variable "extra_bucket_policy_statements" {
   nullable    = false
 
   validation {
-    condition     = can(length(var.extra_bucket_policy_statements)) && alltrue([for statement in var.extra_bucket_policy_statements : contains(["Allow", "Deny"], try(statement.Effect, ""))])
+    condition     = can(concat(var.extra_bucket_policy_statements, [])) && try(alltrue([for statement in var.extra_bucket_policy_statements : contains(["Allow", "Deny"], statement.Effect)]), false)
     error_message = "extra_bucket_policy_statements must be a list of statement objects, each with Effect = \"Allow\" or \"Deny\"."
   }
 }
@@ -242,7 +242,7 @@ variable "publisher_role_permissions_boundary" {
   default     = null
 
   validation {
-    condition     = var.publisher_role_permissions_boundary == null ? true : can(regex("^arn:aws[a-z-]*:iam::[0-9]{12}:policy/.+$", var.publisher_role_permissions_boundary))
+    condition     = var.publisher_role_permissions_boundary == null ? true : can(regex("^arn:aws[a-z-]*:iam::([0-9]{12}|aws):policy/.+$", var.publisher_role_permissions_boundary))
     error_message = "publisher_role_permissions_boundary must be an IAM policy ARN, e.g. arn:aws:iam::123456789012:policy/boundary."
   }
 }
