@@ -1,5 +1,6 @@
 import { KubeConfig, type Cluster } from '@kubernetes/client-node';
 import { ConfigError, describeCause } from '../errors.js';
+import { reuseConnections } from './pool.js';
 
 /** How to reach the API server: the pod's own service account, or a kubeconfig and context, as kubectl does. */
 export interface KubeConfigOptions {
@@ -37,6 +38,7 @@ function loadInCluster(options: KubeConfigOptions): ApiServerConnection {
   }
   const kubeConfig = new KubeConfig();
   kubeConfig.loadFromCluster();
+  reuseConnections(kubeConfig);
   const cluster = kubeConfig.getCurrentCluster();
   // client-node builds the URL from KUBERNETES_SERVICE_HOST/PORT without checking they are set.
   if (!cluster || cluster.server.includes('undefined')) {
@@ -64,6 +66,7 @@ function loadKubeconfigFile(options: KubeConfigOptions): KubeConfig {
       { cause: error },
     );
   }
+  reuseConnections(kubeConfig);
   return kubeConfig;
 }
 
