@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { describeCause, ExitCode, InternalError, isIrsaIssuerError } from '../errors.js';
+import { daemonCommand } from './daemon.js';
 import { applyEnvironment, documentEnvironment } from './env.js';
 import type { CliIo } from './io.js';
 import { renderCommand } from './render.js';
@@ -22,7 +23,7 @@ function buildProgram(io: CliIo): Command {
       writeOut: (text) => io.stdout.write(text),
       writeErr: (text) => io.stderr.write(text),
     });
-  for (const command of [syncCommand(io), renderCommand(io), thumbprintCommand(io), verifyCommand(io)]) {
+  for (const command of [syncCommand(io), daemonCommand(io), renderCommand(io), thumbprintCommand(io), verifyCommand(io)]) {
     documentEnvironment(command);
     command.hook('preAction', (actionCommand) => { applyEnvironment(actionCommand, io.env); });
     program.addCommand(command);
