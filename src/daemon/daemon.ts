@@ -2,6 +2,7 @@
  * The daemon: a run at start and on every tick of the schedule, one at a time; after each run its
  * summary line, its metrics, and the facts readiness answers from; the probe server beside it.
  */
+import { describeCause } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { RunReport } from '../report.js';
 import { serveProbes, type ListenAddress, type ProbeServer } from './http.js';
@@ -58,7 +59,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     return { kid: own.kid, lockout: lockoutReason(own.kid, options.issuer) };
   };
 
-  const onFinished = async (run: FinishedRun): Promise<void> => {
+  const record = async (run: FinishedRun): Promise<void> => {
     published = publishedKids(run) ?? published;
     const own = await checkOwnToken();
     facts.last = { finishedAt: run.finishedAt, ...(run.failure === undefined ? {} : { failure: run.failure }) };
@@ -72,6 +73,11 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     else log.info(summary, 'run finished');
     options.onRun?.(run);
   };
+  // Bookkeeping that throws is a bug; it must not take the schedule down with it.
+  const onFinished = (run: FinishedRun): Promise<void> =>
+    record(run).catch((error: unknown) => {
+      log.error({ run: run.number, error: describeCause(error) }, 'internal error after a run; this is a bug in irsa-issuer, please report it');
+    });
 
   const loop = runLoop(options.run, {
     onFinished,

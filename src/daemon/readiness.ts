@@ -19,7 +19,8 @@ export interface Readiness {
   readonly reason: string;
 }
 
-const maxReasonLength = 600;
+/** Room for the lock-out's reason with a 255-character issuer; the rest of a message is in the log. */
+const maxReasonLength = 1000;
 
 /** A message's first line, trimmed to what a probe's output should carry. */
 export function oneLine(text: string, max = maxReasonLength): string {

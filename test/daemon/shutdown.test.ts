@@ -38,6 +38,9 @@ describe('irsa-issuer daemon, stopped', () => {
   it('by SIGTERM during a run: the run finishes, then it exits 0 and stops serving', async () => {
     const target = await cluster.directory();
     const daemon = await daemonInSlowRun(target, 400);
+    expect((await daemon.get('/healthz')).status).toBe(200);
+    const notYet = await daemon.get('/readyz');
+    expect([notYet.status, notYet.body]).toEqual([503, 'no run has finished yet\n']);
     daemon.signal('SIGTERM');
     const exit = await daemon.exited;
 
