@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { describeCause, ExitCode, InternalError, isIrsaIssuerError } from '../errors.js';
 import { escapeControl, redact } from '../redact.js';
+import { daemonCommand } from './daemon.js';
 import { applyEnvironment, checkVariableNames, documentEnvironment } from './env.js';
 import { guardedIo, type CliIo } from './io.js';
 import { renderCommand } from './render.js';
@@ -23,7 +24,7 @@ function buildProgram(io: CliIo): Command {
       writeOut: (text) => io.stdout.write(text),
       writeErr: (text) => io.stderr.write(text),
     });
-  const commands = [syncCommand(io), renderCommand(io), thumbprintCommand(io), verifyCommand(io)];
+  const commands = [syncCommand(io), daemonCommand(io), renderCommand(io), thumbprintCommand(io), verifyCommand(io)];
   for (const command of commands) {
     documentEnvironment(command);
     command.hook('preAction', (actionCommand) => {

@@ -5,7 +5,7 @@
  * re-read on every request) and its cached agent (the kubeconfig's proxy-url included), so no
  * request opens a connection pool of its own. Every request has a deadline and a size cap.
  */
-import { request as httpRequest, type OutgoingHttpHeaders, type RequestOptions } from 'node:http';
+import { Agent, request as httpRequest, type OutgoingHttpHeaders, type RequestOptions } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { ClusterReadError, describeCause } from '../errors.js';
 import { isJsonObject, parseJson, stringMember } from '../json.js';
@@ -171,6 +171,10 @@ async function credentials(connection: ApiServerConnection): Promise<RequestOpti
     if (systemCode(error) === 'ENOENT' || systemCode(error) === 'EACCES') throw error;
     throw new CredentialsError(describeCause(error).trim() || 'the credential plugin failed', { cause: error });
   }
+  // KubeConfig caches one agent per cluster and user but creates it without keep-alive, so every
+  // request would still open a new TLS connection; a daemon reads the issuer run after run. Node
+  // reads the flag per request, and keeps idle sockets unreferenced, so a CLI run still exits.
+  if (options.agent instanceof Agent) Object.assign(options.agent, { keepAlive: true });
   return options;
 }
 
