@@ -48,7 +48,7 @@ export function addClusterOptions(command: Command): Command {
     .addOption(
       repeatable(
         '--public-key-file <path>',
-        'read signing keys from this PEM public key file instead of the API server (repeatable; RSA or EC P-256; ' +
+        'read signing keys from this PEM public key file instead of the API server (repeatable; RSA or EC P-256/P-384/P-521; ' +
           'PUBLIC KEY, RSA PUBLIC KEY or CERTIFICATE)',
       ),
     );
