@@ -15,7 +15,8 @@ import { buildJwks } from '../../src/documents/jwks.js';
 import { InvalidKeyError } from '../../src/errors.js';
 import { parseIssuer } from '../../src/issuer.js';
 import { generateSigningKey, kubernetesJwk, type SigningKey, type SigningKeyType } from '../stand/apiserver-keys.js';
-import { nodeVerifies, opensslKeyId, pyjwtVerdicts, signToken } from '../stand/oracles.js';
+import { nodeVerifies, opensslKeyId, pyjwtVerdicts } from '../stand/oracles.js';
+import { signToken } from '../stand/web-identity.js';
 
 const issuer = parseIssuer('https://oidc.example.com/clusters/prod');
 const audience = 'sts.amazonaws.com';

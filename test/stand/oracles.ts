@@ -4,7 +4,7 @@
  * own crypto and Python's PyJWT.
  */
 import { execFile, spawnSync } from 'node:child_process';
-import { createPublicKey, sign, verify, type KeyObject } from 'node:crypto';
+import { createPublicKey, verify, type KeyObject } from 'node:crypto';
 import { promisify } from 'node:util';
 
 const run = promisify(execFile);
@@ -19,7 +19,7 @@ export async function opensslKeyId(publicKey: KeyObject): Promise<string> {
   return stdout;
 }
 
-/** JWS algorithm -> Node's digest and signature encoding (RFC 7518 §3.3, §3.4). */
+/** JWS algorithm -> Node's digest and signature encoding (RFC 7518 §3.3, §3.4); signing is web-identity.ts's. */
 const jwsAlgorithms: Readonly<Record<string, { readonly hash: string; readonly ec: boolean }>> = {
   RS256: { hash: 'sha256', ec: false },
   ES256: { hash: 'sha256', ec: true },
@@ -31,15 +31,6 @@ function algorithm(alg: string): { readonly hash: string; readonly ec: boolean }
   const found = jwsAlgorithms[alg];
   if (found === undefined) throw new Error(`no JWS algorithm ${alg} in the test's table`);
   return found;
-}
-
-/** A compact JWS signed with Node's crypto alone, as kube-apiserver would sign a token. */
-export function signToken(privateKey: KeyObject, header: { alg: string; kid: string }, claims: object): string {
-  const encode = (part: object) => Buffer.from(JSON.stringify(part)).toString('base64url');
-  const input = `${encode({ ...header, typ: 'JWT' })}.${encode(claims)}`;
-  const { hash, ec } = algorithm(header.alg);
-  const signature = sign(hash, Buffer.from(input), ec ? { key: privateKey, dsaEncoding: 'ieee-p1363' } : privateKey);
-  return `${input}.${signature.toString('base64url')}`;
 }
 
 /** Verifies a compact JWS with the JWK named by its kid, with Node's crypto: true when the signature holds. */
