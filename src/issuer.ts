@@ -18,7 +18,7 @@ export interface Issuer {
   /** Exactly the string tokens carry in `iss` and the discovery document names. */
   readonly url: string;
   readonly host: string;
-  /** `''` or `/path` (no trailing slash). */
+  /** `''` or `/path`; `/path/` only for an issuer taken with its trailing slash (see parseIssuer). */
   readonly path: string;
   /** What IAM calls the provider: `HOST/PATH`, no scheme; the suffix of its ARN. */
   readonly providerName: string;
@@ -26,6 +26,15 @@ export interface Issuer {
   readonly jwksUrl: string;
   /** Things that are legal but will hurt later (a port IAM refuses, say). */
   readonly warnings: readonly string[];
+}
+
+export interface IssuerRules {
+  /**
+   * Take an issuer that ends with a slash exactly as tokens carry it (AKS issues
+   * `https://REGION.oic.prod-aks.azure.com/TENANT/GUID/`): for checking an issuer that is already
+   * public, never for one this tool publishes, which has one spelling everywhere.
+   */
+  readonly acceptTrailingSlash?: boolean;
 }
 
 const issuerExample = 'https://my-bucket.s3.eu-west-1.amazonaws.com/clusters/prod';
@@ -38,7 +47,7 @@ function issuerError(problem: string): ConfigError {
  * Validates and describes the public issuer. The string must already be in canonical form: STS
  * compares `iss` byte for byte, so we refuse to silently "fix" case, default ports or dot segments.
  */
-export function parseIssuer(raw: string): Issuer {
+export function parseIssuer(raw: string, rules: IssuerRules = {}): Issuer {
   if (raw.trim() === '') throw issuerError('The issuer is empty.');
   let url: URL;
   try {
@@ -53,13 +62,15 @@ export function parseIssuer(raw: string): Issuer {
   if (url.username || url.password) throw issuerError(`The issuer ${raw} carries user info; OIDC issuers must not.`);
   if (url.search || raw.includes('?')) throw issuerError(`The issuer ${raw} has a query string; OIDC issuers must not.`);
   if (url.hash || raw.includes('#')) throw issuerError(`The issuer ${raw} has a fragment; OIDC issuers must not.`);
-  if (raw.endsWith('/')) {
+  const trailingSlash = raw.endsWith('/');
+  if (trailingSlash && rules.acceptTrailingSlash !== true) {
     throw new ConfigError(
-      `The issuer ${raw} ends with a slash; tokens would then carry a different "iss" than IAM expects. ` +
-        `Use ${raw.replace(/\/+$/, '')}.`,
+      `The issuer ${raw} ends with a slash; an issuer this tool publishes has one spelling everywhere (tokens' "iss", ` +
+        `the provider URL, condition keys), without it. Use ${raw.replace(/\/+$/, '')}. ` +
+        'To check an issuer that is already public with a slash (AKS), use irsa-issuer verify, which takes it as tokens carry it.',
     );
   }
-  const path = url.pathname === '/' ? '' : url.pathname;
+  const path = url.pathname === '/' && !trailingSlash ? '' : url.pathname;
   for (const document of [discoveryPath, jwksPath]) {
     if (path.endsWith(`/${document}`)) {
       throw new ConfigError(
@@ -93,13 +104,16 @@ export function parseIssuer(raw: string): Issuer {
         'and STS fetches on 443 only.',
     );
   }
+  // OpenID Connect Discovery §4: a terminating "/" is removed before the well-known path is appended.
+  // IAM keeps it in the provider URL, so condition keys read HOST/PATH/:sub.
+  const base = trailingSlash ? raw.slice(0, -1) : raw;
   return {
     url: raw,
     host: url.host,
     path,
     providerName: `${url.host}${path}`,
-    discoveryUrl: `${raw}/${discoveryPath}`,
-    jwksUrl: `${raw}/${jwksPath}`,
+    discoveryUrl: `${base}/${discoveryPath}`,
+    jwksUrl: `${base}/${jwksPath}`,
     warnings,
   };
 }

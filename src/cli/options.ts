@@ -6,7 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { Option, type Command } from 'commander';
 import { apiServerReader, pemFileReader, type ApiServerReader, type ClusterReader } from '../cluster/index.js';
 import { ConfigError } from '../errors.js';
-import { defaultAudience, parseIssuer, type Issuer } from '../issuer.js';
+import { defaultAudience, parseIssuer, type Issuer, type IssuerRules } from '../issuer.js';
 import { createLogger, type Logger } from '../log.js';
 import { parseTarget, targetFromIssuer, type Target } from '../publish/index.js';
 import type { CliIo } from './io.js';
@@ -18,10 +18,12 @@ export function repeatable(flags: string, description: string): Option {
     .default([]);
 }
 
-export function issuerOption(): Option {
+export function issuerOption(rules: IssuerRules = {}): Option {
   return new Option(
     '--issuer <url>',
-    'the public issuer URL, exactly as tokens carry it in "iss": https://HOST[/PATH], no trailing slash',
+    rules.acceptTrailingSlash === true
+      ? 'the public issuer URL, exactly as tokens carry it in "iss": https://HOST[/PATH], with a trailing slash only if they carry one (AKS)'
+      : 'the public issuer URL, exactly as tokens carry it in "iss": https://HOST[/PATH], no trailing slash',
   );
 }
 
@@ -48,7 +50,7 @@ export function addClusterOptions(command: Command): Command {
     .addOption(
       repeatable(
         '--public-key-file <path>',
-        'read signing keys from this PEM public key file instead of the API server (repeatable; RSA or EC P-256; ' +
+        'read signing keys from this PEM public key file instead of the API server (repeatable; RSA or EC P-256/P-384/P-521; ' +
           'PUBLIC KEY, RSA PUBLIC KEY or CERTIFICATE)',
       ),
     );
@@ -92,14 +94,14 @@ export interface OutputFlags extends LogFlags {
   readonly output: 'text' | 'json';
 }
 
-export function issuerFrom(flags: IssuerFlags): Issuer {
+export function issuerFrom(flags: IssuerFlags, rules: IssuerRules = {}): Issuer {
   if (flags.issuer === undefined) {
     throw new ConfigError(
       'No issuer given: pass --issuer https://HOST[/PATH] (or set IRSA_ISSUER_ISSUER), the public URL tokens will ' +
         'carry in "iss".',
     );
   }
-  return parseIssuer(flags.issuer);
+  return parseIssuer(flags.issuer, rules);
 }
 
 /** `--audience`, repeatable: the client IDs, IRSA's `sts.amazonaws.com` when none is given. */

@@ -7,6 +7,7 @@ import {
   tokenMinterFor,
   verificationFailure,
   verifyIssuer,
+  verifyIssuerRules,
   type ServiceAccountRef,
   type TokenMinter,
   type VerifyDependencies,
@@ -87,12 +88,13 @@ export function verifyCommand(io: CliIo): Command {
     .summary('check, as STS would, that tokens from this issuer are accepted; and if not, why')
     .description(
       'Fetches the discovery document and JWKS anonymously over HTTPS without following redirects, as STS ' +
-        'does; checks the issuer byte for byte, that the published keys are the cluster\'s, that the IAM OIDC ' +
-        'provider exists with the right thumbprint and audience; with --service-account mints a token by ' +
+        'does; checks the issuer byte for byte (a trailing slash included), the discovery document\'s required ' +
+        'members, STS\'s key limits, that every published key is a signing key STS accepts and that they are the ' +
+        'cluster\'s, that the IAM OIDC provider exists with the right thumbprint and audience; with --service-account mints a token by ' +
         'TokenRequest and verifies it against the public JWKS; with --role-arn exchanges it at STS. Changes nothing. ' +
         'Each check is reported as ✓, ✗ (with a fix) or - (not run, and why).',
     )
-    .addOption(issuerOption());
+    .addOption(issuerOption(verifyIssuerRules));
   addClusterOptions(command);
   addAudienceOption(command, 'client ID the IAM provider must accept; the token is minted for the first');
   command
@@ -115,7 +117,7 @@ export function verifyCommand(io: CliIo): Command {
     '            4 verification failed (at least one ✗; each names its fix).',
   ].join('\n'));
   command.action(async (flags: VerifyFlags) => {
-    const issuer = issuerFrom(flags);
+    const issuer = issuerFrom(flags, verifyIssuerRules);
     const serviceAccount = flags.serviceAccount === undefined ? undefined : serviceAccountFrom(flags.serviceAccount);
     if (flags.roleArn !== undefined && !roleArnPattern.test(flags.roleArn)) {
       throw new ConfigError(`--role-arn ${JSON.stringify(flags.roleArn)} is not a role ARN (arn:aws:iam::ACCOUNT:role/NAME).`);

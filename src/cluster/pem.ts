@@ -1,7 +1,7 @@
 import { createPublicKey, X509Certificate, type KeyObject } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { kubernetesKeyId, type ClusterIssuerMetadata } from '../documents/index.js';
-import { ConfigError, PrivateKeyMaterialError } from '../errors.js';
+import { kubernetesKeyId, signingKeyProblem, type ClusterIssuerMetadata } from '../documents/index.js';
+import { ConfigError, InvalidKeyError, PrivateKeyMaterialError } from '../errors.js';
 import type { ClusterReader } from './reader.js';
 
 const pemBlock = /-----BEGIN ([A-Z0-9 ]+)-----[\s\S]*?-----END \1-----/g;
@@ -22,6 +22,23 @@ function publicKeyOf(label: string, block: string, where: string): KeyObject {
   throw new ConfigError(`${where} holds a ${label} block; expected PUBLIC KEY, RSA PUBLIC KEY or CERTIFICATE.`);
 }
 
+/**
+ * The key as a JWK, or, for a key JWK cannot express (an EC curve outside JOSE's, RSA-PSS, DSA), a
+ * refusal that names its type: kube-apiserver cannot sign with those and STS would not accept them.
+ */
+function jwkOf(key: KeyObject, where: string): Record<string, unknown> {
+  let jwk: Record<string, unknown>;
+  try {
+    jwk = { ...key.export({ format: 'jwk' }) };
+  } catch {
+    const type = key.asymmetricKeyType ?? 'unknown';
+    jwk = type === 'ec' ? { kty: 'EC', crv: key.asymmetricKeyDetails?.namedCurve } : { kty: type.toUpperCase() };
+  }
+  const problem = signingKeyProblem(jwk);
+  if (problem !== undefined) throw new InvalidKeyError(`The key in ${where} ${problem}. Nothing was written.`);
+  return jwk;
+}
+
 /** Public keys as JWKs with kube-apiserver's kid, from PEM text (one or more blocks). */
 export function keysFromPem(text: string, file: string): Record<string, unknown>[] {
   const blocks = [...text.matchAll(pemBlock)];
@@ -32,7 +49,7 @@ export function keysFromPem(text: string, file: string): Record<string, unknown>
     const label = match[1] ?? '';
     const where = blocks.length > 1 ? `${file} (block ${index + 1})` : file;
     const key = publicKeyOf(label, match[0], where);
-    return { ...key.export({ format: 'jwk' }), kid: kubernetesKeyId(key) };
+    return { ...jwkOf(key, where), kid: kubernetesKeyId(key) };
   });
 }
 

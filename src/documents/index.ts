@@ -1,9 +1,13 @@
 export { buildDocuments, buildStage, type BuildOptions, type BuiltDocuments, type IssuerDocuments } from './build.js';
 export type { DiscoveryDocument } from './discovery.js';
 export {
+  algorithmForKey,
   buildJwks,
   privateJwkMembers,
   signingAlgorithms,
+  signingKeyProblem,
+  stsKeysPerType,
+  supportedKeyTypes,
   type JsonWebKeySet,
   type PublicJwk,
   type SigningAlgorithm,

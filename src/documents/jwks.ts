@@ -4,9 +4,33 @@ import { EmptyKeySetError, InvalidKeyError, PrivateKeyMaterialError } from '../e
 import { isJsonObject } from '../json.js';
 import { kubernetesKeyId } from './kid.js';
 
-/** The only algorithms STS is asked to trust: kube-apiserver signs with RS256 or ES256. */
-export const signingAlgorithms = ['RS256', 'ES256'] as const;
-export type SigningAlgorithm = (typeof signingAlgorithms)[number];
+/**
+ * The key types kube-apiserver signs service-account tokens with, and the algorithm it signs (and
+ * publishes) for each: RS256 for any RSA key, ES256/ES384/ES512 by EC curve. This is
+ * `algorithmFromPublicKey` in kubernetes pkg/serviceaccount/openidmetadata.go; any other curve or key
+ * type it refuses. STS accepts all four ("RS256, RS384, or RS512" and "ES256, ES384, or ES512", the
+ * WebIdentityToken member of its API); RS384/RS512 are left out because kube-apiserver never signs
+ * with them. The one home of the algorithm list: the discovery document, the build guards and
+ * verify's checks all derive from it.
+ */
+const signingKeyTypes = [
+  { alg: 'ES256', kty: 'EC', crv: 'P-256' },
+  { alg: 'ES384', kty: 'EC', crv: 'P-384' },
+  { alg: 'ES512', kty: 'EC', crv: 'P-521' },
+  { alg: 'RS256', kty: 'RSA', crv: undefined },
+] as const;
+
+export type SigningAlgorithm = (typeof signingKeyTypes)[number]['alg'];
+export type EcCurve = Exclude<(typeof signingKeyTypes)[number]['crv'], undefined>;
+
+/** Every algorithm a published key may sign with, sorted. */
+export const signingAlgorithms: readonly SigningAlgorithm[] = signingKeyTypes.map((type) => type.alg);
+
+/**
+ * STS reads at most this many RSA keys, and as many EC keys, of a JWKS (design.md "Facts"); past
+ * that it cannot find a token's kid (spiffe/spire#4699 ran into it with 120 keys).
+ */
+export const stsKeysPerType = 100;
 
 export interface RsaPublicJwk {
   readonly kty: 'RSA';
@@ -21,8 +45,8 @@ export interface EcPublicJwk {
   readonly kty: 'EC';
   readonly kid: string;
   readonly use: 'sig';
-  readonly alg: 'ES256';
-  readonly crv: 'P-256';
+  readonly alg: 'ES256' | 'ES384' | 'ES512';
+  readonly crv: EcCurve;
   readonly x: string;
   readonly y: string;
 }
@@ -38,30 +62,46 @@ export const privateJwkMembers = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'] a
 
 const minimumRsaBits = 2048;
 
-function describeKey(index: number, kid: unknown): string {
-  return typeof kid === 'string' && kid !== '' ? `key ${index + 1} (kid ${kid})` : `key ${index + 1}`;
+/** "RSA (RS256), EC P-256 (ES256), …": the supported keys, for messages. */
+export const supportedKeyTypes = signingKeyTypes
+  .map((type) => `${type.kty}${type.crv === undefined ? '' : ` ${type.crv}`} (${type.alg})`)
+  .join(', ');
+
+/** The algorithm kube-apiserver signs with for a key of this `kty` (and `crv`), when it signs with one at all. */
+export function algorithmForKey(kty: unknown, crv: unknown): SigningAlgorithm | undefined {
+  return signingKeyTypes.find((type) => type.kty === kty && (type.crv === undefined || type.crv === crv))?.alg;
 }
 
-function algorithmFor(jwk: Record<string, unknown>, label: string): SigningAlgorithm {
-  const kty = jwk.kty;
-  if (kty === 'RSA') {
-    if (jwk.alg !== undefined && jwk.alg !== 'RS256') {
-      throw new InvalidKeyError(`${label} is an RSA key with alg ${JSON.stringify(jwk.alg)}; kube-apiserver signs with RS256 and only RS256 RSA keys are published.`);
-    }
-    return 'RS256';
+function quote(value: unknown): string {
+  return value === undefined ? 'none' : JSON.stringify(value);
+}
+
+/**
+ * Why STS or a strict OIDC client (jose, PyJWT) would not verify tokens with this JWK, as a phrase
+ * that follows the key's name ("key 2 (kid X) has ..."); undefined when they would. Looks at `use`,
+ * `kty`, `crv` and `alg` only: the key material is checked where it is imported.
+ */
+export function signingKeyProblem(jwk: Readonly<Record<string, unknown>>): string | undefined {
+  const { kty, crv, alg, use } = jwk;
+  if (use !== undefined && use !== 'sig') {
+    return `has "use" ${quote(use)}: STS and strict clients verify tokens only with a key whose "use" is "sig" (or absent)`;
   }
-  if (kty === 'EC') {
-    if (jwk.crv !== 'P-256') {
-      throw new InvalidKeyError(`${label} is an EC key on curve ${JSON.stringify(jwk.crv)}; only P-256 (ES256) keys are supported.`);
-    }
-    if (jwk.alg !== undefined && jwk.alg !== 'ES256') {
-      throw new InvalidKeyError(`${label} is an EC P-256 key with alg ${JSON.stringify(jwk.alg)}; P-256 keys sign with ES256.`);
-    }
-    return 'ES256';
+  if (kty !== 'RSA' && kty !== 'EC') {
+    return `has key type ${quote(kty)}${crv === undefined ? '' : ` (curve ${quote(crv)})`}: STS accepts tokens signed with ${supportedKeyTypes} keys only`;
   }
-  throw new InvalidKeyError(
-    `${label} has key type ${JSON.stringify(kty)}; only RSA (RS256) and EC P-256 (ES256) service-account signing keys are supported.`,
-  );
+  const expected = algorithmForKey(kty, crv);
+  if (expected === undefined) {
+    return `is an EC key on curve ${quote(crv)}: STS accepts tokens signed with ${supportedKeyTypes} keys only`;
+  }
+  if (alg !== undefined && alg !== expected) {
+    const what = kty === 'RSA' ? 'an RSA key' : `an EC ${typeof crv === 'string' ? crv : ''} key`;
+    return `is ${what} with "alg" ${quote(alg)}, but kube-apiserver signs with ${what} using ${expected}, so STS and strict clients would refuse its tokens`;
+  }
+  return undefined;
+}
+
+function describeKey(index: number, kid: unknown): string {
+  return typeof kid === 'string' && kid !== '' ? `key ${index + 1} (kid ${kid})` : `key ${index + 1}`;
 }
 
 async function publicJwk(raw: unknown, index: number): Promise<PublicJwk> {
@@ -74,10 +114,11 @@ async function publicJwk(raw: unknown, index: number): Promise<PublicJwk> {
       `${label} carries private key material (${secrets.join(', ')}). Refusing to publish it, and nothing was written. Check where the keys come from: only the public half of a signing key may leave the cluster. If this key was ever published, rotate the signing key.`,
     );
   }
-  if (jwk.use !== undefined && jwk.use !== 'sig') {
-    throw new InvalidKeyError(`${label} has use ${JSON.stringify(jwk.use)}; a token-signing key must have use "sig".`);
+  const problem = signingKeyProblem(jwk);
+  const alg = algorithmForKey(jwk.kty, jwk.crv);
+  if (problem !== undefined || alg === undefined) {
+    throw new InvalidKeyError(`${label} ${problem ?? 'is no signing key'}. Nothing was written.`);
   }
-  const alg = algorithmFor(jwk, label);
   let key: KeyObject;
   try {
     const imported = await importJWK({ ...jwk, alg }, alg);
@@ -98,7 +139,20 @@ async function publicJwk(raw: unknown, index: number): Promise<PublicJwk> {
   if (alg === 'RS256') {
     return { kty: 'RSA', kid, use: 'sig', alg, n: exported.n ?? '', e: exported.e ?? '' };
   }
-  return { kty: 'EC', kid, use: 'sig', alg, crv: 'P-256', x: exported.x ?? '', y: exported.y ?? '' };
+  const crv = signingKeyTypes.find((type) => type.alg === alg)?.crv ?? 'P-256';
+  return { kty: 'EC', kid, use: 'sig', alg, crv, x: exported.x ?? '', y: exported.y ?? '' };
+}
+
+/** STS stops at 100 keys of a type; a JWKS past that fails tokens signed by whichever keys it drops. */
+function checkKeyLimits(keys: readonly PublicJwk[], source: string): void {
+  for (const kty of ['RSA', 'EC'] as const) {
+    const count = keys.filter((key) => key.kty === kty).length;
+    if (count > stsKeysPerType) {
+      throw new InvalidKeyError(
+        `${source} has ${count} ${kty} keys; STS reads at most ${stsKeysPerType} RSA and ${stsKeysPerType} EC keys of a JWKS, so tokens signed by the others would be refused. Nothing was written. Remove retired keys (ones that no longer sign, whose tokens have expired) from the API server's --service-account-key-file, then publish again.`,
+      );
+    }
+  }
 }
 
 /**
@@ -120,6 +174,7 @@ export async function buildJwks(rawKeys: readonly unknown[], source: string): Pr
     }
     seen.add(key.kid);
   }
+  checkKeyLimits(keys, source);
   keys.sort((a, b) => (a.kid < b.kid ? -1 : a.kid > b.kid ? 1 : 0));
   return { keys };
 }

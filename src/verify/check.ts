@@ -1,10 +1,19 @@
-/** The questions STS asks of an issuer, in the order it asks them (and `keys`, which it cannot). */
-export type CheckId = 'discovery' | 'issuer' | 'jwks' | 'keys' | 'provider' | 'thumbprint' | 'audience' | 'token' | 'sts';
+/**
+ * The questions STS (and a strict OIDC client) asks of an issuer: first what a stranger can fetch,
+ * then what those documents say, then the cluster's side (`keys`, which STS cannot ask), then IAM,
+ * then a real token and its exchange.
+ */
+export type CheckId =
+  | 'discovery' | 'issuer' | 'jwks' | 'metadata' | 'limits' | 'signing' | 'keys'
+  | 'provider' | 'thumbprint' | 'audience' | 'token' | 'sts';
 
 const checkTitles: Readonly<Record<CheckId, string>> = {
   discovery: 'discovery document is public',
   issuer: 'issuer matches',
   jwks: 'JWKS is public',
+  metadata: 'discovery document has the members clients require',
+  limits: 'JWKS is within STS\'s limits',
+  signing: 'every published key is a signing key STS accepts',
   keys: 'published keys match the cluster\'s',
   provider: 'IAM OIDC provider exists',
   thumbprint: 'provider thumbprint matches the jwks_uri host',

@@ -5,9 +5,10 @@
 import { calculateJwkThumbprint } from 'jose';
 import type { ClusterReader } from '../cluster/index.js';
 import { buildJwks, type JsonWebKeySet } from '../documents/index.js';
-import { describeCause } from '../errors.js';
+import { describeCause, GuardError } from '../errors.js';
 import type { Issuer } from '../issuer.js';
 import { failed, passed, type Check } from './check.js';
+import { publishWith } from './commands.js';
 import type { PublishedJwks } from './documents.js';
 
 /** What the cluster (or PEM files) says, validated. */
@@ -27,6 +28,17 @@ export async function readClusterKeys(reader: ClusterReader): Promise<ClusterKey
     const jwks = await buildJwks(metadata.keys, metadata.source);
     return { ok: true, value: { jwks, source: metadata.source, ...(metadata.issuer === undefined ? {} : { issuer: metadata.issuer }) } };
   } catch (error) {
+    // A key set sync refuses to publish (a curve STS does not take, private material) is no access problem.
+    if (error instanceof GuardError) {
+      return {
+        ok: false,
+        check: failed(
+          'keys',
+          `the cluster's keys are not ones STS accepts: ${error.message}`,
+          'Do what the message says: sync refuses to publish these keys the same way (exit 3), and STS would refuse tokens signed with them.',
+        ),
+      };
+    }
     return {
       ok: false,
       check: failed(
@@ -71,8 +83,8 @@ export async function checkKeys(issuer: Issuer, cluster: ClusterKeys, published:
   const extra = [...publishedByKid.keys()].filter((kid) => !clusterKids.has(kid));
   const warnings = extra.length === 0
     ? []
-    : [`Published key(s) the cluster does not have: kid ${extra.join(', ')}. STS still trusts tokens signed by them; if they were retired (or leaked), withdraw them with irsa-issuer sync.`];
-  const sync = `irsa-issuer sync --issuer ${issuer.url}`;
+    : [`Published key(s) the cluster does not have: kid ${extra.join(', ')}. STS still trusts tokens signed by them; if they were retired (or leaked), withdraw them by publishing again with ${publishWith(issuer)}.`];
+  const sync = publishWith(issuer);
   if (missing.length > 0 || differing.length > 0) {
     const problems = [
       ...(missing.length > 0 ? [`the public JWKS lacks the cluster's kid ${missing.join(', ')} (STS rejects tokens signed with ${missing.length === 1 ? 'it' : 'them'})`] : []),
@@ -81,7 +93,7 @@ export async function checkKeys(issuer: Issuer, cluster: ClusterKeys, published:
     return failed(
       'keys',
       `${problems.join('; ')}; compared with ${cluster.source}`,
-      `Publish the cluster's current keys: ${sync} (after a signing-key rotation, sync before the new key signs tokens). If this is the wrong cluster, pick the right one with --kubeconfig/--context.`,
+      `Publish the cluster's current keys with ${sync}; after a signing-key rotation, publish before the new key signs tokens. If this is the wrong cluster, pick the right one with --kubeconfig/--context.`,
       warnings,
     );
   }

@@ -8,6 +8,7 @@ import { readProvider, type ActualProvider, type ProviderApi } from '../iam/inde
 import type { Issuer } from '../issuer.js';
 import { targetFromUrl, type ProbeOptions, type ProbeTarget, type ThumbprintProbe } from '../thumbprint/index.js';
 import { failed, passed, type Check, type Outcome } from './check.js';
+import { syncCommandLine } from './commands.js';
 
 export type Probe = (target: ProbeTarget, options: ProbeOptions) => Promise<ThumbprintProbe>;
 
@@ -26,11 +27,13 @@ export async function checkProvider(issuer: Issuer, audience: string, api: Provi
     };
   }
   if (provider === undefined) {
+    const create = `aws iam create-open-id-connect-provider --url ${issuer.url} --client-id-list ${audience}`;
+    const sync = syncCommandLine(issuer);
     return {
       check: failed(
         'provider',
         `the account of the AWS credentials in use has no IAM OIDC provider for ${issuer.providerName}, so STS rejects every token with "iss" ${issuer.url}`,
-        `Create it: irsa-issuer sync --issuer ${issuer.url} (without --no-register), or aws iam create-open-id-connect-provider --url ${issuer.url} --client-id-list ${audience}. It must be in the account of the roles your workloads assume.`,
+        `Create it: ${sync === undefined ? create : `${sync} (without --no-register), or ${create}`}. It must be in the account of the roles your workloads assume.`,
       ),
     };
   }
@@ -40,6 +43,15 @@ export async function checkProvider(issuer: Issuer, audience: string, api: Provi
   };
 }
 
+/** The last certificate a host presents: what STS holds against the provider's thumbprints. */
+export interface LastCertificate {
+  /** `HOST:PORT` */
+  readonly where: string;
+  readonly subject: string;
+  /** SHA-1, 40 lower-case hex. */
+  readonly thumbprint: string;
+}
+
 /**
  * 6. AWS verifies the jwks_uri host's certificate with its own library of trusted CAs, and only
  * when the chain is not signed by one of them does it fall back on the provider's thumbprints:
@@ -47,49 +59,73 @@ export async function checkProvider(issuer: Issuer, audience: string, api: Provi
  * Node's bundled roots (Mozilla's program, without NODE_EXTRA_CA_CERTS or --ca-file) stand in for
  * that library, so a private CA trusted only here still counts as untrusted, as it does for AWS.
  */
-export async function checkThumbprint(provider: ActualProvider, jwksUri: string, probe: Probe, timeoutMs: number): Promise<Check> {
+export async function checkThumbprint(
+  issuer: Issuer,
+  provider: ActualProvider,
+  jwksUri: string,
+  probe: Probe,
+  timeoutMs: number,
+): Promise<Outcome<LastCertificate>> {
   const target = targetFromUrl(jwksUri);
   const where = `${target.host}:${target.port ?? 443}`;
   let result: ThumbprintProbe;
   try {
     result = await probe(target, { timeoutMs, ca: rootCertificates });
   } catch (error) {
-    return failed(
-      'thumbprint',
-      `could not read the certificate chain of ${where}: ${describeCause(error)}`,
-      `STS has to reach ${where} over TLS too; fix what the message names, then verify again.`,
-    );
+    return {
+      check: failed(
+        'thumbprint',
+        `could not read the certificate chain of ${where}: ${describeCause(error)}`,
+        `STS has to reach ${where} over TLS too; fix what the message names, then verify again.`,
+      ),
+    };
   }
   const last = result.chain.at(-1);
-  const presented = `${where} presents ${result.chain.length} certificate(s), the last ${last?.subject ?? 'unknown'} with thumbprint ${result.thumbprint}`;
+  const certificate: LastCertificate = { where, subject: last?.subject ?? 'unknown', thumbprint: result.thumbprint };
+  const presented = `${where} presents ${result.chain.length} certificate(s), the last ${certificate.subject} with thumbprint ${result.thumbprint}`;
   const trust = result.trusted
     ? 'its chain is signed by a publicly trusted CA, so AWS verifies it without the thumbprint'
     : `its chain is not signed by a publicly trusted CA (${result.trustError ?? 'untrusted'}), so AWS relies on the thumbprint`;
   const warnings = result.hostnameMatches ? [] : [`The certificate ${where} presents is not valid for ${target.host}.`];
   const listed = provider.thumbprints.map((thumbprint) => thumbprint.toLowerCase());
   if (listed.includes(result.thumbprint)) {
-    return passed('thumbprint', `${presented}, which the provider lists; ${trust}`, warnings);
+    return { check: passed('thumbprint', `${presented}, which the provider lists; ${trust}`, warnings), value: certificate };
   }
-  const update = `irsa-issuer sync updates it, or: aws iam update-open-id-connect-provider-thumbprint --open-id-connect-provider-arn ${provider.arn} --thumbprint-list ${result.thumbprint}`;
+  const update = thumbprintUpdate(issuer, provider.arn, result.thumbprint);
   const mismatch = `the provider lists ${listed.join(', ') || 'no thumbprint'}, but ${presented}`;
   if (result.trusted) {
-    return passed('thumbprint', `${mismatch}; ${trust}`, [
-      ...warnings,
-      `The provider's thumbprint is stale; harmless while the certificate comes from a CA in AWS's library, wrong once it does not. ${update}.`,
-    ]);
+    return {
+      check: passed('thumbprint', `${mismatch}; ${trust}`, [
+        ...warnings,
+        `The provider's thumbprint is stale; harmless while the certificate comes from a CA in AWS's library, wrong once it does not. ${update}.`,
+      ]),
+      value: certificate,
+    };
   }
-  return failed('thumbprint', `${mismatch}; ${trust}, and rejects this one`, `Put the thumbprint of the last certificate the host presents on the provider: ${update}.`, warnings);
+  return {
+    check: failed('thumbprint', `${mismatch}; ${trust}, and rejects this one`, `Put the thumbprint of the last certificate the host presents on the provider: ${update}.`, warnings),
+    value: certificate,
+  };
+}
+
+/** The commands that put a thumbprint on the provider: sync recomputes it, or IAM's own. */
+export function thumbprintUpdate(issuer: Issuer, providerArn: string, thumbprint: string): string {
+  const aws = `aws iam update-open-id-connect-provider-thumbprint --open-id-connect-provider-arn ${providerArn} --thumbprint-list ${thumbprint}`;
+  const sync = syncCommandLine(issuer);
+  return sync === undefined ? aws : `${sync} updates it, or: ${aws}`;
 }
 
 /** 7. STS accepts a token only when one of its `aud` values is a client ID of the provider. */
-export function checkAudience(provider: ActualProvider, audiences: readonly string[]): Check {
+export function checkAudience(issuer: Issuer, provider: ActualProvider, audiences: readonly string[]): Check {
   const missing = audiences.filter((audience) => !provider.clientIds.includes(audience));
   if (missing.length === 0) {
     return passed('audience', `the provider lists client ID${audiences.length > 1 ? 's' : ''} ${audiences.join(', ')}`);
   }
+  const aws = `aws iam add-client-id-to-open-id-connect-provider --open-id-connect-provider-arn ${provider.arn} --client-id ${missing[0] ?? ''}`;
+  const sync = syncCommandLine(issuer, ...audiences.map((audience) => `--audience ${audience}`));
   return failed(
     'audience',
     `the provider's client IDs are ${provider.clientIds.join(', ') || 'empty'}, not ${missing.join(', ')}, so STS rejects tokens for ${missing.length > 1 ? 'those audiences' : 'that audience'}`,
-    `Add ${missing.length > 1 ? 'them' : 'it'}: irsa-issuer sync ${audiences.map((audience) => `--audience ${audience}`).join(' ')} (other client IDs are kept), or aws iam add-client-id-to-open-id-connect-provider --open-id-connect-provider-arn ${provider.arn} --client-id ${missing[0] ?? ''}.`,
+    `Add ${missing.length > 1 ? 'them' : 'it'}: ${sync === undefined ? aws : `${sync} (other client IDs are kept), or ${aws}`}.`,
   );
 }

@@ -5,10 +5,11 @@
  */
 import { createLocalJWKSet, decodeJwt, decodeProtectedHeader, errors, jwtVerify, type JSONWebKeySet, type JWTPayload } from 'jose';
 import { minimumTokenSeconds, mintServiceAccountToken, type ApiServerConnection } from '../cluster/index.js';
-import { signingAlgorithms } from '../documents/index.js';
+import { algorithmForKey, signingAlgorithms, signingKeyProblem, supportedKeyTypes } from '../documents/index.js';
 import { describeCause } from '../errors.js';
 import { apiServerFlags, type Issuer } from '../issuer.js';
 import { failed, passed, type Outcome } from './check.js';
+import { publishWith } from './commands.js';
 import type { PublishedJwks } from './documents.js';
 
 export interface ServiceAccountRef {
@@ -33,6 +34,9 @@ export function tokenMinterFor(connection: ApiServerConnection, timeoutMs?: numb
 export interface VerifiedToken {
   readonly token: string;
   readonly subject: string;
+  /** The key it is signed with, and how. */
+  readonly kid: string;
+  readonly alg: string;
 }
 
 /** The API server's clock and ours may disagree a little; the token is seconds old. */
@@ -47,12 +51,30 @@ function claim(token: string, name: keyof JWTPayload): string {
   }
 }
 
-function headerKid(token: string): string {
+function header(token: string): { kid: string; alg: string } {
   try {
-    return decodeProtectedHeader(token).kid ?? '(none)';
+    const { kid, alg } = decodeProtectedHeader(token);
+    return { kid: kid ?? '(none)', alg: alg ?? '(none)' };
   } catch {
-    return '(unreadable)';
+    return { kid: '(unreadable)', alg: '(unreadable)' };
   }
+}
+
+/**
+ * The published key the token names, when it is there but unusable for the token's algorithm: jose
+ * (like STS) would skip it and call the kid unknown, which sends people looking for a
+ * rotation when the key's `use` or `alg` is what is wrong.
+ */
+function unusableKey(published: PublishedJwks, kid: string, alg: string): string | undefined {
+  const key = published.keys.find((candidate) => candidate.kid === kid);
+  if (key === undefined) return undefined;
+  const problem = signingKeyProblem(key);
+  if (problem !== undefined) return `names kid ${kid}, which ${published.uri} publishes, but that key ${problem}`;
+  const verifies = typeof key.alg === 'string' ? key.alg : algorithmForKey(key.kty, key.crv);
+  if (verifies !== alg) {
+    return `is signed with ${alg}, but ${published.uri} publishes kid ${kid} as a key for ${verifies ?? 'no algorithm STS takes'}, so STS and strict clients refuse it`;
+  }
+  return undefined;
 }
 
 /** 8. The token verifies against the public JWKS: signature by a published kid, `iss`, `aud`. */
@@ -72,15 +94,22 @@ export async function checkToken(
       check: failed('token', `could not mint a token for ${who}: ${describeCause(error)}`, `Fix what the message names, or leave out --service-account to skip the token checks.`),
     };
   }
-  const kid = headerKid(token);
-  const sync = `irsa-issuer sync --issuer ${issuer.url}`;
+  const { kid, alg } = header(token);
+  const sync = publishWith(issuer);
+  // An algorithm STS never takes is jose's to report (JOSEAlgNotAllowed below), not a key's.
+  const unusable = (signingAlgorithms as readonly string[]).includes(alg) ? unusableKey(published, kid, alg) : undefined;
+  if (unusable !== undefined) {
+    return {
+      check: failed('token', `the token for ${who} ${unusable}`, `Publish the key as kube-apiserver serves it ("use" "sig", "alg" ${alg}) with ${sync}.`),
+    };
+  }
   try {
     const keySet = createLocalJWKSet({ keys: published.keys } as unknown as JSONWebKeySet);
     const { payload } = await jwtVerify(token, keySet, { issuer: issuer.url, audience, algorithms: [...signingAlgorithms], clockTolerance: clockToleranceSeconds });
     const subject = payload.sub ?? `system:serviceaccount:${serviceAccount.namespace}:${serviceAccount.name}`;
     return {
-      check: passed('token', `a token for ${subject} (kid ${kid}, aud ${audience}) verifies against ${published.uri}, "iss" ${issuer.url}`),
-      value: { token, subject },
+      check: passed('token', `a token for ${subject} (kid ${kid}, ${alg}, aud ${audience}) verifies against ${published.uri}, "iss" ${issuer.url}`),
+      value: { token, subject, kid, alg },
     };
   } catch (error) {
     const { detail, fix } = explainVerification(error, { issuer, published, audience, kid, token, sync });
@@ -102,13 +131,13 @@ function explainVerification(error: unknown, context: VerificationContext): { de
   if (error instanceof errors.JWKSNoMatchingKey) {
     return {
       detail: `is signed with kid ${kid}, which ${published.uri} does not publish, so STS rejects it`,
-      fix: `The cluster signs with a key that is not published (a rotation not yet synced?). Publish its keys: ${sync}.`,
+      fix: `The cluster signs with a key that is not published (a rotation not yet synced?). Publish its keys with ${sync}.`,
     };
   }
   if (error instanceof errors.JWSSignatureVerificationFailed) {
     return {
       detail: `names kid ${kid}, but the key published under that kid does not verify its signature`,
-      fix: `The published key material for ${kid} is not the cluster's. Republish: ${sync}.`,
+      fix: `The published key material for ${kid} is not the cluster's. Republish with ${sync}.`,
     };
   }
   if (error instanceof errors.JWTClaimValidationFailed && error.claim === 'iss') {
@@ -131,10 +160,13 @@ function explainVerification(error: unknown, context: VerificationContext): { de
     };
   }
   if (error instanceof errors.JOSEAlgNotAllowed) {
-    return { detail: `is signed with an algorithm other than RS256 or ES256 (${error.message})`, fix: 'Use an RSA or EC P-256 service-account signing key.' };
+    return {
+      detail: `is signed with an algorithm other than ${signingAlgorithms.join(', ')} (${error.message})`,
+      fix: `Sign with a key STS accepts: ${supportedKeyTypes} (kube-apiserver's --service-account-signing-key-file).`,
+    };
   }
   if (error instanceof errors.JWKSInvalid || error instanceof errors.JWKInvalid || error instanceof errors.JWKSMultipleMatchingKeys) {
-    return { detail: `cannot be checked: ${published.uri} is not a usable key set (${error.message})`, fix: `Republish it: ${sync}.` };
+    return { detail: `cannot be checked: ${published.uri} is not a usable key set (${error.message})`, fix: `Republish it with ${sync}.` };
   }
-  return { detail: `does not verify: ${describeCause(error)}`, fix: `Republish the keys (${sync}) and check the cluster's issuer flags.` };
+  return { detail: `does not verify: ${describeCause(error)}`, fix: `Republish the keys with ${sync}, and check the cluster's issuer flags.` };
 }

@@ -14,6 +14,7 @@ import { checkDiscovery, checkIssuerClaim, checkJwks, jwksUriOf, type PublicFetc
 import { defaultFetchOptions, fetchPublic, type PublicFetchOptions } from './fetch.js';
 import { checkKeys, readClusterKeys } from './keys.js';
 import { checkAudience, checkProvider, checkThumbprint, type Probe } from './provider.js';
+import { checkLimits, checkMetadata, checkSigning } from './published.js';
 import { checkSts, type StsApi } from './sts.js';
 import { checkToken, type ServiceAccountRef, type TokenMinter } from './token.js';
 
@@ -50,7 +51,7 @@ export interface VerifyDependencies {
 export interface VerifyReport {
   readonly command: 'verify';
   readonly issuer: string;
-  /** All nine, in order: discovery, issuer, jwks, keys, provider, thumbprint, audience, token, sts. */
+  /** All twelve, in the order of `CheckId`: discovery, issuer, jwks, metadata, limits, signing, keys, provider, thumbprint, audience, token, sts. */
   readonly checks: readonly Check[];
   /** No check failed (skipped ones do not count). */
   readonly ok: boolean;
@@ -86,10 +87,14 @@ export async function verifyIssuer(options: VerifyOptions, dependencies: VerifyD
   const jwks = document === undefined ? { check: skipped('jwks', noDocument) } : await checkJwks(issuer, document, fetch, fetchOptions);
   record(jwks.check);
   const published = jwks.value;
+  record(document === undefined ? skipped('metadata', noDocument) : checkMetadata(issuer, document, published));
+  const noJwks = 'not run: the public JWKS could not be read';
+  record(published === undefined ? skipped('limits', noJwks) : checkLimits(issuer, published, fetchOptions.maxBytes));
+  record(published === undefined ? skipped('signing', noJwks) : checkSigning(issuer, published));
 
   if (cluster === undefined) record(skipped('keys', 'not run: no cluster access (pass --kubeconfig/--context, or --public-key-file)'));
   else if (!cluster.ok) record(cluster.check);
-  else if (published === undefined) record(skipped('keys', 'not run: the public JWKS could not be read'));
+  else if (published === undefined) record(skipped('keys', noJwks));
   else record(await checkKeys(issuer, cluster.value, published));
 
   const noAws = 'not run: the IAM checks are off (verify --no-aws, or sync --no-register)';
@@ -100,16 +105,21 @@ export async function verifyIssuer(options: VerifyOptions, dependencies: VerifyD
   const actual = provider.value;
   const noProvider = dependencies.provider === undefined ? noAws : 'not run: there is no provider to compare with';
   const jwksUri = document === undefined ? undefined : jwksUriOf(document);
+  let presented;
   if (actual === undefined) record(skipped('thumbprint', noProvider));
   else if (jwksUri === undefined) record(skipped('thumbprint', 'not run: the discovery document names no https:// jwks_uri to probe'));
-  else record(await checkThumbprint(actual, jwksUri, probe, timeoutMs));
-  record(actual === undefined ? skipped('audience', noProvider) : checkAudience(actual, audiences));
+  else {
+    const thumbprint = await checkThumbprint(issuer, actual, jwksUri, probe, timeoutMs);
+    record(thumbprint.check);
+    presented = thumbprint.value;
+  }
+  record(actual === undefined ? skipped('audience', noProvider) : checkAudience(issuer, actual, audiences));
 
   const { serviceAccount } = options;
   let verified;
   if (serviceAccount === undefined) record(skipped('token', 'not run: no --service-account NAMESPACE/NAME to mint a token for'));
   else if (dependencies.mintToken === undefined) record(skipped('token', 'not run: --service-account mints a token with TokenRequest, which needs API server access (a kubeconfig or the pod\'s service account; --public-key-file gives none)'));
-  else if (published === undefined) record(skipped('token', 'not run: the public JWKS could not be read'));
+  else if (published === undefined) record(skipped('token', noJwks));
   else {
     const token = await checkToken(issuer, published, serviceAccount, audience, dependencies.mintToken);
     record(token.check);
@@ -121,7 +131,7 @@ export async function verifyIssuer(options: VerifyOptions, dependencies: VerifyD
   else if (serviceAccount === undefined || verified === undefined) {
     record(skipped('sts', serviceAccount === undefined ? 'not run: needs a token (--service-account NAMESPACE/NAME)' : 'not run: the token did not verify against the public JWKS, so STS would reject it too'));
   } else {
-    record(await checkSts({ issuer, roleArn: options.roleArn, serviceAccount, audience }, verified, dependencies.sts));
+    record(await checkSts({ issuer, roleArn: options.roleArn, serviceAccount, audience, presented, providerArn: actual?.arn }, verified, dependencies.sts));
   }
 
   const report: VerifyReport = {

@@ -1,10 +1,10 @@
 import { generateKeyPairSync } from 'node:crypto';
-import { mkdir, mkdtemp, readFile, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { kubernetesJwk } from '../stand/apiserver-keys.js';
-import { startApiServer, type ApiServerStand } from '../stand/apiserver.js';
+import { jwksPath, startApiServer, type ApiServerStand } from '../stand/apiserver.js';
+import { generateSigningKey, kubernetesJwk } from '../stand/apiserver-keys.js';
 import { kubernetesDiscoveryJson, kubernetesIssuer, kubernetesJwksJson, kubernetesRsaPublicKeyPem, kubernetesEcJwk } from '../fixtures/kubernetes-vectors.js';
 import { cli } from './cli.js';
 
@@ -15,12 +15,17 @@ beforeAll(async () => {
   stand = await startApiServer({ issuer });
 });
 
+const temporary: string[] = [];
+
 afterAll(async () => {
   await stand.stop();
+  await Promise.all(temporary.map((dir) => rm(dir, { recursive: true, force: true })));
 });
 
 async function tempDir(): Promise<string> {
-  return mkdtemp(join(tmpdir(), 'irsa-render-'));
+  const dir = await mkdtemp(join(tmpdir(), 'irsa-render-'));
+  temporary.push(dir);
+  return dir;
 }
 
 describe('irsa-issuer render', () => {
@@ -75,6 +80,45 @@ describe('irsa-issuer render', () => {
     expect(result.stderr).toMatch(new RegExp(`names issuer ${other}.*belong to another issuer`));
     const after = await Promise.all(['.well-known/openid-configuration', 'openid/v1/jwks'].map((path) => readFile(join(out, path))));
     expect(after).toEqual(before);
+  });
+
+  it('renders EC P-384 and P-521 keys from PEM files, as ES384 and ES512', async () => {
+    const dir = await tempDir();
+    const files = await Promise.all(['ec-p384', 'ec-p521'].map(async (type) => {
+      const key = await generateSigningKey(type as 'ec-p384' | 'ec-p521');
+      const file = join(dir, `${type}.pub`);
+      await writeFile(file, key.publicKey.export({ type: 'spki', format: 'pem' }));
+      return file;
+    }));
+    const result = await cli(['render', '--issuer', issuer, ...files.flatMap((file) => ['--public-key-file', file])]);
+    expect(result.code).toBe(0);
+    const printed = JSON.parse(result.stdout) as { discovery: { id_token_signing_alg_values_supported: string[] }; jwks: { keys: { crv: string; alg: string }[] } };
+    expect(printed.discovery.id_token_signing_alg_values_supported).toEqual(['ES384', 'ES512']);
+    expect(printed.jwks.keys.map((key) => `${key.crv} ${key.alg}`).sort()).toEqual(['P-384 ES384', 'P-521 ES512']);
+  });
+
+  it('refuses a key on a curve STS does not take with exit 3, naming the file, and writes nothing', async () => {
+    const dir = await tempDir();
+    const key = join(dir, 'k1.pub');
+    await writeFile(key, generateKeyPairSync('ec', { namedCurve: 'secp256k1' }).publicKey.export({ type: 'spki', format: 'pem' }));
+    const result = await cli(['render', '--issuer', issuer, '--public-key-file', key, '--out', join(dir, 'public')]);
+    expect(result.code).toBe(3);
+    expect(result.stderr).toContain(`The key in ${key} is an EC key on curve "secp256k1": STS accepts tokens signed with`);
+    await expect(stat(join(dir, 'public'))).rejects.toThrow(/ENOENT/);
+  });
+
+  it('refuses an API server serving more RSA keys than STS reads with exit 3, and writes nothing', async () => {
+    const dir = await tempDir();
+    const rsa = kubernetesJwk(await generateSigningKey('rsa'));
+    stand.override(jwksPath, { body: { keys: Array.from({ length: 101 }, (_, index) => ({ ...rsa, kid: `k${String(index)}` })) } });
+    try {
+      const result = await cli(['render', '--issuer', issuer, '--kubeconfig', stand.kubeconfigPath, '--context', 'reader', '--out', join(dir, 'public')]);
+      expect(result.code).toBe(3);
+      expect(result.stderr).toMatch(/has 101 RSA keys; STS reads at most 100 RSA and 100 EC keys of a JWKS/);
+      await expect(stat(join(dir, 'public'))).rejects.toThrow(/ENOENT/);
+    } finally {
+      stand.reset();
+    }
   });
 
   it('refuses a private key file with exit 3 and writes nothing', async () => {

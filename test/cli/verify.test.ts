@@ -5,7 +5,7 @@
  * SDK's chain, as in production; AWS_ENDPOINT_URL_IAM points at moto, AWS_ENDPOINT_URL_STS at the stand.
  */
 import { UpdateAssumeRolePolicyCommand } from '@aws-sdk/client-iam';
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { discoveryPath, type Issuer } from '../../src/issuer.js';
@@ -63,10 +63,10 @@ describe('irsa-issuer verify', () => {
     expect(result.code).toBe(0);
     const lines = result.stdout.split('\n').filter((line) => /^[✓✗-] /.test(line));
     expect(lines.map((line) => line.slice(0, 12).trim())).toEqual([
-      '✓ discovery', '✓ issuer', '✓ jwks', '✓ keys', '✓ provider', '✓ thumbprint', '✓ audience', '✓ token', '✓ sts',
+      '✓ discovery', '✓ issuer', '✓ jwks', '✓ metadata', '✓ limits', '✓ signing', '✓ keys', '✓ provider', '✓ thumbprint', '✓ audience', '✓ token', '✓ sts',
     ]);
     expect(result.stdout).toContain('assumed arn:aws:sts::123456789012:assumed-role/team-a-app/irsa-issuer-verify');
-    expect(result.stdout).toMatch(/Verified: all 9 checks run passed/);
+    expect(result.stdout).toMatch(/Verified: all 12 checks run passed/);
     expect(result.stdout + result.stderr).not.toMatch(jwtPattern);
   });
 
@@ -101,7 +101,7 @@ describe('irsa-issuer verify', () => {
         story: 'the provider does not list the audience',
         given: () => createProvider(['some-other-client']),
         answer: 'InvalidIdentityTokenException: Incorrect token audience',
-        fix: () => 'fix: Add client ID sts.amazonaws.com to the provider: irsa-issuer sync --audience sts.amazonaws.com.',
+        fix: () => `fix: Add client ID sts.amazonaws.com to the provider: irsa-issuer sync --issuer ${issuer.url} --audience sts.amazonaws.com.`,
       },
       {
         story: 'STS\'s clock runs ahead of the cluster\'s',
@@ -125,7 +125,8 @@ describe('irsa-issuer verify', () => {
 
   it('exits 4 with a ✗ and its fix when the document names another issuer', async () => {
     await createProvider();
-    await writeFile(join(root, prefix, discoveryPath), JSON.stringify({ issuer: 'https://someone-else.example.com', jwks_uri: issuer.jwksUrl }));
+    const document = JSON.parse(await readFile(join(root, prefix, discoveryPath), 'utf8')) as Record<string, unknown>;
+    await writeFile(join(root, prefix, discoveryPath), JSON.stringify({ ...document, issuer: 'https://someone-else.example.com' }));
     const result = await cli(verifyArgs());
     expect(result.code).toBe(4);
     expect(result.stdout).toMatch(/^✗ issuer +issuer matches: the document at .* names issuer https:\/\/someone-else\.example\.com/m);
@@ -168,7 +169,7 @@ describe('irsa-issuer verify', () => {
     const result = await cli(verifyArgs(), { IRSA_ISSUER_AUDIENCE: 'sts.amazonaws.com,vault' });
     expect(result.code).toBe(4);
     expect(result.stdout).toMatch(/^✗ audience .*not vault/m);
-    expect(result.stdout).toMatch(/fix: Add it: irsa-issuer sync --audience sts\.amazonaws\.com --audience vault/);
+    expect(result.stdout).toContain(`fix: Add it: irsa-issuer sync --issuer ${issuer.url} --audience sts.amazonaws.com --audience vault (other client IDs are kept)`);
   });
 
   it('--help shows examples and exit codes', async () => {

@@ -64,9 +64,11 @@ describe('building the public documents', () => {
 
   it.each([
     ['an unsupported key type', { kty: 'OKP', crv: 'Ed25519', x: 'AAAA' }, /key type "OKP"/],
-    ['an EC key on another curve', { ...generateKeyPairSync('ec', { namedCurve: 'P-384' }).publicKey.export({ format: 'jwk' }) }, /curve "P-384"/],
-    ['an RSA key with another algorithm', { ...served.keys[0], alg: 'PS256' }, /alg "PS256"/],
-    ['an encryption key', { ...served.keys[0], use: 'enc' }, /use "enc"/],
+    ['an EC key on a curve STS does not take', { ...generateKeyPairSync('ec', { namedCurve: 'secp256k1' }).publicKey.export({ format: 'jwk' }) }, /curve "secp256k1": STS accepts tokens signed with .*EC P-384 \(ES384\)/],
+    ['an RSA key with another algorithm', { ...served.keys[0], alg: 'PS256' }, /an RSA key with "alg" "PS256", but kube-apiserver signs with an RSA key using RS256/],
+    ['an RSA key marked RS512, which STS takes but kube-apiserver never signs', { ...served.keys[0], alg: 'RS512' }, /"alg" "RS512"/],
+    ['an EC P-384 key marked ES256', { ...generateKeyPairSync('ec', { namedCurve: 'P-384' }).publicKey.export({ format: 'jwk' }), alg: 'ES256' }, /an EC P-384 key with "alg" "ES256", but kube-apiserver signs with an EC P-384 key using ES384/],
+    ['an encryption key', { ...served.keys[0], use: 'enc' }, /"use" "enc"/],
     ['an RSA key under 2048 bits', generateKeyPairSync('rsa', { modulusLength: 1024 }).publicKey.export({ format: 'jwk' }), /1024-bit RSA key/],
     ['a key that is not on its curve', { kty: 'EC', crv: 'P-256', x: 'AAAA', y: 'AAAA' }, /not a valid ES256 public key/],
     ['something that is not an object', 'a string', /not a JSON object/],

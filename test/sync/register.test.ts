@@ -136,7 +136,8 @@ describe('sync --verify', () => {
   it('one sync takes an empty account and bucket to a registered provider and a passing verify', async () => {
     const report = await run({ verify: { ca: chain.root.certPem } });
     expect(report.verification?.checks.map((check) => `${check.id}:${check.status}`)).toEqual([
-      'discovery:passed', 'issuer:passed', 'jwks:passed', 'keys:passed', 'provider:passed', 'thumbprint:passed', 'audience:passed',
+      'discovery:passed', 'issuer:passed', 'jwks:passed', 'metadata:passed', 'limits:passed', 'signing:passed', 'keys:passed',
+      'provider:passed', 'thumbprint:passed', 'audience:passed',
       'token:skipped', 'sts:skipped',
     ]);
     expect(report.steps.at(-1)).toMatchObject({ stage: 'verify', status: 'unchanged' });

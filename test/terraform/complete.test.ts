@@ -167,7 +167,7 @@ describe.skipIf(setup === undefined)('terraform/examples/complete against moto',
         '--service-account', 'irsa-issuer/irsa-issuer', '--role-arn', outputs.publisher_role_arn],
       motoEnv(moto),
     );
-    expect(verify.stdout).toMatch(/Verified: all 9 checks run passed/);
+    expect(verify.stdout).toMatch(/Verified: all 12 checks run passed/);
     expect(verify.stdout).toContain('assumed arn:aws:sts::123456789012:assumed-role/irsa-issuer-prod/');
     expect(verify.code).toBe(0);
   });

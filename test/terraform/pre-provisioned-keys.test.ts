@@ -134,7 +134,7 @@ describe.skipIf(setup === undefined)('terraform/examples/pre-provisioned-keys ag
         '--service-account', 'irsa-issuer/irsa-issuer', '--role-arn', outputs.publisher_role_arn],
       motoEnv(moto),
     );
-    expect(verify.stdout).toMatch(/Verified: all 9 checks run passed/);
+    expect(verify.stdout).toMatch(/Verified: all 12 checks run passed/);
     expect(verify.code).toBe(0);
   });
 

@@ -4,10 +4,11 @@
  * keys and TokenRequest, moto_server for IAM, and the STS stand-in (which checks the token the way
  * STS does, against those documents and moto's IAM) for STS.
  */
-import { UpdateAssumeRolePolicyCommand, type IAMClient } from '@aws-sdk/client-iam';
+import { CreateOpenIDConnectProviderCommand, CreateRoleCommand, UpdateAssumeRolePolicyCommand, type IAMClient } from '@aws-sdk/client-iam';
 import type { STSClient } from '@aws-sdk/client-sts';
 import { createServer, type Server } from 'node:https';
-import { unlink, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, unlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { pino } from 'pino';
@@ -27,6 +28,10 @@ import type { CertificateChain } from '../stand/certs.js';
 import { freePort, resetMoto, type MotoServer } from '../stand/moto.js';
 import { federationPrefix, federationRoleArn, startFederation, type Federation } from '../stand/federation.js';
 import { startSts, type StsStand } from '../stand/sts.js';
+import { syncOptions } from '../stand/sync-options.js';
+import { startTlsHost } from '../stand/tls-host.js';
+import { FileStore } from '../../src/publish/file.js';
+import { sync } from '../../src/sync.js';
 
 const prefix = federationPrefix;
 const roleArn = federationRoleArn;
@@ -107,10 +112,12 @@ beforeEach(async () => {
 });
 
 describe('verify: a federation STS would accept', () => {
-  it('passes all nine checks, ending with the role STS hands out', async () => {
+  it('passes all twelve checks, ending with the role STS hands out', async () => {
     await createProvider();
     const report = await verifyIssuer(options(), dependencies());
-    expect(report.checks.map((candidate) => candidate.id)).toEqual(['discovery', 'issuer', 'jwks', 'keys', 'provider', 'thumbprint', 'audience', 'token', 'sts']);
+    expect(report.checks.map((candidate) => candidate.id)).toEqual([
+      'discovery', 'issuer', 'jwks', 'metadata', 'limits', 'signing', 'keys', 'provider', 'thumbprint', 'audience', 'token', 'sts',
+    ]);
     expect(statuses(report)).toEqual(Object.fromEntries(report.checks.map((candidate) => [candidate.id, 'passed'])));
     expect(report.ok).toBe(true);
     expect(verificationFailure(report)).toBeUndefined();
@@ -132,7 +139,7 @@ describe('verify: a federation STS would accept', () => {
   it('checks only the public side when given no cluster and no AWS, skipping the rest with reasons', async () => {
     const report = await verifyIssuer(options({ roleArn: undefined }), { logger: silent });
     expect(statuses(report)).toEqual({
-      discovery: 'passed', issuer: 'passed', jwks: 'passed',
+      discovery: 'passed', issuer: 'passed', jwks: 'passed', metadata: 'passed', limits: 'passed', signing: 'passed',
       keys: 'skipped', provider: 'skipped', thumbprint: 'skipped', audience: 'skipped', token: 'skipped', sts: 'skipped',
     });
     expect(report.ok).toBe(true);
@@ -322,7 +329,7 @@ describe('verify: each way STS itself refuses the exchange, with its ✗ and its
     expect(check(report, 'audience').status).toBe('failed');
     const failure = check(report, 'sts');
     expect(failure.detail).toBe(stsDetail('InvalidIdentityTokenException: Incorrect token audience'));
-    expect(failure.fix).toBe('Add client ID sts.amazonaws.com to the provider: irsa-issuer sync --audience sts.amazonaws.com.');
+    expect(failure.fix).toBe(`Add client ID sts.amazonaws.com to the provider: irsa-issuer sync --issuer ${issuer.url} --audience sts.amazonaws.com.`);
   });
 
   it('STS\'s clock is ahead of the cluster\'s by more than the token\'s life: ExpiredTokenException, fix the clocks', async () => {
@@ -348,18 +355,94 @@ describe('verify: each way STS itself refuses the exchange, with its ✗ and its
     expect(failure.detail).toBe(`AssumeRoleWithWebIdentity for ${missingRole} failed: AccessDenied: Not authorized to perform sts:AssumeRoleWithWebIdentity`);
   });
 
-  // The product's fix for these two is generic or misleading today (see the STS stand report);
-  // `it.fails` keeps the gap visible: it starts failing, and should lose `.fails`, once
-  // src/verify/sts.ts explains them.
-  it.fails('the provider holds a stale thumbprint: the fix names the command that updates it', async () => {
+  it('the provider holds a stale thumbprint: the fix names the certificate and the command that updates it', async () => {
     await createProvider({ thumbprints: ['0123456789abcdef0123456789abcdef01234567'] });
-    expect(check(await verifyIssuer(options(), dependencies()), 'sts').fix).toMatch(/thumbprint.*irsa-issuer sync/);
+    const fix = check(await verifyIssuer(options(), dependencies()), 'sts').fix;
+    expect(fix).toMatch(/thumbprint.*irsa-issuer sync/);
+    expect(fix).toContain(`CN=irsa-issuer test intermediate (thumbprint ${chain.intermediate.sha1})`);
+    expect(fix).toContain(`irsa-issuer sync --issuer ${issuer.url} updates it, or: aws iam update-open-id-connect-provider-thumbprint`);
   });
 
-  it.fails('the role does not exist: the fix says STS cannot tell a missing role from a refusing trust policy', async () => {
+  const documentsFix = (kid: string) =>
+    `STS could not read ${issuer.discoveryUrl} or the JWKS it names anonymously over HTTPS (port 443, within about 5 seconds, without following a redirect), or that JWKS lacks the token's kid ${kid}.`;
+
+  it('the JWKS is gone by the time STS fetches it: "Couldn\'t retrieve verification key", and the fix says what STS needs', async () => {
+    await createProvider();
+    const mint = tokenMinterFor(connection);
+    // verify has read the JWKS before it mints the token: a host that answers this machine but not
+    // the internet (a firewall, a private DNS name) looks exactly like this to STS.
+    const report = await verifyIssuer(options(), dependencies({
+      mintToken: async (account, audience) => {
+        const token = await mint(account, audience);
+        await unlink(published(jwksPath));
+        return token;
+      },
+    }));
+    expect(check(report, 'token').status).toBe('passed');
+    const failure = check(report, 'sts');
+    expect(failure.detail).toBe(stsDetail('InvalidIdentityTokenException: Couldn\'t retrieve verification key from your identity provider,  please reference AssumeRoleWithWebIdentity documentation for requirements'));
+    expect(failure.fix).toContain(documentsFix(stand.keys[0]?.kid ?? 'never'));
+    expect(failure.fix).toContain(`irsa-issuer sync --issuer ${issuer.url}`);
+  });
+
+  it('the issuer\'s host is down by the time STS fetches: IDPCommunicationError, explained the same way', async () => {
+    const directory = await mkdtemp(join(tmpdir(), 'irsa-verify-down-'));
+    const host = await startTlsHost({ directory, certificate: chain.leaf, presentedChain: [chain.intermediate.certPem] });
+    try {
+      const down = parseIssuer(`${host.url}/${prefix}`);
+      stand.setIssuer(down.url);
+      await sync(syncOptions(down.url), { cluster: { read: () => readIssuerMetadata(connection) }, store: new FileStore(join(directory, prefix)), logger: silent });
+      await iam.send(new CreateOpenIDConnectProviderCommand({ Url: down.url, ClientIDList: ['sts.amazonaws.com'], ThumbprintList: [chain.intermediate.sha1] }));
+      await iam.send(new UpdateAssumeRolePolicyCommand({
+        RoleName: 'team-a-app',
+        PolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Federated: `arn:aws:iam::123456789012:oidc-provider/${down.providerName}` }, Action: 'sts:AssumeRoleWithWebIdentity' }] }),
+      }));
+      const mint = tokenMinterFor(connection);
+      const report = await verifyIssuer(options({ issuer: down }), dependencies({
+        mintToken: async (account, audience) => {
+          const token = await mint(account, audience);
+          await host.stop();
+          return token;
+        },
+      }));
+      expect(check(report, 'token').status).toBe('passed');
+      const failure = check(report, 'sts');
+      expect(failure.detail).toMatch(/^AssumeRoleWithWebIdentity for .* failed: IDPCommunicationErrorException: The request could not be fulfilled because the identity provider \(IDP\) that was asked to verify the incoming identity token could not be reached/);
+      expect(failure.fix).toContain(`STS could not read ${down.discoveryUrl} or the JWKS it names anonymously over HTTPS`);
+    } finally {
+      await host.stop();
+      await rm(directory, { recursive: true, force: true });
+    }
+  });
+
+  it('STS refuses the request as invalid: the fix quotes STS, here a session longer than the role allows', async () => {
+    await createProvider();
+    // Real IAM keeps MaxSessionDuration at 3600 or more, so verify's 900 s always fit; moto takes 600,
+    // which makes the STS stand-in answer the ValidationError STS gives for a session too long.
+    await iam.send(new CreateRoleCommand({
+      RoleName: 'short-session',
+      MaxSessionDuration: 600,
+      AssumeRolePolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Federated: providerArn() }, Action: 'sts:AssumeRoleWithWebIdentity' }] }),
+    }));
+    const shortSession = 'arn:aws:iam::123456789012:role/short-session';
+    const failure = check(await verifyIssuer(options({ roleArn: shortSession }), dependencies()), 'sts');
+    expect(failure.detail).toBe(`AssumeRoleWithWebIdentity for ${shortSession} failed: ValidationError: The requested DurationSeconds exceeds the MaxSessionDuration set for this role.`);
+    expect(failure.fix).toBe('STS says: "The requested DurationSeconds exceeds the MaxSessionDuration set for this role." verify asks for 900 seconds, the shortest session STS grants; check the role\'s maximum: aws iam get-role --role-name short-session --query Role.MaxSessionDuration.');
+  });
+
+  it('STS refuses the role ARN: the fix says how to spell one', async () => {
+    await createProvider();
+    const tooLong = `arn:aws:iam::123456789012:role/${'r'.repeat(65)}`;
+    const failure = check(await verifyIssuer(options({ roleArn: tooLong }), dependencies()), 'sts');
+    expect(failure.detail).toBe(`AssumeRoleWithWebIdentity for ${tooLong} failed: ValidationError: Request ARN is invalid`);
+    expect(failure.fix).toBe('Pass the role as arn:aws:iam::ACCOUNT:role/NAME with --role-arn.');
+  });
+
+  it('the role does not exist: the fix says STS cannot tell a missing role from a refusing trust policy', async () => {
     await createProvider();
     const failure = check(await verifyIssuer(options({ roleArn: missingRole }), dependencies()), 'sts');
     expect(failure.fix).toMatch(/no-such-role.*(exist|get-role)/);
+    expect(failure.fix).toContain('aws iam get-role --role-name no-such-role');
   });
 });
 
