@@ -22,8 +22,8 @@ await build({
       "import { createRequire as __createRequire } from 'node:module';",
       'const require = __createRequire(import.meta.url);',
       // Checked before any bundled module runs: on an older Node they fail with an unreadable TypeError
-      // (the Kubernetes client's undici needs zlib's zstd, new in Node 22.15).
-      "{ const [major, minor] = process.versions.node.split('.').map(Number); if (major < 22 || (major === 22 && minor < 15)) { process.stderr.write(`irsa-issuer needs Node.js 22.15 or newer (24 LTS recommended); this is ${process.version}.\\n`); process.exit(2); } }",
+      // (the Kubernetes client bundles undici, which declares Node 22.19 as its floor).
+      "{ const [major, minor] = process.versions.node.split('.').map(Number); if (major < 22 || (major === 22 && minor < 19)) { process.stderr.write(`irsa-issuer needs Node.js 22.19 or newer (24 LTS recommended); this is ${process.version}.\\n`); process.exit(2); } }",
     ].join('\n'),
   },
   logLevel: 'warning',

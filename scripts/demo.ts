@@ -134,7 +134,7 @@ async function awsDemo(): Promise<void> {
     console.log('The role team-a-app exists, but its trust policy lets nobody in yet:');
     expectShown(await irsaIssuer(verify, env), 4, [
       /^✗ sts .*AccessDenied: Not authorized to perform sts:AssumeRoleWithWebIdentity$/m,
-      /^ {4}fix: Let the service account assume the role: its trust policy needs Principal \{"Federated": "arn:aws:iam::123456789012:oidc-provider\//m,
+      /^ {4}fix: Let the service account assume the role; its trust policy needs this statement: \{"Effect":"Allow","Principal":\{"Federated":"arn:aws:iam::123456789012:oidc-provider\//m,
     ]);
     const provider = issuer.slice('https://'.length);
     console.log(bold('\nDo what the fix says (aws iam update-assume-role-policy), and ask again:'));
