@@ -34,8 +34,21 @@ const target = await mkdtemp(join(tmpdir(), 'irsa-bench-daemon-'));
 let daemon: DaemonProcess | undefined;
 try {
   daemon = await startDaemonProcess([
-    '--schedule', '*/1 * * * * *', '--issuer', issuer, '--target', `file://${target}`, '--no-register',
-    '--kubeconfig', stand.kubeconfigPath, '--context', 'reader', '--log-level', 'info', '--output', 'json',
+    '--schedule',
+    '*/1 * * * * *',
+    '--issuer',
+    issuer,
+    '--target',
+    `file://${target}`,
+    '--no-register',
+    '--kubeconfig',
+    stand.kubeconfigPath,
+    '--context',
+    'reader',
+    '--log-level',
+    'info',
+    '--output',
+    'json',
   ]);
   await daemon.waitForRuns(1);
   const first = await sample(daemon);
@@ -48,7 +61,9 @@ try {
   const last = await sample(daemon);
   const failed = finished.filter((run) => run.result !== 'success').length;
   const skipped = (await scrape(daemon)).value('irsa_issuer_runs_total', { result: 'skipped' });
-  console.log(`daemon on Node ${process.version}, schedule every second, file target, ${String(finished.length)} runs (${String(failed)} failed, ${String(skipped)} ticks skipped)`);
+  console.log(
+    `daemon on Node ${process.version}, schedule every second, file target, ${String(finished.length)} runs (${String(failed)} failed, ${String(skipped)} ticks skipped)`,
+  );
   console.log(`after run 1: ${first}`);
   for (const line of samples) console.log(line);
   console.log(`after run ${String(runs)}: ${last}`);

@@ -37,7 +37,9 @@ async function benchBuild(keyCount: number): Promise<void> {
     await buildDocuments(issuer, metadata, { allowIssuerMismatch: false });
     times.push(performance.now() - started);
   }
-  console.log(`build documents, ${String(keyCount).padStart(3)} keys: median ${median(times).toFixed(2)} ms over 50 runs`);
+  console.log(
+    `build documents, ${String(keyCount).padStart(3)} keys: median ${median(times).toFixed(2)} ms over 50 runs`,
+  );
 }
 
 async function runBundle(args: string[]): Promise<{ ms: number; rssMiB: number }> {
@@ -53,14 +55,33 @@ async function benchBundle(): Promise<void> {
   try {
     const starts: { ms: number; rssMiB: number }[] = [];
     for (let run = 0; run < 5; run++) starts.push(await runBundle(['--version']));
-    console.log(`bundle cold start (--version): median ${median(starts.map((s) => s.ms)).toFixed(0)} ms, peak RSS ${median(starts.map((s) => s.rssMiB)).toFixed(0)} MiB`);
+    console.log(
+      `bundle cold start (--version): median ${median(starts.map((s) => s.ms)).toFixed(0)} ms, peak RSS ${median(starts.map((s) => s.rssMiB)).toFixed(0)} MiB`,
+    );
     const target = await mkdtemp(join(tmpdir(), 'irsa-bench-'));
-    const sync = ['sync', '--issuer', issuer.url, '--target', `file://${target}`, '--kubeconfig', stand.kubeconfigPath, '--context', 'reader', '--no-register', '--log-level', 'silent'];
+    const sync = [
+      'sync',
+      '--issuer',
+      issuer.url,
+      '--target',
+      `file://${target}`,
+      '--kubeconfig',
+      stand.kubeconfigPath,
+      '--context',
+      'reader',
+      '--no-register',
+      '--log-level',
+      'silent',
+    ];
     const first = await runBundle(sync);
     const again: { ms: number; rssMiB: number }[] = [];
     for (let run = 0; run < 5; run++) again.push(await runBundle(sync));
-    console.log(`sync to a directory, first (writes): ${first.ms.toFixed(0)} ms, peak RSS ${first.rssMiB.toFixed(0)} MiB`);
-    console.log(`sync to a directory, unchanged: median ${median(again.map((s) => s.ms)).toFixed(0)} ms, peak RSS ${median(again.map((s) => s.rssMiB)).toFixed(0)} MiB`);
+    console.log(
+      `sync to a directory, first (writes): ${first.ms.toFixed(0)} ms, peak RSS ${first.rssMiB.toFixed(0)} MiB`,
+    );
+    console.log(
+      `sync to a directory, unchanged: median ${median(again.map((s) => s.ms)).toFixed(0)} ms, peak RSS ${median(again.map((s) => s.rssMiB)).toFixed(0)} MiB`,
+    );
   } finally {
     await stand.stop();
   }

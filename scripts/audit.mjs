@@ -12,7 +12,9 @@ try {
   process.exit(1);
 }
 if (report.metadata?.vulnerabilities === undefined) {
-  console.log(`npm audit: NOT CHECKED, the advisory endpoint answered: ${report.message ?? report.error?.summary ?? 'no report'}`);
+  console.log(
+    `npm audit: NOT CHECKED, the advisory endpoint answered: ${report.message ?? report.error?.summary ?? 'no report'}`,
+  );
   process.exit(0);
 }
 const { high = 0, critical = 0, moderate = 0, low = 0 } = report.metadata.vulnerabilities;

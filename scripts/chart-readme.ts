@@ -40,7 +40,8 @@ function lookup(values: unknown, path: readonly string[]): unknown {
 function schemaType(schema: SchemaNode, path: readonly string[]): string {
   let node: SchemaNode | undefined = schema;
   for (const key of path) node = node?.properties?.[key];
-  if (node?.type === undefined) throw new Error(`values.schema.json has no type for ${path.join('.')}; every value needs one`);
+  if (node?.type === undefined)
+    throw new Error(`values.schema.json has no type for ${path.join('.')}; every value needs one`);
   return typeof node.type === 'string' ? node.type : node.type.join(' or ');
 }
 
@@ -78,7 +79,10 @@ export function valuesRows(valuesYaml: string, schema: SchemaNode): Row[] {
           defaultValue: JSON.stringify(value),
           description: comment.join(' ').trim(),
         });
-      } else if (!parents.some((parent) => parent.documented) && (!isMapping(value) || Object.keys(value).length === 0)) {
+      } else if (
+        !parents.some((parent) => parent.documented) &&
+        (!isMapping(value) || Object.keys(value).length === 0)
+      ) {
         throw new Error(`values.yaml: ${path.join('.')} has no "# --" comment; document it for the README`);
       }
       parents.push({ indent, key: key[2] ?? '', documented });

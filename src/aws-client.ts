@@ -26,7 +26,8 @@ interface SdkLogger {
 
 function sdkLogger(logger: Logger): SdkLogger {
   const log = logger.child({ component: 'aws-sdk' });
-  const line = (content: unknown[]) => content.map((part) => (typeof part === 'string' ? part : JSON.stringify(part))).join(' ');
+  const line = (content: unknown[]) =>
+    content.map((part) => (typeof part === 'string' ? part : JSON.stringify(part))).join(' ');
   return {
     debug: (...content) => {
       log.debug(line(content));

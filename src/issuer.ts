@@ -60,14 +60,17 @@ export function parseIssuer(raw: string, rules: IssuerRules = {}): Issuer {
     throw issuerError(`The issuer ${raw} uses ${scheme}://; STS fetches discovery documents over https:// only.`);
   }
   if (url.username || url.password) throw issuerError(`The issuer ${raw} carries user info; OIDC issuers must not.`);
-  if (url.search || raw.includes('?')) throw issuerError(`The issuer ${raw} has a query string; OIDC issuers must not.`);
+  if (url.search || raw.includes('?'))
+    throw issuerError(`The issuer ${raw} has a query string; OIDC issuers must not.`);
   if (url.hash || raw.includes('#')) throw issuerError(`The issuer ${raw} has a fragment; OIDC issuers must not.`);
   const trailingSlash = raw.endsWith('/');
   if (trailingSlash && rules.acceptTrailingSlash !== true) {
     throw new ConfigError(
-      `The issuer ${raw} ends with a slash; an issuer this tool publishes has one spelling everywhere (tokens' "iss", ` +
+      `The issuer ${raw} ends with a slash; an issuer this tool publishes has one spelling everywhere ` +
+        `(tokens' "iss", ` +
         `the provider URL, condition keys), without it. Use ${raw.replace(/\/+$/, '')}. ` +
-        'To check an issuer that is already public with a slash (AKS), use irsa-issuer verify, which takes it as tokens carry it.',
+        'To check an issuer that is already public with a slash (AKS), use irsa-issuer verify, which takes it as ' +
+        'tokens carry it.',
     );
   }
   const path = url.pathname === '/' && !trailingSlash ? '' : url.pathname;
@@ -79,14 +82,18 @@ export function parseIssuer(raw: string, rules: IssuerRules = {}): Issuer {
       );
     }
   }
-  if (path.includes('//')) throw issuerError(`The issuer ${raw} has an empty path segment (//); tokens would never match it.`);
+  if (path.includes('//'))
+    throw issuerError(`The issuer ${raw} has an empty path segment (//); tokens would never match it.`);
   if (url.hostname.endsWith('.')) {
-    throw issuerError(`The issuer ${raw} ends its host with a dot; STS and IAM compare the URL as written, without it.`);
+    throw issuerError(
+      `The issuer ${raw} ends its host with a dot; STS and IAM compare the URL as written, without it.`,
+    );
   }
   const canonical = `${url.origin}${path}`;
   if (canonical !== raw) {
     throw new ConfigError(
-      `The issuer ${raw} is not in canonical form (${canonical}); STS compares it byte for byte with the token's "iss". ` +
+      `The issuer ${raw} is not in canonical form (${canonical}); STS compares it byte for byte with the ` +
+        `token's "iss". ` +
         `Use ${canonical}.`,
     );
   }
@@ -125,7 +132,8 @@ export function parseIssuer(raw: string, rules: IssuerRules = {}): Issuer {
  */
 export function apiServerFlags(issuer: Issuer, clusterIssuer?: string): string[] {
   const flags = [`--service-account-issuer=${issuer.url}`];
-  if (clusterIssuer !== undefined && clusterIssuer !== issuer.url) flags.push(`--service-account-issuer=${clusterIssuer}`);
+  if (clusterIssuer !== undefined && clusterIssuer !== issuer.url)
+    flags.push(`--service-account-issuer=${clusterIssuer}`);
   flags.push(`--service-account-jwks-uri=${issuer.jwksUrl}`);
   return flags;
 }

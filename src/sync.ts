@@ -78,7 +78,8 @@ function recorder(request: SyncRequest, clients: SyncClients) {
     steps,
     // A failed stage that had already changed something (the JWKS, before the discovery write failed) counts.
     changed: steps.some(
-      (step) => step.status === 'changed' || step.status === 'planned' || (step.status === 'failed' && step.changes.length > 0),
+      (step) =>
+        step.status === 'changed' || step.status === 'planned' || (step.status === 'failed' && step.changes.length > 0),
     ),
     ...(found.verification === undefined ? {} : { verification: found.verification }),
     ...(failure === undefined ? {} : { failure }),

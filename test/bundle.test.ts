@@ -22,7 +22,9 @@ interface Run {
 
 async function irsaIssuer(args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<Run> {
   try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, [bundle, ...args], { env: { PATH: process.env.PATH, ...env } });
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, [bundle, ...args], {
+      env: { PATH: process.env.PATH, ...env },
+    });
     return { code: 0, stdout, stderr };
   } catch (error) {
     const failed = error as { code: number; stdout: string; stderr: string };
@@ -41,12 +43,25 @@ afterAll(async () => {
 describe('the irsa-issuer bundle', () => {
   it('publishes to a directory and logs JSON lines on stderr with no token in them', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'irsa-bundle-'));
-    const run = await irsaIssuer(
-      ['sync', '--issuer', issuer, '--target', `file://${dir}`, '--kubeconfig', stand.kubeconfigPath, '--context', 'reader', '--no-register', '--log-level', 'debug'],
-    );
+    const run = await irsaIssuer([
+      'sync',
+      '--issuer',
+      issuer,
+      '--target',
+      `file://${dir}`,
+      '--kubeconfig',
+      stand.kubeconfigPath,
+      '--context',
+      'reader',
+      '--no-register',
+      '--log-level',
+      'debug',
+    ]);
     expect(run.code).toBe(0);
     expect(run.stdout).toMatch(/Done: changes made/);
-    const discovery = JSON.parse(await readFile(join(dir, '.well-known/openid-configuration'), 'utf8')) as { issuer: string };
+    const discovery = JSON.parse(await readFile(join(dir, '.well-known/openid-configuration'), 'utf8')) as {
+      issuer: string;
+    };
     expect(discovery.issuer).toBe(issuer);
     const lines = run.stderr.trim().split('\n');
     expect(lines.length).toBeGreaterThan(1);
@@ -63,7 +78,9 @@ describe('the irsa-issuer bundle', () => {
   });
 
   it('exits 1 naming the server when the API server cannot be reached', async () => {
-    const kubeconfig = await stand.writeKubeconfig([{ name: 'gone', server: 'https://127.0.0.1:1', token: 'x'.repeat(20) }]);
+    const kubeconfig = await stand.writeKubeconfig([
+      { name: 'gone', server: 'https://127.0.0.1:1', token: 'x'.repeat(20) },
+    ]);
     const run = await irsaIssuer(['render', '--issuer', issuer, '--kubeconfig', kubeconfig]);
     expect(run.code).toBe(1);
     expect(run.stderr).toMatch(/127\.0\.0\.1:1/);
@@ -73,7 +90,18 @@ describe('the irsa-issuer bundle', () => {
   it('teaches with --help: every flag and its environment variable', async () => {
     const run = await irsaIssuer(['sync', '--help']);
     expect(run.code).toBe(0);
-    for (const flag of ['--issuer', '--target', '--kubeconfig', '--public-key-file', '--s3-endpoint', '--dry-run', '--no-register', '--audience', '--thumbprint', '--tag']) {
+    for (const flag of [
+      '--issuer',
+      '--target',
+      '--kubeconfig',
+      '--public-key-file',
+      '--s3-endpoint',
+      '--dry-run',
+      '--no-register',
+      '--audience',
+      '--thumbprint',
+      '--tag',
+    ]) {
       expect(run.stdout).toContain(flag);
     }
     expect(run.stdout).toContain('IRSA_ISSUER_S3_ENDPOINT');

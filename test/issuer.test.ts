@@ -7,7 +7,9 @@ describe('the public issuer', () => {
   it('describes an S3 issuer with the names IAM and STS use', () => {
     const issuer = parseIssuer('https://my-bucket.s3.eu-west-1.amazonaws.com/clusters/prod');
     expect(issuer.providerName).toBe('my-bucket.s3.eu-west-1.amazonaws.com/clusters/prod');
-    expect(issuer.discoveryUrl).toBe('https://my-bucket.s3.eu-west-1.amazonaws.com/clusters/prod/.well-known/openid-configuration');
+    expect(issuer.discoveryUrl).toBe(
+      'https://my-bucket.s3.eu-west-1.amazonaws.com/clusters/prod/.well-known/openid-configuration',
+    );
     expect(issuer.jwksUrl).toBe('https://my-bucket.s3.eu-west-1.amazonaws.com/clusters/prod/openid/v1/jwks');
     expect(issuer.warnings).toEqual([]);
   });
@@ -34,7 +36,10 @@ describe('the public issuer', () => {
     ['https://oidc.example.com/prod/openid/v1/jwks', /Use https:\/\/oidc\.example\.com\/prod\./],
     ['https://oidc.example.com/clusters//prod', /empty path segment/],
     ['https://oidc.example.com./prod', /ends its host with a dot/],
-    [`https://oidc.example.com/${'p'.repeat(240)}`, /265 characters long; IAM accepts OIDC provider URLs of at most 255/],
+    [
+      `https://oidc.example.com/${'p'.repeat(240)}`,
+      /265 characters long; IAM accepts OIDC provider URLs of at most 255/,
+    ],
   ])('refuses %j as a configuration error', (raw, message) => {
     expect(() => parseIssuer(raw)).toThrow(ConfigError);
     expect(() => parseIssuer(raw)).toThrow(message);
@@ -48,20 +53,32 @@ describe('the public issuer', () => {
 describe('the publish target', () => {
   it('is implied by an S3 virtual-hosted issuer', () => {
     expect(targetFromIssuer(parseIssuer('https://my-bucket.s3.eu-west-1.amazonaws.com/clusters/prod'))).toEqual({
-      kind: 's3', bucket: 'my-bucket', prefix: 'clusters/prod', region: 'eu-west-1',
+      kind: 's3',
+      bucket: 'my-bucket',
+      prefix: 'clusters/prod',
+      region: 'eu-west-1',
     });
     expect(targetFromIssuer(parseIssuer('https://my-bucket.s3.amazonaws.com'))).toEqual({
-      kind: 's3', bucket: 'my-bucket', prefix: '', region: 'us-east-1',
+      kind: 's3',
+      bucket: 'my-bucket',
+      prefix: '',
+      region: 'us-east-1',
     });
     expect(targetFromIssuer(parseIssuer('https://oidc.example.com/prod'))).toBeUndefined();
   });
 
   it('refuses to imply a bucket with dots, which S3 cannot serve over HTTPS in that form', () => {
-    expect(() => targetFromIssuer(parseIssuer('https://my.bucket.s3.eu-west-1.amazonaws.com'))).toThrow(/contains dots/);
+    expect(() => targetFromIssuer(parseIssuer('https://my.bucket.s3.eu-west-1.amazonaws.com'))).toThrow(
+      /contains dots/,
+    );
   });
 
   it('parses s3:// and file:// targets', () => {
-    expect(parseTarget('s3://my-bucket/clusters/prod/')).toEqual({ kind: 's3', bucket: 'my-bucket', prefix: 'clusters/prod' });
+    expect(parseTarget('s3://my-bucket/clusters/prod/')).toEqual({
+      kind: 's3',
+      bucket: 'my-bucket',
+      prefix: 'clusters/prod',
+    });
     expect(parseTarget('s3://my-bucket')).toEqual({ kind: 's3', bucket: 'my-bucket', prefix: '' });
     expect(parseTarget('file://./public')).toEqual({ kind: 'file', directory: './public' });
   });

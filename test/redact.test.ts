@@ -15,7 +15,9 @@ describe('the redactor', () => {
   });
 
   it('redacts a known secret wherever it appears, and leaves ordinary words alone', () => {
-    expect(redact('the token s3cr3t-t0ken-value was echoed', ['s3cr3t-t0ken-value'])).toBe('the token [redacted] was echoed');
+    expect(redact('the token s3cr3t-t0ken-value was echoed', ['s3cr3t-t0ken-value'])).toBe(
+      'the token [redacted] was echoed',
+    );
     expect(redact('Reading s3://acme-oidc/clusters/prod/openid/v1/jwks was denied')).toBe(
       'Reading s3://acme-oidc/clusters/prod/openid/v1/jwks was denied',
     );

@@ -29,7 +29,8 @@ function graceMsFrom(raw: string): number {
 function scheduleFrom(raw: string | undefined) {
   if (raw === undefined) {
     throw new ConfigError(
-      'No schedule given: pass --schedule "*/10 * * * *" (or set IRSA_ISSUER_SCHEDULE), the cron expression of the runs after the first.',
+      'No schedule given: pass --schedule "*/10 * * * *" (or set IRSA_ISSUER_SCHEDULE), the cron expression of the ' +
+        'runs after the first.',
     );
   }
   return parseSchedule(raw);
@@ -42,7 +43,9 @@ function scheduleFrom(raw: string | undefined) {
 function shutdownSignals(io: CliIo): { first: Promise<NodeJS.Signals>; dispose(): void } {
   let received = 0;
   let resolveFirst: (signal: NodeJS.Signals) => void = () => undefined;
-  const first = new Promise<NodeJS.Signals>((resolve) => { resolveFirst = resolve; });
+  const first = new Promise<NodeJS.Signals>((resolve) => {
+    resolveFirst = resolve;
+  });
   const onSignal = (signal: NodeJS.Signals): void => {
     received += 1;
     if (received === 1) {
@@ -77,11 +80,15 @@ export function daemonCommand(io: CliIo): Command {
     .addOption(
       new Option(
         '--schedule <cron>',
-        'when to sync after the first run: five cron fields, six with seconds first, or @hourly/@daily (e.g. "*/10 * * * *")',
+        'when to sync after the first run: five cron fields, six with seconds first, or @hourly/@daily (e.g. ' +
+          '"*/10 * * * *")',
       ),
     )
     .addOption(
-      new Option('--listen <address>', "serve /healthz, /readyz and /metrics on :PORT or HOST:PORT; '' for no HTTP").default(':8080'),
+      new Option(
+        '--listen <address>',
+        "serve /healthz, /readyz and /metrics on :PORT or HOST:PORT; '' for no HTTP",
+      ).default(':8080'),
     )
     .addOption(
       new Option(
@@ -95,7 +102,8 @@ export function daemonCommand(io: CliIo): Command {
   command.setOptionValueWithSource('logLevel', 'info', 'default');
   const verify = command.options.find((option) => option.long === '--verify');
   if (verify !== undefined) {
-    verify.description = 'after each run publishes, run the checks of `irsa-issuer verify`; a failed check fails the run (/readyz 503)';
+    verify.description =
+      'after each run publishes, run the checks of `irsa-issuer verify`; a failed check fails the run (/readyz 503)';
   }
   command.addHelpText(
     'after',

@@ -41,7 +41,11 @@ export function applyEnvironment(command: Command, env: NodeJS.ProcessEnv): void
     let value: unknown;
     if (option.negate) value = !parseBoolean(name, raw);
     else if (option.isBoolean()) value = parseBoolean(name, raw);
-    else if (Array.isArray(option.defaultValue)) value = raw.split(',').map((item) => item.trim()).filter((item) => item !== '');
+    else if (Array.isArray(option.defaultValue))
+      value = raw
+        .split(',')
+        .map((item) => item.trim())
+        .filter((item) => item !== '');
     else value = raw;
     if (option.argChoices && typeof value === 'string' && !option.argChoices.includes(value)) {
       throw new ConfigError(`${name}=${JSON.stringify(raw)} is not one of ${option.argChoices.join(', ')}.`);
@@ -76,10 +80,10 @@ export function checkVariableNames(commands: readonly Command[], env: NodeJS.Pro
   for (const name of Object.keys(env).sort()) {
     if (!name.startsWith(envPrefix) || known.has(name)) continue;
     const closest = [...known].sort((a, b) => distance(name, a) - distance(name, b))[0];
-    const hint =
-      closest !== undefined && distance(name, closest) <= 3 ? ` Did you mean ${closest}?` : '';
+    const hint = closest !== undefined && distance(name, closest) <= 3 ? ` Did you mean ${closest}?` : '';
     throw new ConfigError(
-      `${name} is set, but no option of any command reads it.${hint} Unset it, or see --help for the variables each option reads.`,
+      `${name} is set, but no option of any command reads it.${hint} Unset it, or see --help for the variables each ` +
+        `option reads.`,
     );
   }
 }

@@ -22,7 +22,8 @@ export function issuerOption(rules: IssuerRules = {}): Option {
   return new Option(
     '--issuer <url>',
     rules.acceptTrailingSlash === true
-      ? 'the public issuer URL, exactly as tokens carry it in "iss": https://HOST[/PATH], with a trailing slash only if they carry one (AKS)'
+      ? 'the public issuer URL, exactly as tokens carry it in "iss": https://HOST[/PATH], with a trailing slash only ' +
+          'if they carry one (AKS)'
       : 'the public issuer URL, exactly as tokens carry it in "iss": https://HOST[/PATH], no trailing slash',
   );
 }
@@ -50,16 +51,15 @@ export function addClusterOptions(command: Command): Command {
     .addOption(
       repeatable(
         '--public-key-file <path>',
-        'read signing keys from this PEM public key file instead of the API server (repeatable; RSA or EC P-256/P-384/P-521; ' +
+        'read signing keys from this PEM public key file instead of the API server (repeatable; RSA or EC ' +
+          'P-256/P-384/P-521; ' +
           'PUBLIC KEY, RSA PUBLIC KEY or CERTIFICATE)',
       ),
     );
 }
 
 export function addAudienceOption(command: Command, what: string): Command {
-  return command.addOption(
-    repeatable('--audience <client-id>', `${what} (repeatable; default ${defaultAudience})`),
-  );
+  return command.addOption(repeatable('--audience <client-id>', `${what} (repeatable; default ${defaultAudience})`));
 }
 
 export function addLogOption(command: Command): Command {
@@ -71,7 +71,9 @@ export function addLogOption(command: Command): Command {
 }
 
 export function addOutputOptions(command: Command): Command {
-  command.addOption(new Option('--output <format>', 'report format on stdout').choices(['text', 'json']).default('text'));
+  command.addOption(
+    new Option('--output <format>', 'report format on stdout').choices(['text', 'json']).default('text'),
+  );
   return addLogOption(command);
 }
 
@@ -123,7 +125,9 @@ export function clusterReaderFrom(
 ): ClusterReader | ApiServerReader {
   if (flags.publicKeyFile.length > 0) {
     if (flags.kubeconfig !== undefined || flags.context !== undefined) {
-      throw new ConfigError('--public-key-file reads keys from files; it cannot be combined with --kubeconfig or --context.');
+      throw new ConfigError(
+        '--public-key-file reads keys from files; it cannot be combined with --kubeconfig or --context.',
+      );
     }
     return pemFileReader(flags.publicKeyFile);
   }

@@ -14,7 +14,7 @@ export const version = '0.1.0';
 function buildProgram(io: CliIo): Command {
   const program = new Command('irsa-issuer')
     .description(
-      'Publish a Kubernetes cluster\'s service-account issuer so AWS IAM trusts its tokens (IRSA) outside EKS: ' +
+      "Publish a Kubernetes cluster's service-account issuer so AWS IAM trusts its tokens (IRSA) outside EKS: " +
         'discovery document + JWKS to S3 or any static host, the TLS thumbprint, and the IAM OIDC provider. ' +
         'Every flag can also be set as IRSA_ISSUER_<FLAG> (e.g. IRSA_ISSUER_ISSUER); the flag wins.',
     )
@@ -56,7 +56,8 @@ export async function runCli(argv: readonly string[], processIo: CliIo): Promise
     }
     io.stderr.write(
       `irsa-issuer: internal error: ${escapeControl(describeCause(error))}\n` +
-        'This is a bug in irsa-issuer; please report it with the command you ran and its output with --log-level debug.\n',
+        'This is a bug in irsa-issuer; please report it with the command you ran and its output with ' +
+        '--log-level debug.\n',
     );
     return ExitCode.failed;
   }

@@ -23,7 +23,9 @@ export function addRegisterOptions(command: Command): Command {
         "pin the provider's thumbprint(s) instead of probing the jwks_uri host over TLS (repeatable, 40 hex digits)",
       ),
     )
-    .addOption(repeatable('--tag <key=value>', 'tag the IAM OIDC provider (repeatable); tags you did not ask for are kept'))
+    .addOption(
+      repeatable('--tag <key=value>', 'tag the IAM OIDC provider (repeatable); tags you did not ask for are kept'),
+    )
     .addOption(
       new Option(
         '--prune-audiences',
@@ -56,7 +58,10 @@ export function registrationFrom(
     tags,
     pruneAudiences: flags.pruneAudiences === true,
     // IAM is global; the bucket's region only decides the partition (aws, aws-cn, aws-us-gov).
-    provider: createIamClient({ logger, region: iamRegionFor(flags.region ?? (target.kind === 's3' ? target.region : undefined)) }),
+    provider: createIamClient({
+      logger,
+      region: iamRegionFor(flags.region ?? (target.kind === 's3' ? target.region : undefined)),
+    }),
     probe: (url) => thumbprintFromUrl(url),
   };
 }

@@ -43,7 +43,9 @@ export function renderCommand(io: CliIo): Command {
     const issuer = issuerFrom(flags);
     const logger = loggerFrom(flags, io);
     const metadata = await clusterReaderFrom(flags).read();
-    const documents = await buildDocuments(issuer, metadata, { allowIssuerMismatch: flags.allowIssuerMismatch === true });
+    const documents = await buildDocuments(issuer, metadata, {
+      allowIssuerMismatch: flags.allowIssuerMismatch === true,
+    });
     for (const warning of [...issuer.warnings, ...documents.warnings]) logger.warn(warning);
     if (flags.out === undefined) {
       io.stdout.write(`${JSON.stringify({ discovery: documents.discovery, jwks: documents.jwks }, null, 2)}\n`);
@@ -51,7 +53,13 @@ export function renderCommand(io: CliIo): Command {
     }
     const { out } = flags;
     const published = await publishDocuments(
-      { issuer, documents, cacheControl: defaultCacheControl, allowKeyReplacement: flags.allowKeyReplacement === true, dryRun: false },
+      {
+        issuer,
+        documents,
+        cacheControl: defaultCacheControl,
+        allowKeyReplacement: flags.allowKeyReplacement === true,
+        dryRun: false,
+      },
       new FileStore(out),
       logger.child({ stage: 'publish' }),
     );

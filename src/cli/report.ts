@@ -16,9 +16,12 @@ function outcomeLine(report: RunReport): string {
   if (report.failure !== undefined) {
     const { stage } = report.failure;
     if (report.dryRun) return `Dry run stopped at ${stage}; nothing was written.`;
-    return report.changed ? `Failed at ${stage}, after the changes above were made.` : `Failed at ${stage}; nothing was written.`;
+    return report.changed
+      ? `Failed at ${stage}, after the changes above were made.`
+      : `Failed at ${stage}; nothing was written.`;
   }
-  if (report.dryRun) return report.changed ? 'Dry run: the changes above were planned, none made.' : 'Dry run: nothing to change.';
+  if (report.dryRun)
+    return report.changed ? 'Dry run: the changes above were planned, none made.' : 'Dry run: nothing to change.';
   return report.changed ? 'Done: changes made.' : 'Done: everything was already up to date; nothing written.';
 }
 

@@ -10,7 +10,10 @@ export interface StoreFlags {
 export function addStoreOptions(command: Command): Command {
   return command
     .addOption(
-      new Option('--s3-endpoint <url>', 'S3-compatible endpoint (MinIO, Ceph, ...); path-style addressing is used with it'),
+      new Option(
+        '--s3-endpoint <url>',
+        'S3-compatible endpoint (MinIO, Ceph, ...); path-style addressing is used with it',
+      ),
     )
     .addOption(
       new Option(

@@ -41,13 +41,16 @@ export function addSyncOptions(command: Command): Command {
   command.addOption(
     new Option(
       '--target <url>',
-      's3://BUCKET[/PREFIX] or file://DIR (default: implied by an https://BUCKET.s3.REGION.amazonaws.com/PREFIX issuer)',
+      's3://BUCKET[/PREFIX] or file://DIR (default: implied by an ' +
+        'https://BUCKET.s3.REGION.amazonaws.com/PREFIX issuer)',
     ),
   );
   addClusterOptions(command);
   addStoreOptions(command);
   command
-    .addOption(new Option('--cache-control <value>', 'Cache-Control of the published objects').default(defaultCacheControl))
+    .addOption(
+      new Option('--cache-control <value>', 'Cache-Control of the published objects').default(defaultCacheControl),
+    )
     .addOption(
       new Option(
         '--allow-key-replacement',
@@ -62,7 +65,9 @@ export function addSyncOptions(command: Command): Command {
         'after publishing, run the checks of `irsa-issuer verify` (exit 4 when one fails; not with --dry-run)',
       ),
     )
-    .addOption(new Option('--ca-file <path>', 'with --verify: also trust this CA (PEM) when fetching the public documents'))
+    .addOption(
+      new Option('--ca-file <path>', 'with --verify: also trust this CA (PEM) when fetching the public documents'),
+    )
     .addOption(
       new Option(
         '--timeout <seconds>',

@@ -33,7 +33,10 @@ function renderText(probe: ThumbprintProbe, trustedBy: string): string {
     `host        ${probe.host}:${probe.port}`,
     `trusted     ${trust}`,
     'chain as presented (the thumbprint is of the last):',
-    ...probe.chain.map((certificate, index) => `  ${index + 1}. ${certificate.sha1}  ${certificate.subject}  (until ${certificate.notAfter.slice(0, 10)})`),
+    ...probe.chain.map(
+      (certificate, index) =>
+        `  ${index + 1}. ${certificate.sha1}  ${certificate.subject}  (until ${certificate.notAfter.slice(0, 10)})`,
+    ),
   ];
   if (!probe.hostnameMatches) lines.push(`! the leaf certificate does not name ${probe.servername ?? probe.host}`);
   return `${lines.join('\n')}\n`;
@@ -43,34 +46,50 @@ export function thumbprintCommand(io: CliIo): Command {
   const command = new Command('thumbprint')
     .summary('print the TLS thumbprint IAM wants for an issuer or jwks_uri host')
     .description(
-      'Connects to the host of URL over TLS (port 443 unless the URL names one) and prints the SHA-1 (40 lower-case hex) of the last certificate the server presents: what `openssl s_client -showcerts` prints last, and what AWS calls the thumbprint. A root from this machine\'s trust store that the server never sent is never reported. With --terraform it speaks Terraform\'s external data-source protocol: a JSON query on stdin ({"url": ...} or {"host": ..., "port": ...}), a flat JSON object of strings on stdout.',
+      'Connects to the host of URL over TLS (port 443 unless the URL names one) and prints the SHA-1 (40 lower-case ' +
+        'hex) of the last certificate the server presents: what `openssl s_client -showcerts` prints last, and what ' +
+        "AWS calls the thumbprint. A root from this machine's trust store that the server never sent is never " +
+        "reported. With --terraform it speaks Terraform's external data-source protocol: a JSON query on stdin " +
+        '({"url": ...} or {"host": ..., "port": ...}), a flat JSON object of strings on stdout.',
     )
     .argument('[url]', 'https:// URL of the issuer or its jwks_uri (not with --terraform)')
     .addOption(new Option('--output <format>', 'output format').choices(['text', 'json']).default('text'))
     .addOption(new Option('--terraform', 'read the query from stdin and answer as a Terraform external data source'))
     .addOption(new Option('--timeout <seconds>', 'give up on the TLS handshake after this long').default('10'))
-    .addOption(new Option('--ca-file <path>', 'also trust this CA (PEM) when reporting whether the chain is trusted; never changes the thumbprint'))
-    .addHelpText('after', [
-      '',
-      'Examples:',
-      '  irsa-issuer thumbprint https://my-bucket.s3.eu-west-1.amazonaws.com/clusters/prod',
-      '  echo \'{"url":"https://oidc.example.com"}\' | irsa-issuer thumbprint --terraform',
-      '',
-      'Terraform:',
-      '  data "external" "thumbprint" {',
-      '    program = ["irsa-issuer", "thumbprint", "--terraform"]',
-      '    query   = { url = "https://oidc.example.com/clusters/prod" }',
-      '  }',
-    ].join('\n'));
+    .addOption(
+      new Option(
+        '--ca-file <path>',
+        'also trust this CA (PEM) when reporting whether the chain is trusted; never changes the thumbprint',
+      ),
+    )
+    .addHelpText(
+      'after',
+      [
+        '',
+        'Examples:',
+        '  irsa-issuer thumbprint https://my-bucket.s3.eu-west-1.amazonaws.com/clusters/prod',
+        '  echo \'{"url":"https://oidc.example.com"}\' | irsa-issuer thumbprint --terraform',
+        '',
+        'Terraform:',
+        '  data "external" "thumbprint" {',
+        '    program = ["irsa-issuer", "thumbprint", "--terraform"]',
+        '    query   = { url = "https://oidc.example.com/clusters/prod" }',
+        '  }',
+      ].join('\n'),
+    );
   command.action(async (url: string | undefined, flags: ThumbprintFlags) => {
     const options: ProbeOptions = {
       timeoutMs: timeoutMsFrom(flags.timeout),
       ...(flags.caFile === undefined ? {} : { ca: await caFileFrom(flags.caFile) }),
     };
     if (flags.terraform) {
-      if (url !== undefined) throw new ConfigError('With --terraform the URL comes from the query on stdin, not the command line.');
+      if (url !== undefined)
+        throw new ConfigError('With --terraform the URL comes from the query on stdin, not the command line.');
       const query = parseTerraformQuery(await readStdin(io.stdin));
-      const probe = await probeThumbprint(query.target, { ...options, ...(query.timeoutMs === undefined ? {} : { timeoutMs: query.timeoutMs }) });
+      const probe = await probeThumbprint(query.target, {
+        ...options,
+        ...(query.timeoutMs === undefined ? {} : { timeoutMs: query.timeoutMs }),
+      });
       io.stdout.write(renderTerraformResult(probe));
       return;
     }

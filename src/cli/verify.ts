@@ -48,7 +48,9 @@ const roleArnPattern = /^arn:aws(?:-[a-z]+)*:iam::\d{12}:role\/[\w+=,.@/-]+$/;
 function serviceAccountFrom(raw: string): ServiceAccountRef {
   const match = serviceAccountPattern.exec(raw);
   if (!match) {
-    throw new ConfigError(`--service-account ${JSON.stringify(raw)} is not NAMESPACE/NAME (e.g. --service-account team-a/app).`);
+    throw new ConfigError(
+      `--service-account ${JSON.stringify(raw)} is not NAMESPACE/NAME (e.g. --service-account team-a/app).`,
+    );
   }
   return { namespace: match[1] ?? '', name: match[2] ?? '' };
 }
@@ -63,7 +65,12 @@ interface ClusterAccess {
  * it must load (exit 2 otherwise); not named, ~/.kube/config or the pod's service account is used
  * when there is one, and the cluster checks are skipped when there is none.
  */
-function clusterAccessFrom(flags: VerifyFlags, env: NodeJS.ProcessEnv, timeoutMs: number, needsApiServer: boolean): ClusterAccess {
+function clusterAccessFrom(
+  flags: VerifyFlags,
+  env: NodeJS.ProcessEnv,
+  timeoutMs: number,
+  needsApiServer: boolean,
+): ClusterAccess {
   if (needsApiServer && flags.publicKeyFile.length > 0) {
     throw new ConfigError(
       '--service-account mints a token with TokenRequest, which needs the API server: ' +
@@ -71,7 +78,10 @@ function clusterAccessFrom(flags: VerifyFlags, env: NodeJS.ProcessEnv, timeoutMs
     );
   }
   const named =
-    flags.publicKeyFile.length > 0 || flags.kubeconfig !== undefined || flags.context !== undefined || env.KUBECONFIG !== undefined;
+    flags.publicKeyFile.length > 0 ||
+    flags.kubeconfig !== undefined ||
+    flags.context !== undefined ||
+    env.KUBECONFIG !== undefined;
   let cluster: ReturnType<typeof clusterReaderFrom>;
   try {
     cluster = clusterReaderFrom(flags, { timeoutMs });
@@ -88,9 +98,10 @@ export function verifyCommand(io: CliIo): Command {
     .summary('check, as STS would, that tokens from this issuer are accepted; and if not, why')
     .description(
       'Fetches the discovery document and JWKS anonymously over HTTPS without following redirects, as STS ' +
-        'does; checks the issuer byte for byte (a trailing slash included), the discovery document\'s required ' +
-        'members, STS\'s key limits, that every published key is a signing key STS accepts and that they are the ' +
-        'cluster\'s, that the IAM OIDC provider exists with the right thumbprint and audience; with --service-account mints a token by ' +
+        "does; checks the issuer byte for byte (a trailing slash included), the discovery document's required " +
+        "members, STS's key limits, that every published key is a signing key STS accepts and that they are the " +
+        "cluster's, that the IAM OIDC provider exists with the right thumbprint and audience; with --service-account " +
+        'mints a token by ' +
         'TokenRequest and verifies it against the public JWKS; with --role-arn exchanges it at STS. Changes nothing. ' +
         'Each check is reported as ✓, ✗ (with a fix) or - (not run, and why).',
     )
@@ -98,29 +109,54 @@ export function verifyCommand(io: CliIo): Command {
   addClusterOptions(command);
   addAudienceOption(command, 'client ID the IAM provider must accept; the token is minted for the first');
   command
-    .addOption(new Option('--service-account <namespace/name>', 'mint a token for this service account (TokenRequest, 600 s) and verify it against the public JWKS'))
-    .addOption(new Option('--role-arn <arn>', 'exchange the token at STS for this role (AssumeRoleWithWebIdentity; needs no AWS credentials)'))
-    .addOption(new Option('--no-aws', 'skip the IAM checks (provider, thumbprint, audience): no AWS credentials needed'))
-    .addOption(new Option('--region <region>', 'AWS region for STS and the IAM partition (default: AWS_REGION, else us-east-1)'))
-    .addOption(new Option('--ca-file <path>', 'also trust this CA (PEM) when fetching the documents: a private CA (default: the system store plus NODE_EXTRA_CA_CERTS)'))
+    .addOption(
+      new Option(
+        '--service-account <namespace/name>',
+        'mint a token for this service account (TokenRequest, 600 s) and verify it against the public JWKS',
+      ),
+    )
+    .addOption(
+      new Option(
+        '--role-arn <arn>',
+        'exchange the token at STS for this role (AssumeRoleWithWebIdentity; needs no AWS credentials)',
+      ),
+    )
+    .addOption(
+      new Option('--no-aws', 'skip the IAM checks (provider, thumbprint, audience): no AWS credentials needed'),
+    )
+    .addOption(
+      new Option('--region <region>', 'AWS region for STS and the IAM partition (default: AWS_REGION, else us-east-1)'),
+    )
+    .addOption(
+      new Option(
+        '--ca-file <path>',
+        'also trust this CA (PEM) when fetching the documents: a private CA (default: the system store plus ' +
+          'NODE_EXTRA_CA_CERTS)',
+      ),
+    )
     .addOption(new Option('--timeout <seconds>', 'give up on each network step after this long').default('10'));
   addOutputOptions(command);
-  command.addHelpText('after', [
-    '',
-    'Examples:',
-    '  irsa-issuer verify --issuer https://my-bucket.s3.eu-west-1.amazonaws.com/clusters/prod --no-aws',
-    '  irsa-issuer verify --issuer https://oidc.example.com/prod --context prod --service-account team-a/app \\',
-    '      --role-arn arn:aws:iam::123456789012:role/team-a-app',
-    '  irsa-issuer verify --issuer https://oidc.internal.example/prod --ca-file corp-root.pem --output json',
-    '',
-    'Exit codes: 0 every check that ran passed, 2 usage or configuration error,',
-    '            4 verification failed (at least one ✗; each names its fix).',
-  ].join('\n'));
+  command.addHelpText(
+    'after',
+    [
+      '',
+      'Examples:',
+      '  irsa-issuer verify --issuer https://my-bucket.s3.eu-west-1.amazonaws.com/clusters/prod --no-aws',
+      '  irsa-issuer verify --issuer https://oidc.example.com/prod --context prod --service-account team-a/app \\',
+      '      --role-arn arn:aws:iam::123456789012:role/team-a-app',
+      '  irsa-issuer verify --issuer https://oidc.internal.example/prod --ca-file corp-root.pem --output json',
+      '',
+      'Exit codes: 0 every check that ran passed, 2 usage or configuration error,',
+      '            4 verification failed (at least one ✗; each names its fix).',
+    ].join('\n'),
+  );
   command.action(async (flags: VerifyFlags) => {
     const issuer = issuerFrom(flags, verifyIssuerRules);
     const serviceAccount = flags.serviceAccount === undefined ? undefined : serviceAccountFrom(flags.serviceAccount);
     if (flags.roleArn !== undefined && !roleArnPattern.test(flags.roleArn)) {
-      throw new ConfigError(`--role-arn ${JSON.stringify(flags.roleArn)} is not a role ARN (arn:aws:iam::ACCOUNT:role/NAME).`);
+      throw new ConfigError(
+        `--role-arn ${JSON.stringify(flags.roleArn)} is not a role ARN (arn:aws:iam::ACCOUNT:role/NAME).`,
+      );
     }
     if (flags.roleArn !== undefined && serviceAccount === undefined) {
       throw new ConfigError('--role-arn exchanges a token minted for --service-account NAMESPACE/NAME; pass both.');
@@ -135,7 +171,9 @@ export function verifyCommand(io: CliIo): Command {
       ...access,
       logger,
       ...(flags.aws ? { provider: createIamClient({ logger, timeoutMs, region: iamRegionFor(region) }) } : {}),
-      ...(flags.roleArn === undefined ? {} : { sts: createAnonymousStsClient({ logger, timeoutMs, ...(region === undefined ? {} : { region }) }) }),
+      ...(flags.roleArn === undefined
+        ? {}
+        : { sts: createAnonymousStsClient({ logger, timeoutMs, ...(region === undefined ? {} : { region }) }) }),
     };
     const report = await verifyIssuer(
       {

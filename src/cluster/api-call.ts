@@ -73,7 +73,8 @@ function explainStatus(error: StatusError, call: ApiServerCall): { why: string; 
     case 401:
       return {
         why:
-          'the API server rejected the credentials (401 Unauthorized): the token or client certificate is invalid or expired',
+          'the API server rejected the credentials (401 Unauthorized): the token or client certificate is ' +
+          'invalid or expired',
         fix:
           "Refresh the kubeconfig's credentials or choose another user with --context; in a pod, check that the " +
           'mounted service-account token belongs to this cluster.',
@@ -106,7 +107,9 @@ function explain(
   if (error instanceof TooLargeError) {
     return {
       why: `the answer is larger than ${maxResponseBytes / 1024 / 1024} MiB, far more than these documents ever are`,
-      fix: `${connection.server} may not be a Kubernetes API server (a proxy?); check the server in the kubeconfig, ${pickAnother}`,
+      fix:
+        `${connection.server} may not be a Kubernetes API server (a proxy?); check the server in the kubeconfig, ` +
+        pickAnother,
     };
   }
   if (error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError')) {
@@ -191,7 +194,9 @@ function exchange(
   const headers = {
     ...given,
     accept: 'application/json',
-    ...(payload === undefined ? {} : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) }),
+    ...(payload === undefined
+      ? {}
+      : { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) }),
   };
   const send = url.protocol === 'http:' ? httpRequest : httpsRequest;
   return new Promise((resolve, reject) => {
@@ -241,8 +246,11 @@ export async function callApiServer(connection: ApiServerConnection, call: ApiSe
   } catch (error) {
     const { why, fix } = explain(error, connection, call, { timeoutMs, phase });
     const token = connection.kubeConfig.getCurrentUser()?.token;
-    throw new ClusterReadError(redact(`${call.action} from ${connection.description} failed: ${why}. ${fix}`, [token]), {
-      cause: error,
-    });
+    throw new ClusterReadError(
+      redact(`${call.action} from ${connection.description} failed: ${why}. ${fix}`, [token]),
+      {
+        cause: error,
+      },
+    );
   }
 }

@@ -20,11 +20,19 @@ const jwksPath = `/${jwksDocumentPath}`;
 const discoveryRole = 'system:service-account-issuer-discovery';
 
 function whenForbidden(subject: string): string {
-  return `Bind the ClusterRole ${discoveryRole} to it: kubectl create clusterrolebinding irsa-issuer-discovery --clusterrole=${discoveryRole} ${subject} (or --group=system:authenticated to let every authenticated client read these public documents).`;
+  return (
+    `Bind the ClusterRole ${discoveryRole} to it: kubectl create clusterrolebinding irsa-issuer-discovery ` +
+    `--clusterrole=${discoveryRole} ${subject} (or --group=system:authenticated to let every authenticated client ` +
+    `read these public documents).`
+  );
 }
 
 function whenNotFound(connection: ApiServerConnection): string {
-  return `kube-apiserver serves issuer discovery when --service-account-issuer is set (Kubernetes 1.21+; 1.18-1.20 behind the ServiceAccountIssuerDiscovery feature gate); otherwise ${connection.server} is not a Kubernetes API server.`;
+  return (
+    `kube-apiserver serves issuer discovery when --service-account-issuer is set (Kubernetes 1.21+; 1.18-1.20 ` +
+    `behind the ServiceAccountIssuerDiscovery feature gate); otherwise ${connection.server} is not a Kubernetes ` +
+    `API server.`
+  );
 }
 
 /** A 2xx body that must be a JSON object; anything else is no Kubernetes API server's answer. */
@@ -52,7 +60,9 @@ function requireString(document: JsonObject, member: string, connection: ApiServ
   const value = stringMember(document, member);
   if (value === undefined) {
     throw new ClusterReadError(
-      `The issuer discovery document from ${connection.description} has no "${member}" string, which kube-apiserver always sets (from --service-account-issuer and --service-account-jwks-uri). Check that the kubeconfig points at a Kubernetes API server and not a proxy rewriting its answers.`,
+      `The issuer discovery document from ${connection.description} has no "${member}" string, which kube-apiserver ` +
+        `always sets (from --service-account-issuer and --service-account-jwks-uri). Check that the kubeconfig ` +
+        `points at a Kubernetes API server and not a proxy rewriting its answers.`,
     );
   }
   return value;
@@ -84,7 +94,8 @@ export async function readIssuerMetadata(
   const jwks = asDocument(rawJwks, `JWKS (${jwksPath})`, connection);
   if (!Array.isArray(jwks.keys)) {
     throw new ClusterReadError(
-      `The JWKS from ${connection.description} has no "keys" array, which every JSON Web Key Set has (RFC 7517). Check that the kubeconfig points at a Kubernetes API server and not a proxy rewriting its answers.`,
+      `The JWKS from ${connection.description} has no "keys" array, which every JSON Web Key Set has (RFC 7517). ` +
+        `Check that the kubeconfig points at a Kubernetes API server and not a proxy rewriting its answers.`,
     );
   }
   return { issuer, jwksUri, keys: jwks.keys as unknown[], source: connection.description };

@@ -26,8 +26,11 @@ function boundCredentialPlugins(kubeConfig: KubeConfig, timeoutMs: number): void
   const { authenticators } = kubeConfig as unknown as { authenticators: object[] };
   for (const authenticator of authenticators) {
     if (!('execFn' in authenticator)) continue;
-    (authenticator as { execFn: typeof spawn }).execFn = ((command: string, args: readonly string[], options: SpawnOptions) =>
-      spawn(command, args, { ...options, timeout: timeoutMs, killSignal: 'SIGKILL' })) as typeof spawn;
+    (authenticator as { execFn: typeof spawn }).execFn = ((
+      command: string,
+      args: readonly string[],
+      options: SpawnOptions,
+    ) => spawn(command, args, { ...options, timeout: timeoutMs, killSignal: 'SIGKILL' })) as typeof spawn;
   }
 }
 
@@ -53,7 +56,10 @@ function trustedCaOf(cluster: Cluster, context: string): string {
 
 function loadInCluster(options: KubeConfigOptions): ApiServerConnection {
   if (options.kubeconfig !== undefined || options.context !== undefined) {
-    throw new ConfigError('In-cluster mode uses the pod\'s own service account; it cannot be combined with a kubeconfig or a context. Choose one.');
+    throw new ConfigError(
+      "In-cluster mode uses the pod's own service account; it cannot be combined with a kubeconfig or a context. " +
+        'Choose one.',
+    );
   }
   const kubeConfig = new KubeConfig();
   kubeConfig.loadFromCluster();
@@ -61,7 +67,8 @@ function loadInCluster(options: KubeConfigOptions): ApiServerConnection {
   // client-node builds the URL from KUBERNETES_SERVICE_HOST/PORT without checking they are set.
   if (!cluster || cluster.server.includes('undefined')) {
     throw new ConfigError(
-      'In-cluster configuration needs KUBERNETES_SERVICE_HOST and KUBERNETES_SERVICE_PORT, which Kubernetes sets in every pod; they are not set, so this is not a pod. Outside a cluster pass --kubeconfig (and --context).',
+      'In-cluster configuration needs KUBERNETES_SERVICE_HOST and KUBERNETES_SERVICE_PORT, which Kubernetes sets in ' +
+        'every pod; they are not set, so this is not a pod. Outside a cluster pass --kubeconfig (and --context).',
     );
   }
   return {
@@ -80,7 +87,8 @@ function loadKubeconfigFile(options: KubeConfigOptions): KubeConfig {
     else kubeConfig.loadFromFile(options.kubeconfig);
   } catch (error) {
     throw new ConfigError(
-      `Cannot load ${where}: ${describeCause(error)}. Pass a readable kubeconfig with --kubeconfig, or run in a pod, where the pod's service account is used.`,
+      `Cannot load ${where}: ${describeCause(error)}. Pass a readable kubeconfig with --kubeconfig, or run in a pod, ` +
+        `where the pod's service account is used.`,
       { cause: error },
     );
   }
@@ -97,7 +105,9 @@ export function loadKubeConfig(options: KubeConfigOptions = {}): ApiServerConnec
     if (!kubeConfig.getContextObject(options.context)) {
       const available = kubeConfig.getContexts().map((context) => context.name);
       throw new ConfigError(
-        `The context ${JSON.stringify(options.context)} is not in ${where}; it has ${available.length > 0 ? available.join(', ') : 'no contexts at all'}. Pass one of those with --context (kubectl config get-contexts lists them).`,
+        `The context ${JSON.stringify(options.context)} is not in ${where}; it has ` +
+          `${available.length > 0 ? available.join(', ') : 'no contexts at all'}. Pass one of those with --context ` +
+          `(kubectl config get-contexts lists them).`,
       );
     }
     kubeConfig.setCurrentContext(options.context);
@@ -106,18 +116,21 @@ export function loadKubeConfig(options: KubeConfigOptions = {}): ApiServerConnec
   const cluster = kubeConfig.getCurrentCluster();
   if (!cluster) {
     throw new ConfigError(
-      `${where} has no usable current context (current-context ${JSON.stringify(context)} names no cluster). Pass --context, or set one with kubectl config use-context.`,
+      `${where} has no usable current context (current-context ${JSON.stringify(context)} names no cluster). Pass ` +
+        `--context, or set one with kubectl config use-context.`,
     );
   }
   // With nothing to load, client-node invents a context for http://localhost:8080 rather than failing.
   if (options.kubeconfig === undefined && context === 'loaded-context' && cluster.server === 'http://localhost:8080') {
     throw new ConfigError(
-      'Found no kubeconfig: $KUBECONFIG is unset, ~/.kube/config does not exist, and this is not a pod. Pass --kubeconfig (and --context), or run in a pod, where the pod\'s service account is used.',
+      'Found no kubeconfig: $KUBECONFIG is unset, ~/.kube/config does not exist, and this is not a pod. Pass ' +
+        "--kubeconfig (and --context), or run in a pod, where the pod's service account is used.",
     );
   }
   if (cluster.server.startsWith('http:') && !cluster.skipTLSVerify) {
     throw new ConfigError(
-      `Context ${context} names the plain-HTTP server ${cluster.server}; client-node allows HTTP only with insecure-skip-tls-verify (as for kubectl proxy). Use the API server's https:// address.`,
+      `Context ${context} names the plain-HTTP server ${cluster.server}; client-node allows HTTP only with ` +
+        `insecure-skip-tls-verify (as for kubectl proxy). Use the API server's https:// address.`,
     );
   }
   // Without a kubeconfig, client-node (like kubectl) falls back to the pod's service account.

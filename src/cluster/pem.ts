@@ -10,14 +10,19 @@ const pemBlock = /-----BEGIN ([A-Z0-9 ]+)-----[\s\S]*?-----END \1-----/g;
 function publicKeyOf(label: string, block: string, where: string): KeyObject {
   if (label.includes('PRIVATE')) {
     throw new PrivateKeyMaterialError(
-      `${where} is a ${label}. Only public keys may be published: pass the public half (openssl pkey -in key.pem -pubout), e.g. the file kube-apiserver reads with --service-account-key-file. Nothing was written.`,
+      `${where} is a ${label}. Only public keys may be published: pass the public half (openssl pkey -in key.pem ` +
+        `-pubout), e.g. the file kube-apiserver reads with --service-account-key-file. Nothing was written.`,
     );
   }
   try {
     if (label === 'CERTIFICATE') return new X509Certificate(block).publicKey;
     if (label === 'PUBLIC KEY' || label === 'RSA PUBLIC KEY') return createPublicKey(block);
   } catch (error) {
-    throw new ConfigError(`${where} holds a ${label} block that cannot be parsed: ${error instanceof Error ? error.message : String(error)}.`, { cause: error });
+    throw new ConfigError(
+      `${where} holds a ${label} block that cannot be parsed: ` +
+        `${error instanceof Error ? error.message : String(error)}.`,
+      { cause: error },
+    );
   }
   throw new ConfigError(`${where} holds a ${label} block; expected PUBLIC KEY, RSA PUBLIC KEY or CERTIFICATE.`);
 }
@@ -67,7 +72,10 @@ export function pemFileReader(files: readonly string[]): ClusterReader {
           text = await readFile(file, 'utf8');
         } catch (error) {
           const code = (error as NodeJS.ErrnoException).code;
-          throw new ConfigError(`Cannot read public key file ${file} (${code ?? String(error)}); check the --public-key-file path.`, { cause: error });
+          throw new ConfigError(
+            `Cannot read public key file ${file} (${code ?? String(error)}); check the --public-key-file path.`,
+            { cause: error },
+          );
         }
         keys.push(...keysFromPem(text, file));
       }

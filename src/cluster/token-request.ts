@@ -39,7 +39,11 @@ export async function mintServiceAccountToken(
     action: `Minting a token for service account ${namespace}/${name} (POST ${path})`,
     method: 'POST',
     path,
-    body: { apiVersion: 'authentication.k8s.io/v1', kind: 'TokenRequest', spec: { audiences: [audience], expirationSeconds } },
+    body: {
+      apiVersion: 'authentication.k8s.io/v1',
+      kind: 'TokenRequest',
+      spec: { audiences: [audience], expirationSeconds },
+    },
     whenForbidden: forbidden,
     whenNotFound:
       `The service account ${namespace}/${name} does not exist: create it ` +
@@ -51,7 +55,8 @@ export async function mintServiceAccountToken(
   const token = isJsonObject(status) ? stringMember(status, 'token') : undefined;
   if (token === undefined) {
     throw new ClusterReadError(
-      `Minting a token for service account ${namespace}/${name} from ${connection.description} returned no status.token. Check that the kubeconfig points at a Kubernetes API server.`,
+      `Minting a token for service account ${namespace}/${name} from ${connection.description} returned no ` +
+        `status.token. Check that the kubeconfig points at a Kubernetes API server.`,
     );
   }
   return token;

@@ -43,7 +43,10 @@ export interface Daemon {
 export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   const { logger: log, schedule } = options;
   const metrics = createMetrics();
-  const facts: { -readonly [K in keyof ReadinessFacts]: ReadinessFacts[K] } = { intervalMs: schedule.intervalMs, stopping: false };
+  const facts: { -readonly [K in keyof ReadinessFacts]: ReadinessFacts[K] } = {
+    intervalMs: schedule.intervalMs,
+    stopping: false,
+  };
   /** The published key set as the last run that published left it. */
   let published: readonly string[] | undefined;
 
@@ -52,7 +55,7 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     if (options.ownTokenFile === undefined) return {};
     const own = await ownTokenKid(options.ownTokenFile);
     if ('problem' in own) {
-      log.warn({ problem: own.problem }, 'cannot tell which key signs the daemon\'s own AWS token');
+      log.warn({ problem: own.problem }, "cannot tell which key signs the daemon's own AWS token");
       return {};
     }
     if (published === undefined || published.includes(own.kid)) return { kid: own.kid };
@@ -76,7 +79,10 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   // Bookkeeping that throws is a bug; it must not take the schedule down with it.
   const onFinished = (run: FinishedRun): Promise<void> =>
     record(run).catch((error: unknown) => {
-      log.error({ run: run.number, error: describeCause(error) }, 'internal error after a run; this is a bug in irsa-issuer, please report it');
+      log.error(
+        { run: run.number, error: describeCause(error) },
+        'internal error after a run; this is a bug in irsa-issuer, please report it',
+      );
     });
 
   const loop = runLoop(options.run, {
@@ -93,8 +99,18 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   const server: ProbeServer | undefined =
     options.listen === undefined
       ? undefined
-      : await serveProbes(options.listen, { readiness: () => readiness(facts, new Date()), metrics: () => metrics.render() }, log);
-  const ticks = ticker(schedule, () => { loop.trigger(); }, log);
+      : await serveProbes(
+          options.listen,
+          { readiness: () => readiness(facts, new Date()), metrics: () => metrics.render() },
+          log,
+        );
+  const ticks = ticker(
+    schedule,
+    () => {
+      loop.trigger();
+    },
+    log,
+  );
   ticks.start();
   log.info(
     { schedule: schedule.expression, intervalSeconds: schedule.intervalMs / 1000, listen: server?.address ?? 'off' },
@@ -112,7 +128,11 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       if (inFlight !== undefined) {
         log.info({ graceSeconds: graceMs / 1000 }, 'stopping: waiting for the run in flight');
         let timer: NodeJS.Timeout | undefined;
-        const graceOver = new Promise<StopOutcome>((resolve) => { timer = setTimeout(() => { resolve('timed-out'); }, graceMs); });
+        const graceOver = new Promise<StopOutcome>((resolve) => {
+          timer = setTimeout(() => {
+            resolve('timed-out');
+          }, graceMs);
+        });
         outcome = await Promise.race([inFlight.then((): StopOutcome => 'finished'), graceOver]);
         clearTimeout(timer);
       }

@@ -102,11 +102,17 @@ function listenError(address: ListenAddress, error: unknown): ConfigError {
   const code = (error as NodeJS.ErrnoException).code;
   const where = `${address.host ?? ''}:${String(address.port)}`;
   const why =
-    code === 'EADDRINUSE' ? 'the port is in use by another process'
-    : code === 'EACCES' ? 'this user may not bind that port (ports below 1024 need privileges)'
-    : code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND' ? 'this machine has no such address'
-    : describeCause(error);
-  return new ConfigError(`Cannot listen on --listen ${where}: ${why}. Choose another --listen, or --listen '' for no HTTP.`, { cause: error });
+    code === 'EADDRINUSE'
+      ? 'the port is in use by another process'
+      : code === 'EACCES'
+        ? 'this user may not bind that port (ports below 1024 need privileges)'
+        : code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND'
+          ? 'this machine has no such address'
+          : describeCause(error);
+  return new ConfigError(
+    `Cannot listen on --listen ${where}: ${why}. Choose another --listen, or --listen '' for no HTTP.`,
+    { cause: error },
+  );
 }
 
 export async function serveProbes(address: ListenAddress, handlers: ProbeHandlers, log: Logger): Promise<ProbeServer> {
@@ -128,17 +134,25 @@ export async function serveProbes(address: ListenAddress, handlers: ProbeHandler
   server.maxConnections = limits.maxConnections;
   server.maxRequestsPerSocket = limits.maxRequestsPerSocket;
   await new Promise<void>((resolve, reject) => {
-    server.once('error', (error) => { reject(listenError(address, error)); });
-    server.listen({ port: address.port, ...(address.host === undefined ? {} : { host: address.host }) }, () => { resolve(); });
+    server.once('error', (error) => {
+      reject(listenError(address, error));
+    });
+    server.listen({ port: address.port, ...(address.host === undefined ? {} : { host: address.host }) }, () => {
+      resolve();
+    });
   });
-  server.on('error', (error) => { log.error({ error: describeCause(error) }, 'probe server error'); });
+  server.on('error', (error) => {
+    log.error({ error: describeCause(error) }, 'probe server error');
+  });
   const bound = server.address() as AddressInfo;
   const host = bound.family === 'IPv6' ? `[${bound.address}]` : bound.address;
   return {
     address: `${host}:${String(bound.port)}`,
     close: () =>
       new Promise<void>((resolve) => {
-        server.close(() => { resolve(); });
+        server.close(() => {
+          resolve();
+        });
         server.closeAllConnections();
       }),
   };

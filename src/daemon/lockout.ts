@@ -25,7 +25,8 @@ export async function ownTokenKid(path: string): Promise<OwnKid> {
     try {
       const buffer = Buffer.alloc(maxTokenBytes + 1);
       const { bytesRead } = await file.read(buffer, 0, buffer.length, 0);
-      if (bytesRead > maxTokenBytes) return { problem: `${path} holds more than ${String(maxTokenBytes)} bytes, which is no web-identity token` };
+      if (bytesRead > maxTokenBytes)
+        return { problem: `${path} holds more than ${String(maxTokenBytes)} bytes, which is no web-identity token` };
       token = buffer.subarray(0, bytesRead).toString('utf8').trim();
     } finally {
       await file.close();
@@ -35,7 +36,9 @@ export async function ownTokenKid(path: string): Promise<OwnKid> {
   }
   try {
     const { kid } = decodeProtectedHeader(token);
-    return typeof kid === 'string' && kid !== '' ? { kid } : { problem: `the token in ${path} names no "kid" in its header` };
+    return typeof kid === 'string' && kid !== ''
+      ? { kid }
+      : { problem: `the token in ${path} names no "kid" in its header` };
   } catch (error) {
     return { problem: `${path} does not hold a JWT (${describeCause(error)})` };
   }

@@ -47,7 +47,8 @@ export function readiness(facts: ReadinessFacts, now: Date): Readiness {
   const ageMs = now.getTime() - success.getTime();
   if (ageMs > limitMs) {
     return notReady(
-      `last success at ${success.toISOString()} is ${seconds(ageMs)} old, older than two schedule intervals (${seconds(limitMs)}): ` +
+      `last success at ${success.toISOString()} is ${seconds(ageMs)} old, older than two schedule intervals ` +
+        `(${seconds(limitMs)}): ` +
         'a run is stuck or the schedule stopped firing',
     );
   }

@@ -61,7 +61,9 @@ function outcome(result: { report: RunReport } | { error: unknown }): { report?:
   if ('report' in result) {
     const { report } = result;
     const failed = report.verification === undefined ? undefined : verificationFailure(report.verification);
-    return failed === undefined ? { report } : { report, failure: { stage: 'verify', code: failed.code, message: failed.message } };
+    return failed === undefined
+      ? { report }
+      : { report, failure: { stage: 'verify', code: failed.code, message: failed.message } };
   }
   const { error } = result;
   if (error instanceof RunFailedError && error.report.failure !== undefined) {
@@ -72,7 +74,9 @@ function outcome(result: { report: RunReport } | { error: unknown }): { report?:
     failure: {
       stage: 'internal',
       code: 'ERR_INTERNAL',
-      message: `internal error: ${describeCause(error)}. This is a bug in irsa-issuer; please report it with the log lines around it.`,
+      message:
+        `internal error: ${describeCause(error)}. This is a bug in irsa-issuer; please report it with the log ` +
+        `lines around it.`,
     },
   };
 }
@@ -87,10 +91,19 @@ export function runLoop(run: () => Promise<RunReport>, hooks: RunLoopHooks): Run
     const startedAt = new Date();
     const started = performance.now();
     const done = run()
-      .then((report) => ({ report }), (error: unknown) => ({ error }))
+      .then(
+        (report) => ({ report }),
+        (error: unknown) => ({ error }),
+      )
       .then(async (result) => {
         const finishedAt = new Date();
-        await hooks.onFinished({ number, startedAt, finishedAt, durationMs: Math.round(performance.now() - started), ...outcome(result) });
+        await hooks.onFinished({
+          number,
+          startedAt,
+          finishedAt,
+          durationMs: Math.round(performance.now() - started),
+          ...outcome(result),
+        });
       })
       .finally(() => {
         current = undefined;

@@ -31,10 +31,18 @@ export interface Ticker {
 /** node-cron reports to console by default; route what it says (missed ticks) to our logger. */
 function cronLogger(log: Logger): CronLogger {
   return {
-    info: (message) => { log.debug(message); },
-    warn: (message) => { log.warn(message); },
-    error: (message, error) => { log.error({ error: describeCause(error ?? message) }, 'scheduler error'); },
-    debug: (message) => { log.debug(typeof message === 'string' ? message : describeCause(message)); },
+    info: (message) => {
+      log.debug(message);
+    },
+    warn: (message) => {
+      log.warn(message);
+    },
+    error: (message, error) => {
+      log.error({ error: describeCause(error ?? message) }, 'scheduler error');
+    },
+    debug: (message) => {
+      log.debug(typeof message === 'string' ? message : describeCause(message));
+    },
   };
 }
 
@@ -76,7 +84,13 @@ export function ticker(schedule: Schedule, tick: () => void, log: Logger): Ticke
   let task: ScheduledTask | undefined;
   return {
     start() {
-      task ??= createTask(schedule.expression, () => { tick(); }, { logger: cronLogger(log), name: 'irsa-issuer' });
+      task ??= createTask(
+        schedule.expression,
+        () => {
+          tick();
+        },
+        { logger: cronLogger(log), name: 'irsa-issuer' },
+      );
       void task.start();
     },
     stop() {

@@ -24,7 +24,8 @@ export function runSummary(run: FinishedRun, own: { kid?: string; lockout?: stri
   const changes: Partial<Record<Stage, readonly string[]>> = {};
   for (const step of run.report?.steps ?? []) {
     steps[step.stage] = step.status;
-    if (step.changes.length > 0 && (step.status === 'changed' || step.status === 'planned')) changes[step.stage] = step.changes;
+    if (step.changes.length > 0 && (step.status === 'changed' || step.status === 'planned'))
+      changes[step.stage] = step.changes;
   }
   const published = publishedKids(run);
   const { failure } = run;
@@ -35,7 +36,9 @@ export function runSummary(run: FinishedRun, own: { kid?: string; lockout?: stri
     durationMs: run.durationMs,
     steps,
     changes,
-    ...(failure === undefined ? {} : { failure: { stage: failure.stage, code: failure.code, message: oneLine(failure.message) } }),
+    ...(failure === undefined
+      ? {}
+      : { failure: { stage: failure.stage, code: failure.code, message: oneLine(failure.message) } }),
     ...(published === undefined ? {} : { publishedKeys: published.length }),
     ...(own.kid === undefined ? {} : { ownKid: own.kid }),
     ...(own.lockout === undefined ? {} : { lockout: own.lockout }),

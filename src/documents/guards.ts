@@ -6,7 +6,8 @@ function mismatchRefusal(issuer: Issuer, clusterIssuer: string, note: string): I
   return new IssuerMismatchError(
     [
       `${note}, so STS would reject every token it signs. Nothing was written.`,
-      'Set these kube-apiserver flags (the new, public issuer first; the old one after it keeps already-issued tokens valid):',
+      'Set these kube-apiserver flags (the new, public issuer first; the old one after it keeps already-issued ' +
+        'tokens valid):',
       ...flags,
       'To publish before the cluster switches (a migration), pass --allow-issuer-mismatch.',
     ].join('\n'),

@@ -84,10 +84,16 @@ function quote(value: unknown): string {
 export function signingKeyProblem(jwk: Readonly<Record<string, unknown>>): string | undefined {
   const { kty, crv, alg, use } = jwk;
   if (use !== undefined && use !== 'sig') {
-    return `has "use" ${quote(use)}: STS and strict clients verify tokens only with a key whose "use" is "sig" (or absent)`;
+    return (
+      `has "use" ${quote(use)}: STS and strict clients verify tokens only with a key whose "use" is "sig" ` +
+      `(or absent)`
+    );
   }
   if (kty !== 'RSA' && kty !== 'EC') {
-    return `has key type ${quote(kty)}${crv === undefined ? '' : ` (curve ${quote(crv)})`}: STS accepts tokens signed with ${supportedKeyTypes} keys only`;
+    return (
+      `has key type ${quote(kty)}${crv === undefined ? '' : ` (curve ${quote(crv)})`}: STS accepts tokens ` +
+      `signed with ${supportedKeyTypes} keys only`
+    );
   }
   const expected = algorithmForKey(kty, crv);
   if (expected === undefined) {
@@ -95,7 +101,10 @@ export function signingKeyProblem(jwk: Readonly<Record<string, unknown>>): strin
   }
   if (alg !== undefined && alg !== expected) {
     const what = kty === 'RSA' ? 'an RSA key' : `an EC ${typeof crv === 'string' ? crv : ''} key`;
-    return `is ${what} with "alg" ${quote(alg)}, but kube-apiserver signs with ${what} using ${expected}, so STS and strict clients would refuse its tokens`;
+    return (
+      `is ${what} with "alg" ${quote(alg)}, but kube-apiserver signs with ${what} using ${expected}, so STS and ` +
+      `strict clients would refuse its tokens`
+    );
   }
   return undefined;
 }
@@ -111,7 +120,9 @@ async function publicJwk(raw: unknown, index: number): Promise<PublicJwk> {
   const secrets = privateJwkMembers.filter((member) => member in jwk);
   if (secrets.length > 0) {
     throw new PrivateKeyMaterialError(
-      `${label} carries private key material (${secrets.join(', ')}). Refusing to publish it, and nothing was written. Check where the keys come from: only the public half of a signing key may leave the cluster. If this key was ever published, rotate the signing key.`,
+      `${label} carries private key material (${secrets.join(', ')}). Refusing to publish it, and nothing was ` +
+        `written. Check where the keys come from: only the public half of a signing key may leave the cluster. If ` +
+        `this key was ever published, rotate the signing key.`,
     );
   }
   const problem = signingKeyProblem(jwk);
@@ -125,12 +136,18 @@ async function publicJwk(raw: unknown, index: number): Promise<PublicJwk> {
     if (imported instanceof Uint8Array) throw new Error('a symmetric key');
     key = KeyObject.from(imported);
   } catch (error) {
-    throw new InvalidKeyError(`${label} is not a valid ${alg} public key: ${error instanceof Error ? error.message : String(error)}.`, { cause: error });
+    throw new InvalidKeyError(
+      `${label} is not a valid ${alg} public key: ${error instanceof Error ? error.message : String(error)}.`,
+      { cause: error },
+    );
   }
   if (alg === 'RS256') {
     const bits = key.asymmetricKeyDetails?.modulusLength ?? 0;
     if (bits < minimumRsaBits) {
-      throw new InvalidKeyError(`${label} is a ${bits}-bit RSA key; STS and current guidance require at least ${minimumRsaBits} bits. Rotate to a stronger signing key.`);
+      throw new InvalidKeyError(
+        `${label} is a ${bits}-bit RSA key; STS and current guidance require at least ${minimumRsaBits} bits. Rotate ` +
+          `to a stronger signing key.`,
+      );
     }
   }
   // Preserve the cluster's kid: tokens carry exactly that value. Derive it only where none was given (PEM files).
@@ -149,7 +166,10 @@ function checkKeyLimits(keys: readonly PublicJwk[], source: string): void {
     const count = keys.filter((key) => key.kty === kty).length;
     if (count > stsKeysPerType) {
       throw new InvalidKeyError(
-        `${source} has ${count} ${kty} keys; STS reads at most ${stsKeysPerType} RSA and ${stsKeysPerType} EC keys of a JWKS, so tokens signed by the others would be refused. Nothing was written. Remove retired keys (ones that no longer sign, whose tokens have expired) from the API server's --service-account-key-file, then publish again.`,
+        `${source} has ${count} ${kty} keys; STS reads at most ${stsKeysPerType} RSA and ${stsKeysPerType} EC keys ` +
+          `of a JWKS, so tokens signed by the others would be refused. Nothing was written. Remove retired keys ` +
+          `(ones that no longer sign, whose tokens have expired) from the API server's --service-account-key-file, ` +
+          `then publish again.`,
       );
     }
   }
@@ -162,7 +182,8 @@ function checkKeyLimits(keys: readonly PublicJwk[], source: string): void {
 export async function buildJwks(rawKeys: readonly unknown[], source: string): Promise<JsonWebKeySet> {
   if (rawKeys.length === 0) {
     throw new EmptyKeySetError(
-      `${source} has no signing keys. Publishing an empty key set would make STS reject every token; nothing was written. Check that the API server runs with --service-account-key-file / --service-account-signing-key-file.`,
+      `${source} has no signing keys. Publishing an empty key set would make STS reject every token; nothing was ` +
+        `written. Check that the API server runs with --service-account-key-file / --service-account-signing-key-file.`,
     );
   }
   const keys: PublicJwk[] = [];
@@ -170,7 +191,10 @@ export async function buildJwks(rawKeys: readonly unknown[], source: string): Pr
   const seen = new Set<string>();
   for (const key of keys) {
     if (seen.has(key.kid)) {
-      throw new InvalidKeyError(`${source} lists kid ${key.kid} more than once; STS could not tell which key a token means. Remove the duplicate key.`);
+      throw new InvalidKeyError(
+        `${source} lists kid ${key.kid} more than once; STS could not tell which key a token means. Remove the ` +
+          `duplicate key.`,
+      );
     }
     seen.add(key.kid);
   }

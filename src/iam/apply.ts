@@ -43,16 +43,30 @@ async function send(change: ProviderChange, arn: string, api: ProviderApi): Prom
       return created.OpenIDConnectProviderArn;
     }
     case 'update-thumbprints':
-      await api.send(new UpdateOpenIDConnectProviderThumbprintCommand({ OpenIDConnectProviderArn: arn, ThumbprintList: [...change.to] }));
+      await api.send(
+        new UpdateOpenIDConnectProviderThumbprintCommand({
+          OpenIDConnectProviderArn: arn,
+          ThumbprintList: [...change.to],
+        }),
+      );
       return undefined;
     case 'add-client-id':
-      await api.send(new AddClientIDToOpenIDConnectProviderCommand({ OpenIDConnectProviderArn: arn, ClientID: change.clientId }));
+      await api.send(
+        new AddClientIDToOpenIDConnectProviderCommand({ OpenIDConnectProviderArn: arn, ClientID: change.clientId }),
+      );
       return undefined;
     case 'remove-client-id':
-      await api.send(new RemoveClientIDFromOpenIDConnectProviderCommand({ OpenIDConnectProviderArn: arn, ClientID: change.clientId }));
+      await api.send(
+        new RemoveClientIDFromOpenIDConnectProviderCommand({
+          OpenIDConnectProviderArn: arn,
+          ClientID: change.clientId,
+        }),
+      );
       return undefined;
     case 'tag':
-      await api.send(new TagOpenIDConnectProviderCommand({ OpenIDConnectProviderArn: arn, Tags: tagList(change.tags) }));
+      await api.send(
+        new TagOpenIDConnectProviderCommand({ OpenIDConnectProviderArn: arn, Tags: tagList(change.tags) }),
+      );
       return undefined;
   }
 }
@@ -62,7 +76,11 @@ async function send(change: ProviderChange, arn: string, api: ProviderApi): Prom
  * A failure is wrapped once as IamError naming the action, the ARN (or issuer) and how far it got;
  * the SDK error is its `cause`.
  */
-export async function applyProviderPlan(plan: ProviderPlan, api: ProviderApi, options: ApplyOptions = {}): Promise<string> {
+export async function applyProviderPlan(
+  plan: ProviderPlan,
+  api: ProviderApi,
+  options: ApplyOptions = {},
+): Promise<string> {
   const log = options.log?.child({ stage: 'iam' });
   let arn = plan.arn;
   for (const [index, change] of plan.changes.entries()) {
@@ -77,14 +95,20 @@ export async function applyProviderPlan(plan: ProviderPlan, api: ProviderApi, op
       const context = [
         index > 0 ? `${index} of ${plan.changes.length} planned changes were applied before this one.` : '',
         // OIDC allows a port in the issuer; IAM refuses it in a provider URL.
-        change.kind === 'create' && new URL(change.url).port !== '' ? 'IAM refuses provider URLs with a port: serve the issuer on 443 and drop the port.' : '',
-      ].filter(Boolean).join(' ');
+        change.kind === 'create' && new URL(change.url).port !== ''
+          ? 'IAM refuses provider URLs with a port: serve the issuer on 443 and drop the port.'
+          : '',
+      ]
+        .filter(Boolean)
+        .join(' ');
       throw iamError(error, actionOf[change.kind], subject, context);
     }
     log?.info({ arn, change: change.description }, 'provider changed');
   }
   if (arn === undefined) {
-    throw new IamError(`IAM created the OIDC provider for ${plan.issuerUrl} but returned no ARN. Run again: the next run finds it.`);
+    throw new IamError(
+      `IAM created the OIDC provider for ${plan.issuerUrl} but returned no ARN. Run again: the next run finds it.`,
+    );
   }
   return arn;
 }

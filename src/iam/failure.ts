@@ -40,23 +40,40 @@ function advice(error: unknown, action: IamAction): string {
   switch (awsErrorName(error)) {
     case 'AccessDenied':
     case 'UnauthorizedOperation':
-      return `The AWS credentials in use are not allowed iam:${action}. Grant it, with the other actions irsa-issuer needs, using the least-privilege policy in ${iamPolicyDoc}.`;
+      return (
+        `The AWS credentials in use are not allowed iam:${action}. Grant it, with the other actions irsa-issuer ` +
+        `needs, using the least-privilege policy in ${iamPolicyDoc}.`
+      );
     case 'LimitExceeded':
       if (action === 'CreateOpenIDConnectProvider') {
-        return `The account has reached its quota of IAM OIDC identity providers (${providerQuota} by default). Delete providers no longer in use (aws iam list-open-id-connect-providers), or request an increase in the Service Quotas console (service "AWS Identity and Access Management (IAM)", quota "OpenId connect providers per account").`;
+        return (
+          `The account has reached its quota of IAM OIDC identity providers (${providerQuota} by default). ` +
+          `Delete providers no longer in use (aws iam list-open-id-connect-providers), or request an increase in the ` +
+          `Service Quotas console (service "AWS Identity and Access Management (IAM)", quota "OpenId connect ` +
+          `providers per account").`
+        );
       }
       if (action === 'AddClientIDToOpenIDConnectProvider') {
-        return `An IAM OIDC provider holds at most ${clientIdQuota} client IDs (audiences). Remove ones no longer used; --prune-audiences removes every audience not requested.`;
+        return (
+          `An IAM OIDC provider holds at most ${clientIdQuota} client IDs (audiences). Remove ones no longer ` +
+          `used; --prune-audiences removes every audience not requested.`
+        );
       }
       if (action === 'TagOpenIDConnectProvider') {
-        return `An IAM resource holds at most ${tagQuota} tags, counting the ones irsa-issuer did not set. Remove some from the provider or ask for fewer.`;
+        return (
+          `An IAM resource holds at most ${tagQuota} tags, counting the ones irsa-issuer did not set. Remove ` +
+          `some from the provider or ask for fewer.`
+        );
       }
       return 'IAM refused the request as over a quota; the message above names it.';
     case 'Throttling':
     case 'TooManyRequests':
     case 'RequestLimitExceeded': {
       const tries = attempts(error);
-      return `IAM kept throttling the request${tries ? ` after ${tries} attempts with backoff` : ''}. Run again later, or spread out the runs that share this account.`;
+      return (
+        `IAM kept throttling the request${tries ? ` after ${tries} attempts with backoff` : ''}. Run again ` +
+        `later, or spread out the runs that share this account.`
+      );
     }
     case 'EntityAlreadyExists':
       return 'Another writer created the provider at the same time, twice in a row. Run again once it has settled.';
@@ -68,9 +85,15 @@ function advice(error: unknown, action: IamAction): string {
     case 'SignatureDoesNotMatch':
     case 'ExpiredToken':
     case 'InvalidToken':
-      return 'The AWS credentials are invalid or expired. Refresh them (or check AWS_PROFILE / AWS_ROLE_ARN + AWS_WEB_IDENTITY_TOKEN_FILE) and run again.';
+      return (
+        'The AWS credentials are invalid or expired. Refresh them (or check AWS_PROFILE / AWS_ROLE_ARN + ' +
+        'AWS_WEB_IDENTITY_TOKEN_FILE) and run again.'
+      );
     case 'CredentialsProviderError':
-      return 'No AWS credentials were found. Set AWS_PROFILE, AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, or AWS_ROLE_ARN + AWS_WEB_IDENTITY_TOKEN_FILE.';
+      return (
+        'No AWS credentials were found. Set AWS_PROFILE, AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, or ' +
+        'AWS_ROLE_ARN + AWS_WEB_IDENTITY_TOKEN_FILE.'
+      );
     case 'InvalidInput':
     case 'Validation':
     case 'ValidationError':
@@ -86,7 +109,8 @@ function advice(error: unknown, action: IamAction): string {
  */
 export function iamError(error: unknown, action: IamAction, subject: string, context = ''): IamError {
   return new IamError(
-    `iam:${action} on ${subject} failed: ${describeCause(error).replace(/\.$/, '')}.${context ? ` ${context}` : ''} ${advice(error, action)}`,
+    `iam:${action} on ${subject} failed: ${describeCause(error).replace(/\.$/, '')}.${context ? ` ${context}` : ''} ` +
+      advice(error, action),
     { cause: error },
   );
 }

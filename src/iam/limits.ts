@@ -32,16 +32,18 @@ function validateThumbprints(desired: DesiredProvider): void {
   for (const thumbprint of thumbprints) {
     if (!thumbprintPattern.test(thumbprint)) {
       throw new ConfigError(
-        `The thumbprint ${JSON.stringify(thumbprint)} is not 40 lower-case hex characters. IAM wants the SHA-1 of the last certificate the issuer's host presents; \`irsa-issuer thumbprint ${desired.issuer.url}\` computes it.`,
+        `The thumbprint ${JSON.stringify(thumbprint)} is not 40 lower-case hex characters. IAM wants the SHA-1 of ` +
+          `the last certificate the issuer's host presents; \`irsa-issuer thumbprint ${desired.issuer.url}\` ` +
+          `computes it.`,
       );
     }
   }
   if (thumbprints.length === 0 || thumbprints.length > maxThumbprints) {
     throw new ConfigError(
-      `An IAM OIDC provider holds 1 to ${maxThumbprints} thumbprints; ${thumbprints.length} were given. Pass between 1 and ${maxThumbprints} --thumbprint values, or none to have them computed.`,
+      `An IAM OIDC provider holds 1 to ${maxThumbprints} thumbprints; ${thumbprints.length} were given. Pass between ` +
+        `1 and ${maxThumbprints} --thumbprint values, or none to have them computed.`,
     );
   }
-
 }
 
 /**
@@ -55,11 +57,14 @@ export function validateProviderRequest(
   const clientIds = unique(requestedClientIds);
   if (clientIds.length === 0) {
     throw new ConfigError(
-      'No client ID (audience) was given; STS rejects every token whose "aud" the provider does not list. Pass at least one, e.g. sts.amazonaws.com.',
+      'No client ID (audience) was given; STS rejects every token whose "aud" the provider does not list. Pass at ' +
+        'least one, e.g. sts.amazonaws.com.',
     );
   }
   if (clientIds.length > maxClientIds) {
-    throw new ConfigError(`An IAM OIDC provider holds at most ${maxClientIds} client IDs (audiences); ${clientIds.length} were given.`);
+    throw new ConfigError(
+      `An IAM OIDC provider holds at most ${maxClientIds} client IDs (audiences); ${clientIds.length} were given.`,
+    );
   }
   for (const clientId of clientIds) {
     if (clientId.length === 0 || clientId.length > maxClientIdLength) {
@@ -77,7 +82,9 @@ export function validateProviderRequest(
   for (const key of keys) {
     const value = tags[key] ?? '';
     if (key.length === 0 || key.length > maxTagKeyLength) {
-      throw new ConfigError(`The tag key ${JSON.stringify(key)} must be 1 to ${maxTagKeyLength} characters long (IAM's limit).`);
+      throw new ConfigError(
+        `The tag key ${JSON.stringify(key)} must be 1 to ${maxTagKeyLength} characters long (IAM's limit).`,
+      );
     }
     if (key.toLowerCase().startsWith('aws:')) {
       throw new ConfigError(`The tag key ${JSON.stringify(key)} starts with "aws:", which AWS reserves for itself.`);

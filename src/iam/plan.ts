@@ -72,7 +72,11 @@ function sameSet(a: readonly string[], b: readonly string[]): boolean {
  * the desired provider. Order: thumbprints, then audiences added before any is removed (so tokens
  * for an audience being replaced keep working throughout), then tags.
  */
-export function planProvider(desired: DesiredProvider, actual: ActualProvider | undefined, options: PlanOptions): ProviderPlan {
+export function planProvider(
+  desired: DesiredProvider,
+  actual: ActualProvider | undefined,
+  options: PlanOptions,
+): ProviderPlan {
   validateDesiredProvider(desired);
   const { issuer } = desired;
   const clientIds = unique(desired.clientIds);
@@ -85,7 +89,16 @@ export function planProvider(desired: DesiredProvider, actual: ActualProvider | 
     if (Object.keys(tags).length > 0) parts.push(`tags ${tagList(tags)}`);
     return {
       ...base,
-      changes: [{ kind: 'create', url: issuer.url, clientIds, thumbprints, tags, description: `create provider ${issuer.url}: ${parts.join('; ')}` }],
+      changes: [
+        {
+          kind: 'create',
+          url: issuer.url,
+          clientIds,
+          thumbprints,
+          tags,
+          description: `create provider ${issuer.url}: ${parts.join('; ')}`,
+        },
+      ],
       kept: { clientIds: [], tags: {} },
     };
   }
@@ -112,7 +125,11 @@ export function planProvider(desired: DesiredProvider, actual: ActualProvider | 
   const extraClientIds = unique(actual.clientIds.filter((clientId) => !clientIds.includes(clientId)));
   if (options.pruneAudiences) {
     for (const clientId of extraClientIds) {
-      changes.push({ kind: 'remove-client-id', clientId, description: `client ID: remove ${clientId} (--prune-audiences)` });
+      changes.push({
+        kind: 'remove-client-id',
+        clientId,
+        description: `client ID: remove ${clientId} (--prune-audiences)`,
+      });
     }
   }
 
@@ -134,7 +151,9 @@ export function planProvider(desired: DesiredProvider, actual: ActualProvider | 
   if (tagParts.length > 0) changes.push({ kind: 'tag', tags: toTag, description: `tags: ${tagParts.join(', ')}` });
 
   const desiredKeys = new Set(Object.keys(desired.tags).map((key) => key.toLowerCase()));
-  const extraTags = Object.fromEntries(Object.entries(actual.tags).filter(([key]) => !desiredKeys.has(key.toLowerCase())));
+  const extraTags = Object.fromEntries(
+    Object.entries(actual.tags).filter(([key]) => !desiredKeys.has(key.toLowerCase())),
+  );
 
   return {
     ...base,

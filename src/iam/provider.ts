@@ -72,7 +72,10 @@ export async function readProvider(issuer: Issuer, api: ProviderApi): Promise<Ac
   try {
     do {
       const page = await api.send(
-        new ListOpenIDConnectProviderTagsCommand({ OpenIDConnectProviderArn: arn, ...(marker ? { Marker: marker } : {}) }),
+        new ListOpenIDConnectProviderTagsCommand({
+          OpenIDConnectProviderArn: arn,
+          ...(marker ? { Marker: marker } : {}),
+        }),
       );
       for (const tag of page.Tags ?? []) if (tag.Key !== undefined) tags[tag.Key] = tag.Value ?? '';
       marker = page.IsTruncated ? page.Marker : undefined;

@@ -17,7 +17,11 @@ export interface ProviderReconciliation {
 }
 
 /** Read + plan, nothing written: what `--dry-run` prints. Needs only the read actions. */
-export async function previewProvider(desired: DesiredProvider, api: ProviderApi, options: PlanOptions): Promise<ProviderPlan> {
+export async function previewProvider(
+  desired: DesiredProvider,
+  api: ProviderApi,
+  options: PlanOptions,
+): Promise<ProviderPlan> {
   return planProvider(desired, await readProvider(desired.issuer, api), options);
 }
 
@@ -52,7 +56,8 @@ export async function reconcileProvider(
   const actual = await readProvider(desired.issuer, api);
   if (actual === undefined) {
     throw new IamError(
-      `IAM said the OIDC provider for ${desired.issuer.url} already exists, but it is not listed. Another writer may be creating and deleting it; run again once it has settled.`,
+      `IAM said the OIDC provider for ${desired.issuer.url} already exists, but it is not listed. Another writer may ` +
+        `be creating and deleting it; run again once it has settled.`,
     );
   }
   const replan = planProvider(desired, actual, options);

@@ -71,7 +71,10 @@ export class FileStore implements ObjectStore {
     const path = resolve(this.#root, ...key.split('/'));
     const inside = relative(this.#root, path);
     if (inside === '' || inside.startsWith('..') || inside.startsWith(sep)) {
-      throw new PublishError(`The key ${JSON.stringify(key)} points outside ${this.#root}; keys must be relative paths below the target directory.`);
+      throw new PublishError(
+        `The key ${JSON.stringify(key)} points outside ${this.#root}; keys must be relative paths below the ` +
+          `target directory.`,
+      );
     }
     return path;
   }
@@ -99,27 +102,37 @@ async function fileError(error: unknown, path: string, operation: 'read' | 'writ
     case 'EACCES':
     case 'EPERM':
       return new PublishError(
-        `${doing}: permission denied. Make ${directory} ${operation === 'read' ? 'readable' : 'writable'} for the user irsa-issuer runs as` +
-          `${typeof process.getuid === 'function' ? ` (uid ${process.getuid()})` : ''}, or choose another file:// directory.`,
+        `${doing}: permission denied. Make ${directory} ${operation === 'read' ? 'readable' : 'writable'} for the ` +
+          `user irsa-issuer runs as` +
+          `${typeof process.getuid === 'function' ? ` (uid ${process.getuid()})` : ''}, or choose another ` +
+          `file:// directory.`,
         options,
       );
     case 'EROFS':
       return new PublishError(
-        `${doing}: the file system is read-only. Point file:// at a writable directory (in Kubernetes, mount an emptyDir or a PersistentVolumeClaim there; readOnlyRootFilesystem makes the image itself read-only).`,
+        `${doing}: the file system is read-only. Point file:// at a writable directory (in Kubernetes, mount an ` +
+          `emptyDir or a PersistentVolumeClaim there; readOnlyRootFilesystem makes the image itself read-only).`,
         options,
       );
     case 'ENOTDIR': {
       const blocker = await firstNonDirectory(directory);
       return new PublishError(
-        `${doing}: ${blocker ?? 'a component of the path'} is a file, not a directory, so ${directory} cannot exist. Remove or rename it, or choose another file:// directory.`,
+        `${doing}: ${blocker ?? 'a component of the path'} is a file, not a directory, so ${directory} cannot exist. ` +
+          `Remove or rename it, or choose another file:// directory.`,
         options,
       );
     }
     case 'EISDIR':
-      return new PublishError(`${doing}: ${path} is a directory, where irsa-issuer keeps a document. Remove that directory.`, options);
+      return new PublishError(
+        `${doing}: ${path} is a directory, where irsa-issuer keeps a document. Remove that directory.`,
+        options,
+      );
     case 'ENOSPC':
     case 'EDQUOT':
-      return new PublishError(`${doing}: no space left (or quota exceeded) on the file system holding ${directory}. Free some space.`, options);
+      return new PublishError(
+        `${doing}: no space left (or quota exceeded) on the file system holding ${directory}. Free some space.`,
+        options,
+      );
     default:
       return new PublishError(`${doing}: ${describeCause(error)}`, options);
   }

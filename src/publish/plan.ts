@@ -111,7 +111,11 @@ export interface ApplyOptions {
  * retry once. A second conflict means someone keeps writing the same target, which retrying
  * would only turn into a silent tug of war.
  */
-export async function applyPublish(plan: PublishPlan, store: ObjectStore, options: ApplyOptions = {}): Promise<AppliedPublish> {
+export async function applyPublish(
+  plan: PublishPlan,
+  store: ObjectStore,
+  options: ApplyOptions = {},
+): Promise<AppliedPublish> {
   const written: PlannedWrite[] = [];
   const writtenByOther: string[] = [];
   for (const planned of plan.writes) {
@@ -125,12 +129,18 @@ export async function applyPublish(plan: PublishPlan, store: ObjectStore, option
       }
       if (attempt === 2) {
         throw new PublishConflictError(
-          `Writing ${write.key} to ${store.description} conflicted twice: another writer is publishing to the same target ` +
-            'and changed the object between our read and our write, again after a re-read. Is a second CronJob or daemon ' +
-            'running, or do two clusters share this prefix? Give each issuer its own target, and run one publisher per target.',
+          `Writing ${write.key} to ${store.description} conflicted twice: another writer is publishing to the ` +
+            `same target ` +
+            'and changed the object between our read and our write, again after a re-read. Is a second ' +
+            'CronJob or daemon ' +
+            'running, or do two clusters share this prefix? Give each issuer its own target, and run one publisher ' +
+            'per target.',
         );
       }
-      options.log?.warn({ key: write.key, target: store.description }, 'object changed since it was read; re-reading and retrying once');
+      options.log?.warn(
+        { key: write.key, target: store.description },
+        'object changed since it was read; re-reading and retrying once',
+      );
       const current = await store.get(write.key, options.signal);
       options.recheck?.(write.key, current);
       const replanned = planObject(write, current);

@@ -34,10 +34,15 @@ export function createS3Client(options: S3ClientOptions = {}): S3Client {
     try {
       endpoint = new URL(options.endpoint);
     } catch {
-      throw new ConfigError(`The S3 endpoint ${JSON.stringify(options.endpoint)} is not a URL; pass --s3-endpoint as http(s)://HOST[:PORT].`);
+      throw new ConfigError(
+        `The S3 endpoint ${JSON.stringify(options.endpoint)} is not a URL; pass --s3-endpoint as ` +
+          `http(s)://HOST[:PORT].`,
+      );
     }
     if (endpoint.protocol !== 'https:' && endpoint.protocol !== 'http:') {
-      throw new ConfigError(`The S3 endpoint ${options.endpoint} is not http:// or https://; pass --s3-endpoint as http(s)://HOST[:PORT].`);
+      throw new ConfigError(
+        `The S3 endpoint ${options.endpoint} is not http:// or https://; pass --s3-endpoint as http(s)://HOST[:PORT].`,
+      );
     }
     config.endpoint = options.endpoint;
     // S3-compatible stores rarely have wildcard DNS for BUCKET.HOST, and an IP address cannot have it.
@@ -97,7 +102,8 @@ export class S3Store implements ObjectStore {
       const body = response.Body ? await response.Body.transformToByteArray() : new Uint8Array();
       if (response.ETag === undefined) {
         throw new PublishError(
-          `s3://${this.#bucket}/${fullKey} came back without an ETag, so it cannot be replaced with a conditional write. ` +
+          `s3://${this.#bucket}/${fullKey} came back without an ETag, so it cannot be replaced with a ` +
+            `conditional write. ` +
             'The store does not behave like S3; use one that returns ETags.',
         );
       }
@@ -118,7 +124,10 @@ export class S3Store implements ObjectStore {
 
   async put(write: ObjectWrite, signal?: AbortSignal): Promise<WriteOutcome> {
     const fullKey = objectKey(this.#prefix, write.key);
-    const condition = 'ifMatch' in write.condition ? { IfMatch: write.condition.ifMatch } : { IfNoneMatch: write.condition.ifNoneMatch };
+    const condition =
+      'ifMatch' in write.condition
+        ? { IfMatch: write.condition.ifMatch }
+        : { IfNoneMatch: write.condition.ifNoneMatch };
     try {
       await this.#client.send(
         new PutObjectCommand({
@@ -171,9 +180,11 @@ export class S3Store implements ObjectStore {
         return new PublishError(
           `${doing} was denied: the credentials lack ${action} on ${resource}` +
             (operation === 'read'
-              ? ` (S3 also answers a missing object with AccessDenied when s3:ListBucket on arn:aws:s3:::${this.#bucket} is not granted).`
+              ? ` (S3 also answers a missing object with AccessDenied when s3:ListBucket on ` +
+                `arn:aws:s3:::${this.#bucket} is not granted).`
               : '.') +
-            ` Grant ${action} on ${resource} in the publisher's IAM policy, and check that the bucket policy does not deny it.`,
+            ` Grant ${action} on ${resource} in the publisher's IAM policy, and check that the bucket policy does ` +
+            `not deny it.`,
           options,
         );
       case 'InvalidAccessKeyId':
@@ -182,26 +193,36 @@ export class S3Store implements ObjectStore {
       case 'ExpiredToken':
       case 'TokenRefreshRequired':
         return new PublishError(
-          `${doing} failed: S3 rejected the credentials (${name}). Check the access key and secret (or refresh the session); with IRSA, check AWS_ROLE_ARN and the projected token.`,
+          `${doing} failed: S3 rejected the credentials (${name}). Check the access key and secret (or refresh the ` +
+            `session); with IRSA, check AWS_ROLE_ARN and the projected token.`,
           options,
         );
       case 'CredentialsProviderError':
         return new PublishError(
-          `${doing} failed: no AWS credentials were found. Provide them through AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, AWS_PROFILE, ` +
+          `${doing} failed: no AWS credentials were found. Provide them through ` +
+            `AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, AWS_PROFILE, ` +
             'or (in a cluster) AWS_ROLE_ARN with AWS_WEB_IDENTITY_TOKEN_FILE, which the Helm chart sets.',
           options,
         );
-      case 'NotImplemented':
+      case 'NotImplemented': {
+        const missing =
+          operation === 'write'
+            ? 'conditional PutObject (If-Match / If-None-Match), which irsa-issuer uses so two writers never ' +
+              'silently overwrite each other'
+            : 'this request';
         return new PublishError(
-          `${doing} failed: ${await this.#endpoint()} does not implement ${operation === 'write' ? 'conditional PutObject (If-Match / If-None-Match), which irsa-issuer uses so two writers never silently overwrite each other' : 'this request'}. Upgrade the store, or publish to a store that does.`,
+          `${doing} failed: ${await this.#endpoint()} does not implement ${missing}. ` +
+            'Upgrade the store, or publish to a store that does.',
           options,
         );
+      }
       default:
         break;
     }
     if (classifyNetworkError(error) !== undefined) {
       return new PublishError(
-        `${doing} failed: could not reach ${await this.#endpoint()} (${describeCause(error)}). Check the endpoint (--s3-endpoint), DNS, proxies and network policy.`,
+        `${doing} failed: could not reach ${await this.#endpoint()} (${describeCause(error)}). Check the endpoint ` +
+          `(--s3-endpoint), DNS, proxies and network policy.`,
         options,
       );
     }
@@ -212,7 +233,8 @@ export class S3Store implements ObjectStore {
   async #endpoint(): Promise<string> {
     try {
       const custom = await this.#client.config.endpoint?.();
-      if (custom) return `${custom.protocol}//${custom.hostname}${custom.port ? `:${custom.port}` : ''}${custom.path === '/' ? '' : custom.path}`;
+      if (custom)
+        return `${custom.protocol}//${custom.hostname}${custom.port ? `:${custom.port}` : ''}${custom.path === '/' ? '' : custom.path}`;
       return `https://${this.#bucket}.s3.${await this.#client.config.region()}.amazonaws.com`;
     } catch {
       return `the S3 endpoint for bucket ${this.#bucket}`;

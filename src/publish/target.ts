@@ -21,13 +21,16 @@ export function parseTarget(raw: string): Target {
       );
     }
     if (prefix.startsWith('/') || prefix.split('/').some((part) => part === '.' || part === '..')) {
-      throw new ConfigError(`The target ${raw} has an empty, "." or ".." path segment; write the prefix as s3://BUCKET/a/b.`);
+      throw new ConfigError(
+        `The target ${raw} has an empty, "." or ".." path segment; write the prefix as s3://BUCKET/a/b.`,
+      );
     }
     return { kind: 's3', bucket, prefix };
   }
   if (raw.startsWith('file://')) {
     const directory = raw.slice('file://'.length);
-    if (directory === '') throw new ConfigError(`The target ${raw} names no directory; use file://DIR, e.g. file://./public.`);
+    if (directory === '')
+      throw new ConfigError(`The target ${raw} names no directory; use file://DIR, e.g. file://./public.`);
     return { kind: 'file', directory };
   }
   throw new ConfigError(`The target ${JSON.stringify(raw)} is neither s3://BUCKET[/PREFIX] nor file://DIR.`);

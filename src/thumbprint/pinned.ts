@@ -26,7 +26,8 @@ export function normaliseThumbprints(raw: readonly string[]): string[] {
   const thumbprints = [...new Set(raw.map(normaliseThumbprint))];
   if (thumbprints.length > maxThumbprints) {
     throw new ConfigError(
-      `${thumbprints.length} distinct thumbprints were pinned; IAM keeps at most ${maxThumbprints} per OIDC provider. ` +
+      `${thumbprints.length} distinct thumbprints were pinned; IAM keeps at most ${maxThumbprints} per ` +
+        `OIDC provider. ` +
         'Pin only the certificates the jwks_uri host can actually present.',
     );
   }

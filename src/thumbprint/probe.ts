@@ -8,7 +8,6 @@ import { ConfigError, ThumbprintError, describeCause } from '../errors.js';
 import { classifyNetworkError, systemCode } from '../network.js';
 import { describeCertificate, readPresentedChain, sha1Hex, type PresentedCertificate } from './presented-chain.js';
 
-
 export interface ProbeTarget {
   /** DNS name or IP literal (IPv6 with or without brackets). */
   readonly host: string;
@@ -53,7 +52,8 @@ export async function probeThumbprint(target: ProbeTarget, options: ProbeOptions
   const host = target.host.replace(/^\[(.*)\]$/, '$1');
   const port = target.port ?? 443;
   const timeoutMs = options.timeoutMs ?? defaultProbeTimeoutMs;
-  if (host === '') throw new ConfigError('The thumbprint probe was given an empty host; pass the host of the jwks_uri.');
+  if (host === '')
+    throw new ConfigError('The thumbprint probe was given an empty host; pass the host of the jwks_uri.');
   if (!Number.isInteger(port) || port < 1 || port > 65_535) {
     throw new ConfigError(`The port ${String(port)} for ${host} is not a TCP port (1-65535); STS fetches over 443.`);
   }
@@ -119,11 +119,14 @@ export function targetFromUrl(raw: string): ProbeTarget {
   try {
     url = new URL(raw);
   } catch {
-    throw new ConfigError(`${JSON.stringify(raw)} is not a URL; pass the https:// URL of the jwks_uri (or the issuer).`);
+    throw new ConfigError(
+      `${JSON.stringify(raw)} is not a URL; pass the https:// URL of the jwks_uri (or the issuer).`,
+    );
   }
   if (url.protocol !== 'https:') {
     throw new ConfigError(
-      `${raw} uses ${url.protocol.replace(':', '')}://; a thumbprint is of an HTTPS server's certificate, and STS fetches over https:// only.`,
+      `${raw} uses ${url.protocol.replace(':', '')}://; a thumbprint is of an HTTPS server's certificate, and STS ` +
+        `fetches over https:// only.`,
     );
   }
   return { host: url.hostname.replace(/^\[(.*)\]$/, '$1'), port: url.port === '' ? 443 : Number(url.port) };
@@ -142,7 +145,10 @@ function describeHandshake(socket: TLSSocket, endpoint: Endpoint): ThumbprintPro
   const last = presented?.at(-1);
   if (!presented || !leaf || !last) {
     throw new ThumbprintError(
-      `${endpoint.where} completed a TLS handshake, but Node ${process.version} did not hand back the certificate chain as the server presented it, so the thumbprint cannot be computed reliably here. Read it with "openssl s_client -connect ${endpoint.where} -servername ${endpoint.host} -showcerts </dev/null" (the last certificate printed) and pass it with --thumbprint.`,
+      `${endpoint.where} completed a TLS handshake, but Node ${process.version} did not hand back the certificate ` +
+        `chain as the server presented it, so the thumbprint cannot be computed reliably here. Read it with "openssl ` +
+        `s_client -connect ${endpoint.where} -servername ${endpoint.host} -showcerts </dev/null" (the last ` +
+        `certificate printed) and pass it with --thumbprint.`,
     );
   }
   const hostnameMatches =
@@ -177,10 +183,14 @@ function verdict(error: unknown): string {
 function timeoutError(where: string, timeoutMs: number, stillConnecting: boolean): ThumbprintError {
   return stillConnecting
     ? new ThumbprintError(
-        `Could not connect to ${where} within ${timeoutMs} ms: no TCP connection was established (slow DNS, a firewall dropping packets, or a wrong address). Check that the host resolves to the server and that the port is reachable from here.`,
+        `Could not connect to ${where} within ${timeoutMs} ms: no TCP connection was established (slow DNS, a ` +
+          `firewall dropping packets, or a wrong address). Check that the host resolves to the server and that the ` +
+          `port is reachable from here.`,
       )
     : new ThumbprintError(
-        `${where} accepted a TCP connection but did not complete a TLS handshake within ${timeoutMs} ms: it does not seem to speak TLS on that port, or is overloaded. Check the port (STS fetches over HTTPS on 443) and try "openssl s_client -connect ${where}".`,
+        `${where} accepted a TCP connection but did not complete a TLS handshake within ${timeoutMs} ms: it does not ` +
+          `seem to speak TLS on that port, or is overloaded. Check the port (STS fetches over HTTPS on 443) and try ` +
+          `"openssl s_client -connect ${where}".`,
       );
 }
 
@@ -190,31 +200,39 @@ function connectionError(error: Error, where: string, host: string): ThumbprintE
   const failure = classifyNetworkError(error);
   if (failure === 'refused') {
     return new ThumbprintError(
-      `Connection to ${where} was refused: nothing listens on that port. Check the host and port of the jwks_uri (STS always uses 443) and that the server is running.`,
+      `Connection to ${where} was refused: nothing listens on that port. Check the host and port of the jwks_uri ` +
+        `(STS always uses 443) and that the server is running.`,
       { cause: error },
     );
   }
   if (failure === 'dns') {
     return new ThumbprintError(
-      `Could not resolve ${host} (probing ${where}): ${code}. Check the spelling of the jwks_uri host and that DNS works from here; STS must be able to resolve it publicly too.`,
+      `Could not resolve ${host} (probing ${where}): ${code}. Check the spelling of the jwks_uri host and that DNS ` +
+        `works from here; STS must be able to resolve it publicly too.`,
       { cause: error },
     );
   }
   if (failure === 'unreachable' || failure === 'timeout') {
-    return new ThumbprintError(`Could not reach ${where}: ${code}. Check routing and firewalls between here and the server.`, {
-      cause: error,
-    });
+    return new ThumbprintError(
+      `Could not reach ${where}: ${code}. Check routing and firewalls between here and the server.`,
+      {
+        cause: error,
+      },
+    );
   }
   if (failure === 'reset') {
     return new ThumbprintError(
-      `${where} closed the connection during the TLS handshake (${cause}). It may not serve TLS on that port, or may refuse our SNI name or TLS version; check with "openssl s_client -connect ${where} -servername ${host}".`,
+      `${where} closed the connection during the TLS handshake (${cause}). It may not serve TLS on that port, or may ` +
+        `refuse our SNI name or TLS version; check with "openssl s_client -connect ${where} -servername ${host}".`,
       { cause: error },
     );
   }
   if (failure === 'tls') {
     const reason = (error as { reason?: unknown }).reason;
     return new ThumbprintError(
-      `The TLS handshake with ${where} failed: ${typeof reason === 'string' ? reason : cause}. The port may serve plain HTTP or another protocol, or the server's TLS configuration is broken; check with "openssl s_client -connect ${where} -servername ${host}".`,
+      `The TLS handshake with ${where} failed: ${typeof reason === 'string' ? reason : cause}. The port may serve ` +
+        `plain HTTP or another protocol, or the server's TLS configuration is broken; check with "openssl s_client ` +
+        `-connect ${where} -servername ${host}".`,
       { cause: error },
     );
   }

@@ -24,7 +24,9 @@ export function parseTerraformQuery(stdin: string): TerraformQuery {
   const parsed = parseJson(stdin);
   if (parsed === undefined) {
     const got = stdin.trim() === '' ? 'stdin was empty' : `got ${JSON.stringify(stdin.slice(0, 80))}`;
-    throw new ConfigError(`The Terraform query on stdin is not JSON (${got}); run this from a data "external" block with ${example}.`);
+    throw new ConfigError(
+      `The Terraform query on stdin is not JSON (${got}); run this from a data "external" block with ${example}.`,
+    );
   }
   if (!isJsonObject(parsed)) {
     throw new ConfigError(`The Terraform query must be a JSON object of strings, e.g. ${example}.`);
@@ -33,7 +35,8 @@ export function parseTerraformQuery(stdin: string): TerraformQuery {
   for (const [key, value] of Object.entries(parsed)) {
     if (!(queryKeys as readonly string[]).includes(key)) {
       throw new ConfigError(
-        `The Terraform query has an unknown key ${JSON.stringify(key)}; the thumbprint data source takes ${queryKeys.join(', ')}.`,
+        `The Terraform query has an unknown key ${JSON.stringify(key)}; the thumbprint data source takes ` +
+          `${queryKeys.join(', ')}.`,
       );
     }
     if (typeof value !== 'string') {
@@ -48,7 +51,9 @@ export function parseTerraformQuery(stdin: string): TerraformQuery {
   let target: ProbeTarget;
   if (url !== undefined) {
     if (host !== undefined || port !== undefined) {
-      throw new ConfigError(`The Terraform query names both url and host/port; give either url, or host with an optional port.`);
+      throw new ConfigError(
+        `The Terraform query names both url and host/port; give either url, or host with an optional port.`,
+      );
     }
     target = targetFromUrl(url);
   } else if (host !== undefined) {
@@ -63,7 +68,9 @@ export function parseTerraformQuery(stdin: string): TerraformQuery {
 function parseDecimal(key: string, value: string, max: number): number {
   const number = /^\d+$/.test(value) ? Number(value) : Number.NaN;
   if (!Number.isSafeInteger(number) || number < 1 || number > max) {
-    throw new ConfigError(`The Terraform query value ${key} = ${JSON.stringify(value)} is not a whole number from 1 to ${max}.`);
+    throw new ConfigError(
+      `The Terraform query value ${key} = ${JSON.stringify(value)} is not a whole number from 1 to ${max}.`,
+    );
   }
   return number;
 }

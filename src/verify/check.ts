@@ -4,17 +4,27 @@
  * then a real token and its exchange.
  */
 export type CheckId =
-  | 'discovery' | 'issuer' | 'jwks' | 'metadata' | 'limits' | 'signing' | 'keys'
-  | 'provider' | 'thumbprint' | 'audience' | 'token' | 'sts';
+  | 'discovery'
+  | 'issuer'
+  | 'jwks'
+  | 'metadata'
+  | 'limits'
+  | 'signing'
+  | 'keys'
+  | 'provider'
+  | 'thumbprint'
+  | 'audience'
+  | 'token'
+  | 'sts';
 
 const checkTitles: Readonly<Record<CheckId, string>> = {
   discovery: 'discovery document is public',
   issuer: 'issuer matches',
   jwks: 'JWKS is public',
   metadata: 'discovery document has the members clients require',
-  limits: 'JWKS is within STS\'s limits',
+  limits: "JWKS is within STS's limits",
   signing: 'every published key is a signing key STS accepts',
-  keys: 'published keys match the cluster\'s',
+  keys: "published keys match the cluster's",
   provider: 'IAM OIDC provider exists',
   thumbprint: 'provider thumbprint matches the jwks_uri host',
   audience: 'provider accepts the audience',

@@ -23,7 +23,8 @@ export function syncCommandLine(issuer: Issuer, ...flags: string[]): string | un
 export function publishWith(issuer: Issuer): string {
   return (
     syncCommandLine(issuer) ??
-    `whatever serves ${issuer.url} (irsa-issuer never publishes an issuer with a trailing slash; one like AKS's is served by its platform)`
+    `whatever serves ${issuer.url} (irsa-issuer never publishes an issuer with a trailing slash; one like AKS's is ` +
+      `served by its platform)`
   );
 }
 

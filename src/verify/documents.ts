@@ -52,33 +52,55 @@ function describeUnreachable(error: PublicFetchError, wanted: Wanted, issuer: Is
   const stsToo = 'STS fetches it from the public internet and would fail the same way';
   switch (error.failure) {
     case 'not-https':
-      return { detail: error.message, fix: 'Publish the documents over https:// and name an https:// URL; STS fetches over HTTPS on port 443 only.' };
+      return {
+        detail: error.message,
+        fix: 'Publish the documents over https:// and name an https:// URL; STS fetches over HTTPS on port 443 only.',
+      };
     case 'dns':
-      return { detail: `${host} does not resolve (${error.systemCode ?? 'DNS'}); ${stsToo}`, fix: `Create a public DNS record for ${new URL(error.url).hostname}, or correct the URL.` };
+      return {
+        detail: `${host} does not resolve (${error.systemCode ?? 'DNS'}); ${stsToo}`,
+        fix: `Create a public DNS record for ${new URL(error.url).hostname}, or correct the URL.`,
+      };
     case 'refused':
-      return { detail: `the connection to ${host} was refused: nothing serves HTTPS there; ${stsToo}`, fix: `Start (or fix) the web host serving ${error.url}; STS fetches over HTTPS on port 443.` };
+      return {
+        detail: `the connection to ${host} was refused: nothing serves HTTPS there; ${stsToo}`,
+        fix: `Start (or fix) the web host serving ${error.url}; STS fetches over HTTPS on port 443.`,
+      };
     case 'unreachable':
     case 'timeout':
       return {
         detail: `${error.message}; ${stsToo}`,
-        fix: `Make ${host} reachable over HTTPS from the internet (firewall, security group, routing), then run verify again. A slow host also fails STS, which gives up after about 5 seconds.`,
+        fix:
+          `Make ${host} reachable over HTTPS from the internet (firewall, security group, routing), then run ` +
+          `verify again. A slow host also fails STS, which gives up after about 5 seconds.`,
       };
     case 'tls':
       return {
         detail: `the TLS certificate of ${host} was not accepted (${error.systemCode ?? error.message})`,
         fix: /ALTNAME|EXPIRED|NOT_YET_VALID/.test(error.systemCode ?? '')
           ? `Serve a certificate for ${new URL(error.url).hostname} that is currently valid; STS rejects this one too.`
-          : `If ${host} uses a private CA, pass its root with --ca-file so this check can read the ${what} (AWS then relies on the provider's thumbprint; see the thumbprint check). Otherwise make the server send its full chain, intermediates included, from a publicly trusted CA.`,
+          : `If ${host} uses a private CA, pass its root with --ca-file so this check can read the ${what} (AWS then ` +
+            `relies on the provider's thumbprint; see the thumbprint check). Otherwise make the server send its full ` +
+            `chain, intermediates included, from a publicly trusted CA.`,
       };
     case 'reset':
-      return { detail: `${host} closed the connection (${error.message})`, fix: `Check that ${host} serves HTTPS on that port (openssl s_client -connect ${host}).` };
+      return {
+        detail: `${host} closed the connection (${error.message})`,
+        fix: `Check that ${host} serves HTTPS on that port (openssl s_client -connect ${host}).`,
+      };
     case 'too-large':
       return {
         detail: error.message,
-        fix: `A discovery document is a few hundred bytes and a JWKS of 100 RSA and 100 EC keys far below this, so ${error.url} serves something else: check what it points at, and publish the ${what} there with ${publishWith(issuer)}.`,
+        fix:
+          `A discovery document is a few hundred bytes and a JWKS of 100 RSA and 100 EC keys far below this, so ` +
+          `${error.url} serves something else: check what it points at, and publish the ${what} there with ` +
+          `${publishWith(issuer)}.`,
       };
     case 'other':
-      return { detail: error.message, fix: `Check that ${error.url} is reachable from the internet and serves the ${what}.` };
+      return {
+        detail: error.message,
+        fix: `Check that ${error.url} is reachable from the internet and serves the ${what}.`,
+      };
   }
 }
 
@@ -86,26 +108,44 @@ function describeStatus(response: PublicResponse, wanted: Wanted, issuer: Issuer
   const { status } = response;
   const { url, what } = wanted;
   if (status >= 300 && status < 400) {
-    const location = response.location === undefined ? undefined : URL.parse(response.location, url)?.href ?? response.location;
+    const location =
+      response.location === undefined ? undefined : (URL.parse(response.location, url)?.href ?? response.location);
     return {
-      detail: `HTTP ${status} redirect ${location === undefined ? 'without a Location header' : `to ${response.location ?? location}`}; STS does not follow redirects`,
-      fix: `Serve the ${what} at exactly ${url} with HTTP 200. Typical causes: an S3 bucket addressed in the wrong region (use https://BUCKET.s3.REGION.amazonaws.com), or a web server or CDN redirecting to another host or path.${location === undefined ? '' : ` ${wanted.whenMoved(location)}`}`,
+      detail:
+        `HTTP ${status} redirect ` +
+        `${location === undefined ? 'without a Location header' : `to ${response.location ?? location}`}; STS does ` +
+        `not follow redirects`,
+      fix:
+        `Serve the ${what} at exactly ${url} with HTTP 200. Typical causes: an S3 bucket addressed in the wrong ` +
+        `region (use https://BUCKET.s3.REGION.amazonaws.com), or a web server or CDN redirecting to another host or ` +
+        `path.${location === undefined ? '' : ` ${wanted.whenMoved(location)}`}`,
     };
   }
   if (status === 404) return { detail: `HTTP 404: nothing is published at ${url}`, fix: wanted.whenMissing };
   if (status === 401 || status === 403) {
     return {
       detail: `HTTP ${status}: the ${what} is not readable anonymously`,
-      fix: `Allow anonymous GET of ${url} (for S3: a bucket policy granting s3:GetObject on the prefix to "*", with Block Public Access allowing it). S3 also answers 403 for a missing object when anonymous users may not list the bucket: check it was published with ${publishWith(issuer)}.`,
+      fix:
+        `Allow anonymous GET of ${url} (for S3: a bucket policy granting s3:GetObject on the prefix to "*", with ` +
+        `Block Public Access allowing it). S3 also answers 403 for a missing object when anonymous users may not ` +
+        `list the bucket: check it was published with ${publishWith(issuer)}.`,
     };
   }
   return {
     detail: `HTTP ${status} from ${url}`,
-    fix: status >= 500 ? `The host serving ${url} is failing; check it, then verify again.` : `Serve the ${what} at ${url} with HTTP 200.`,
+    fix:
+      status >= 500
+        ? `The host serving ${url} is failing; check it, then verify again.`
+        : `Serve the ${what} at ${url} with HTTP 200.`,
   };
 }
 
-async function fetchJson(issuer: Issuer, wanted: Wanted, fetch: PublicFetch, options: PublicFetchOptions): Promise<FetchResult> {
+async function fetchJson(
+  issuer: Issuer,
+  wanted: Wanted,
+  fetch: PublicFetch,
+  options: PublicFetchOptions,
+): Promise<FetchResult> {
   const { id, url, what } = wanted;
   let response: PublicResponse;
   try {
@@ -126,22 +166,40 @@ async function fetchJson(issuer: Issuer, wanted: Wanted, fetch: PublicFetch, opt
     const start = JSON.stringify(response.body.subarray(0, 40).toString('utf8'));
     return {
       ok: false,
-      check: failed(id, `${url} answered 200 but is not JSON (${error instanceof Error ? error.message : String(error)}; it starts ${start})`, `Publish the ${what} there with ${publishWith(issuer)}; something else (an error page, an index.html fallback) is being served.`),
+      check: failed(
+        id,
+        `${url} answered 200 but is not JSON (${error instanceof Error ? error.message : String(error)}; it ` +
+          `starts ${start})`,
+        `Publish the ${what} there with ${publishWith(issuer)}; something else (an error page, an index.html ` +
+          `fallback) is being served.`,
+      ),
     };
   }
   if (!isJsonObject(json)) {
-    return { ok: false, check: failed(id, `${url} is JSON but not an object`, `Publish the ${what} there with ${publishWith(issuer)}.`) };
+    return {
+      ok: false,
+      check: failed(id, `${url} is JSON but not an object`, `Publish the ${what} there with ${publishWith(issuer)}.`),
+    };
   }
   const warnings: string[] = [];
   const contentType = response.contentType;
   if (contentType === undefined || !jsonMediaType.test(contentType)) {
     // STS parses the body whatever its Content-Type (S3 objects uploaded as binary/octet-stream work), so this is no failure.
     warnings.push(
-      `${url} is served as ${contentType ?? 'no Content-Type at all'}, not application/json: STS reads it anyway, but other OIDC clients may not; what sync publishes carries Content-Type application/json.`,
+      `${url} is served as ${contentType ?? 'no Content-Type at all'}, not application/json: STS reads it anyway, ` +
+        `but other OIDC clients may not; what sync publishes carries Content-Type application/json.`,
     );
   }
   const bytes = response.body.length;
-  return { ok: true, value: { json, bytes, summary: `HTTP 200 from ${url} (${contentType ?? 'no Content-Type'}, ${bytes} bytes)`, warnings } };
+  return {
+    ok: true,
+    value: {
+      json,
+      bytes,
+      summary: `HTTP 200 from ${url} (${contentType ?? 'no Content-Type'}, ${bytes} bytes)`,
+      warnings,
+    },
+  };
 }
 
 /**
@@ -157,13 +215,36 @@ function whenDiscoveryMoved(location: string): string {
   const implied = issuerImpliedBy(location);
   const command = implied === undefined ? undefined : verifyCommandLine(implied);
   if (implied === undefined || command === undefined) {
-    return `If the document really lives at ${location}, it belongs to another issuer than this one: the issuer is the URL its discovery document sits under, and tokens must carry exactly that in "iss".`;
+    return (
+      `If the document really lives at ${location}, it belongs to another issuer than this one: the issuer is ` +
+      `the URL its discovery document sits under, and tokens must carry exactly that in "iss".`
+    );
   }
-  return `If the document really lives at ${location}, the issuer is ${implied}, not this one: tokens must carry that in "iss" (check it with ${command}).`;
+  return (
+    `If the document really lives at ${location}, the issuer is ${implied}, not this one: tokens must carry ` +
+    `that in "iss" (check it with ${command}).`
+  );
+}
+
+/** For an issuer sync can publish: the target's prefix must match the issuer's path. */
+function prefixHint(issuer: Issuer, prefix: string): string {
+  if (syncCommandLine(issuer) === undefined) return '';
+  return ` (and check that the target's prefix matches the issuer's path${prefix === '' ? ', here none' : `, ${prefix}`})`;
+}
+
+/** For an issuer sync can publish: sync's write order, and where it points jwks_uri. */
+function jwksOrderHint(issuer: Issuer, uri: string): string {
+  if (syncCommandLine(issuer) === undefined) return '';
+  const moved = uri === issuer.jwksUrl ? '' : `, and points jwks_uri at ${issuer.jwksUrl}`;
+  return ` (sync writes the JWKS before the discovery document${moved})`;
 }
 
 /** 1. The discovery document: public, 200, JSON, not a redirect. */
-export async function checkDiscovery(issuer: Issuer, fetch: PublicFetch, options: PublicFetchOptions): Promise<Outcome<DiscoveryDocumentJson>> {
+export async function checkDiscovery(
+  issuer: Issuer,
+  fetch: PublicFetch,
+  options: PublicFetchOptions,
+): Promise<Outcome<DiscoveryDocumentJson>> {
   const prefix = issuer.path.replace(/^\/|\/$/g, '');
   const result = await fetchJson(
     issuer,
@@ -171,7 +252,7 @@ export async function checkDiscovery(issuer: Issuer, fetch: PublicFetch, options
       id: 'discovery',
       url: issuer.discoveryUrl,
       what: 'discovery document',
-      whenMissing: `Publish it with ${publishWith(issuer)}${syncCommandLine(issuer) === undefined ? '' : ` (and check that the target's prefix matches the issuer's path${prefix === '' ? ', here none' : `, ${prefix}`})`}.`,
+      whenMissing: `Publish it with ${publishWith(issuer)}${prefixHint(issuer, prefix)}.`,
       whenMoved: whenDiscoveryMoved,
     },
     fetch,
@@ -184,12 +265,15 @@ export async function checkDiscovery(issuer: Issuer, fetch: PublicFetch, options
 /** The fix for a document that names another issuer than the one verified. */
 function otherIssuerFix(issuer: Issuer, named: string): string {
   const republish = issuer.url.endsWith('/')
-    ? `If tokens carry ${issuer.url}, the document must name exactly that: have it corrected where it is served (irsa-issuer never publishes an issuer with a trailing slash).`
+    ? `If tokens carry ${issuer.url}, the document must name exactly that: have it corrected where it is served ` +
+      `(irsa-issuer never publishes an issuer with a trailing slash).`
     : `If ${issuer.url} is the issuer your tokens carry, republish the document with ${publishWith(issuer)}.`;
   const command = verifyCommandLine(named);
-  const recheck = command === undefined
-    ? 'If the document is right, it names no issuer STS could use: an issuer is https://HOST[/PATH] with no query or fragment.'
-    : `If the document is right and tokens carry ${named}, check that issuer instead: ${command}.`;
+  const recheck =
+    command === undefined
+      ? 'If the document is right, it names no issuer STS could use: an issuer is https://HOST[/PATH] with no query ' +
+        'or fragment.'
+      : `If the document is right and tokens carry ${named}, check that issuer instead: ${command}.`;
   return `${republish} ${recheck}`;
 }
 
@@ -198,25 +282,45 @@ function otherIssuerFix(issuer: Issuer, named: string): string {
  * a trailing slash included. When the cluster is known, its own issuer (what it puts in `iss`)
  * must be the same string too.
  */
-export function checkIssuerClaim(issuer: Issuer, discovery: DiscoveryDocumentJson, clusterIssuer: string | undefined): Check {
+export function checkIssuerClaim(
+  issuer: Issuer,
+  discovery: DiscoveryDocumentJson,
+  clusterIssuer: string | undefined,
+): Check {
   const named = discovery.issuer;
   if (typeof named !== 'string') {
-    return failed('issuer', `the discovery document has no "issuer" string`, `Republish it with ${publishWith(issuer)}.`);
+    return failed(
+      'issuer',
+      `the discovery document has no "issuer" string`,
+      `Republish it with ${publishWith(issuer)}.`,
+    );
   }
   if (named !== issuer.url) {
-    const near = named.replace(/\/$/, '') === issuer.url.replace(/\/$/, '')
-      ? ' (it differs only by a trailing slash, which is enough for STS to refuse)'
-      : named.toLowerCase() === issuer.url.toLowerCase() ? ' (it differs only in case, which is enough for STS to refuse)' : '';
-    return failed('issuer', `the document at ${issuer.discoveryUrl} names issuer ${named}, not ${issuer.url}${near}`, otherIssuerFix(issuer, named));
+    const near =
+      named.replace(/\/$/, '') === issuer.url.replace(/\/$/, '')
+        ? ' (it differs only by a trailing slash, which is enough for STS to refuse)'
+        : named.toLowerCase() === issuer.url.toLowerCase()
+          ? ' (it differs only in case, which is enough for STS to refuse)'
+          : '';
+    return failed(
+      'issuer',
+      `the document at ${issuer.discoveryUrl} names issuer ${named}, not ${issuer.url}${near}`,
+      otherIssuerFix(issuer, named),
+    );
   }
   if (clusterIssuer !== undefined && clusterIssuer !== issuer.url) {
     return failed(
       'issuer',
-      `the document names ${issuer.url}, but the cluster signs tokens for issuer ${clusterIssuer}, so their "iss" matches no provider`,
-      `Set these kube-apiserver flags (the public issuer first; the old one after it keeps already-issued tokens valid): ${apiServerFlags(issuer, clusterIssuer).join(' ')}`,
+      `the document names ${issuer.url}, but the cluster signs tokens for issuer ${clusterIssuer}, so their "iss" ` +
+        `matches no provider`,
+      `Set these kube-apiserver flags (the public issuer first; the old one after it keeps already-issued tokens ` +
+        `valid): ${apiServerFlags(issuer, clusterIssuer).join(' ')}`,
     );
   }
-  return passed('issuer', `the document names ${issuer.url}${clusterIssuer === undefined ? '' : ', the issuer the cluster signs for'}`);
+  return passed(
+    'issuer',
+    `the document names ${issuer.url}${clusterIssuer === undefined ? '' : ', the issuer the cluster signs for'}`,
+  );
 }
 
 /** The discovery document's `jwks_uri`, when it is one STS would fetch. */
@@ -239,7 +343,13 @@ export async function checkJwks(
   }
   const uri = jwksUriOf(discovery);
   if (uri === undefined) {
-    return { check: failed('jwks', `the discovery document's jwks_uri ${named} is not an https:// URL; STS fetches keys over HTTPS only`, republish) };
+    return {
+      check: failed(
+        'jwks',
+        `the discovery document's jwks_uri ${named} is not an https:// URL; STS fetches keys over HTTPS only`,
+        republish,
+      ),
+    };
   }
   const result = await fetchJson(
     issuer,
@@ -247,8 +357,11 @@ export async function checkJwks(
       id: 'jwks',
       url: uri,
       what: 'JWKS',
-      whenMissing: `The discovery document names ${uri} but no key set is there. Publish it with ${publishWith(issuer)}${syncCommandLine(issuer) === undefined ? '' : ` (sync writes the JWKS before the discovery document${uri === issuer.jwksUrl ? '' : `, and points jwks_uri at ${issuer.jwksUrl}`})`}.`,
-      whenMoved: (location) => `If the key set really lives at ${location}, the discovery document must name that URL as its jwks_uri.`,
+      whenMissing:
+        `The discovery document names ${uri} but no key set is there. Publish it with ` +
+        `${publishWith(issuer)}${jwksOrderHint(issuer, uri)}.`,
+      whenMoved: (location) =>
+        `If the key set really lives at ${location}, the discovery document must name that URL as its jwks_uri.`,
     },
     fetch,
     options,
@@ -256,10 +369,22 @@ export async function checkJwks(
   if (!result.ok) return { check: result.check };
   const rawKeys = result.value.json.keys;
   if (!Array.isArray(rawKeys)) {
-    return { check: failed('jwks', `${uri} is JSON without a "keys" array, so it is no JWKS`, `Publish the key set there with ${publishWith(issuer)}.`) };
+    return {
+      check: failed(
+        'jwks',
+        `${uri} is JSON without a "keys" array, so it is no JWKS`,
+        `Publish the key set there with ${publishWith(issuer)}.`,
+      ),
+    };
   }
   if (rawKeys.length === 0) {
-    return { check: failed('jwks', `${uri} lists no keys, so STS rejects every token`, `Publish the cluster's keys with ${publishWith(issuer)}.`) };
+    return {
+      check: failed(
+        'jwks',
+        `${uri} lists no keys, so STS rejects every token`,
+        `Publish the cluster's keys with ${publishWith(issuer)}.`,
+      ),
+    };
   }
   const keys = rawKeys.filter(isJsonObject);
   const leaked = keys.filter((key) => privateJwkMembers.some((member) => member in key));
@@ -267,15 +392,19 @@ export async function checkJwks(
     return {
       check: failed(
         'jwks',
-        `${uri} publishes private key material (kid ${leaked.map((key) => String(key.kid)).join(', ')}): anyone can sign tokens STS would accept`,
-        `Take the document down now, rotate the service-account signing key (a new --service-account-signing-key-file), then publish the public keys with ${publishWith(issuer)}.`,
+        `${uri} publishes private key material (kid ${leaked.map((key) => String(key.kid)).join(', ')}): anyone can ` +
+          `sign tokens STS would accept`,
+        `Take the document down now, rotate the service-account signing key (a new ` +
+          `--service-account-signing-key-file), then publish the public keys with ${publishWith(issuer)}.`,
       ),
     };
   }
   const warnings = [...result.value.warnings];
-  if (keys.length < rawKeys.length) warnings.push(`${rawKeys.length - keys.length} entr(ies) of "keys" are not JSON objects and are ignored.`);
+  if (keys.length < rawKeys.length)
+    warnings.push(`${rawKeys.length - keys.length} entr(ies) of "keys" are not JSON objects and are ignored.`);
   const kids = keys.map((key) => (typeof key.kid === 'string' ? key.kid : '(no kid)'));
-  if (uri !== issuer.jwksUrl) warnings.push(`jwks_uri is ${uri}, not ${issuer.jwksUrl}; fine for STS, but the thumbprint is then that host's.`);
+  if (uri !== issuer.jwksUrl)
+    warnings.push(`jwks_uri is ${uri}, not ${issuer.jwksUrl}; fine for STS, but the thumbprint is then that host's.`);
   return {
     check: passed('jwks', `${result.value.summary}: ${keys.length} key(s), kid ${kids.join(', ')}`, warnings),
     value: { uri, keys, bytes: result.value.bytes },

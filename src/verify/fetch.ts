@@ -19,7 +19,8 @@ export interface PublicFetchOptions {
 export const defaultFetchOptions: PublicFetchOptions = { timeoutMs: 10_000, maxBytes: 1024 * 1024 };
 
 /** Why a GET got no HTTP answer; the checks turn each into its own fix. */
-export type PublicFetchFailure = 'not-https' | 'dns' | 'refused' | 'unreachable' | 'timeout' | 'tls' | 'reset' | 'too-large' | 'other';
+export type PublicFetchFailure =
+  'not-https' | 'dns' | 'refused' | 'unreachable' | 'timeout' | 'tls' | 'reset' | 'too-large' | 'other';
 
 export class PublicFetchError extends Error {
   readonly failure: PublicFetchFailure;
@@ -27,7 +28,12 @@ export class PublicFetchError extends Error {
   /** The system or OpenSSL code, e.g. ECONNREFUSED or UNABLE_TO_GET_ISSUER_CERT_LOCALLY. */
   readonly systemCode: string | undefined;
 
-  constructor(url: string, failure: PublicFetchFailure, message: string, options: { cause?: unknown; systemCode?: string | undefined } = {}) {
+  constructor(
+    url: string,
+    failure: PublicFetchFailure,
+    message: string,
+    options: { cause?: unknown; systemCode?: string | undefined } = {},
+  ) {
     super(message, { cause: options.cause });
     this.name = 'PublicFetchError';
     this.url = url;
@@ -41,8 +47,14 @@ const unreachableCodes = new Set(['ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'E
 const resetCodes = new Set(['ECONNRESET', 'EPIPE']);
 
 function isTlsCode(code: string): boolean {
-  return code.includes('CERT') || code.startsWith('UNABLE_TO_') || code.startsWith('ERR_TLS') || code.startsWith('ERR_SSL')
-    || code === 'EPROTO' || code.startsWith('SELF_SIGNED');
+  return (
+    code.includes('CERT') ||
+    code.startsWith('UNABLE_TO_') ||
+    code.startsWith('ERR_TLS') ||
+    code.startsWith('ERR_SSL') ||
+    code === 'EPROTO' ||
+    code.startsWith('SELF_SIGNED')
+  );
 }
 
 function classify(code: string | undefined): PublicFetchFailure {
@@ -60,7 +72,8 @@ function classify(code: string | undefined): PublicFetchFailure {
  * default list (bundled roots plus NODE_EXTRA_CA_CERTS, and the system store under --use-system-ca).
  */
 function trustedCas(extra: string): string[] {
-  const defaults = typeof tls.getCACertificates === 'function' ? tls.getCACertificates('default') : [...tls.rootCertificates];
+  const defaults =
+    typeof tls.getCACertificates === 'function' ? tls.getCACertificates('default') : [...tls.rootCertificates];
   return [...defaults, extra];
 }
 
@@ -83,7 +96,9 @@ export function fetchPublic(url: string, options: PublicFetchOptions = defaultFe
       outcome();
     };
     const fail = (error: PublicFetchError): void => {
-      settle(() => { reject(error); });
+      settle(() => {
+        reject(error);
+      });
       req.destroy();
     };
     const req = request(
@@ -99,7 +114,14 @@ export function fetchPublic(url: string, options: PublicFetchOptions = defaultFe
       (response) => {
         const declared = Number(response.headers['content-length'] ?? Number.NaN);
         if (declared > options.maxBytes) {
-          fail(new PublicFetchError(url, 'too-large', `${url} declares ${declared} bytes, more than the ${options.maxBytes} bytes a discovery document or JWKS can reasonably be`));
+          fail(
+            new PublicFetchError(
+              url,
+              'too-large',
+              `${url} declares ${declared} bytes, more than the ${options.maxBytes} bytes a discovery document or ` +
+                `JWKS can reasonably be`,
+            ),
+          );
           return;
         }
         const chunks: Buffer[] = [];
@@ -107,7 +129,14 @@ export function fetchPublic(url: string, options: PublicFetchOptions = defaultFe
         response.on('data', (chunk: Buffer) => {
           size += chunk.length;
           if (size > options.maxBytes) {
-            fail(new PublicFetchError(url, 'too-large', `the response from ${url} is larger than ${options.maxBytes} bytes, more than a discovery document or JWKS can reasonably be`));
+            fail(
+              new PublicFetchError(
+                url,
+                'too-large',
+                `the response from ${url} is larger than ${options.maxBytes} bytes, more than a discovery document ` +
+                  `or JWKS can reasonably be`,
+              ),
+            );
             return;
           }
           chunks.push(chunk);
@@ -124,7 +153,14 @@ export function fetchPublic(url: string, options: PublicFetchOptions = defaultFe
           });
         });
         response.on('error', (error: NodeJS.ErrnoException) => {
-          fail(new PublicFetchError(url, classify(error.code), `reading the response from ${url} failed: ${error.message}`, { cause: error, systemCode: error.code }));
+          fail(
+            new PublicFetchError(
+              url,
+              classify(error.code),
+              `reading the response from ${url} failed: ${error.message}`,
+              { cause: error, systemCode: error.code },
+            ),
+          );
         });
       },
     );
@@ -133,7 +169,14 @@ export function fetchPublic(url: string, options: PublicFetchOptions = defaultFe
     }, options.timeoutMs);
     req.on('error', (error: NodeJS.ErrnoException) => {
       const code = error.code;
-      fail(new PublicFetchError(url, classify(code), `GET ${url} failed: ${code !== undefined && !error.message.includes(code) ? `${code}: ` : ''}${error.message}`, { cause: error, systemCode: code }));
+      fail(
+        new PublicFetchError(
+          url,
+          classify(code),
+          `GET ${url} failed: ${code !== undefined && !error.message.includes(code) ? `${code}: ` : ''}${error.message}`,
+          { cause: error, systemCode: code },
+        ),
+      );
     });
     req.end();
   });

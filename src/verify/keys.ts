@@ -19,14 +19,18 @@ export interface ClusterKeys {
   readonly source: string;
 }
 
-export type ClusterKeysResult = { readonly ok: true; readonly value: ClusterKeys } | { readonly ok: false; readonly check: Check };
+export type ClusterKeysResult =
+  { readonly ok: true; readonly value: ClusterKeys } | { readonly ok: false; readonly check: Check };
 
 /** Reads and validates the cluster's keys once; a failure becomes the `keys` check. */
 export async function readClusterKeys(reader: ClusterReader): Promise<ClusterKeysResult> {
   try {
     const metadata = await reader.read();
     const jwks = await buildJwks(metadata.keys, metadata.source);
-    return { ok: true, value: { jwks, source: metadata.source, ...(metadata.issuer === undefined ? {} : { issuer: metadata.issuer }) } };
+    return {
+      ok: true,
+      value: { jwks, source: metadata.source, ...(metadata.issuer === undefined ? {} : { issuer: metadata.issuer }) },
+    };
   } catch (error) {
     // A key set sync refuses to publish (a curve STS does not take, private material) is no access problem.
     if (error instanceof GuardError) {
@@ -35,7 +39,8 @@ export async function readClusterKeys(reader: ClusterReader): Promise<ClusterKey
         check: failed(
           'keys',
           `the cluster's keys are not ones STS accepts: ${error.message}`,
-          'Do what the message says: sync refuses to publish these keys the same way (exit 3), and STS would refuse tokens signed with them.',
+          'Do what the message says: sync refuses to publish these keys the same way (exit 3), and STS would refuse ' +
+            'tokens signed with them.',
         ),
       };
     }
@@ -44,7 +49,8 @@ export async function readClusterKeys(reader: ClusterReader): Promise<ClusterKey
       check: failed(
         'keys',
         `could not read the cluster's keys to compare: ${describeCause(error)}`,
-        'Fix the cluster access named above, or run verify without --kubeconfig/--context to check the public side only.',
+        'Fix the cluster access named above, or run verify without --kubeconfig/--context to check the ' +
+          'public side only.',
       ),
     };
   }
@@ -81,21 +87,41 @@ export async function checkKeys(issuer: Issuer, cluster: ClusterKeys, published:
     if (twin !== undefined && (await material(twin)) !== (await material(key))) differing.push(key.kid);
   }
   const extra = [...publishedByKid.keys()].filter((kid) => !clusterKids.has(kid));
-  const warnings = extra.length === 0
-    ? []
-    : [`Published key(s) the cluster does not have: kid ${extra.join(', ')}. STS still trusts tokens signed by them; if they were retired (or leaked), withdraw them by publishing again with ${publishWith(issuer)}.`];
+  const warnings =
+    extra.length === 0
+      ? []
+      : [
+          `Published key(s) the cluster does not have: kid ${extra.join(', ')}. STS still trusts tokens signed by ` +
+            `them; if they were retired (or leaked), withdraw them by publishing again with ${publishWith(issuer)}.`,
+        ];
   const sync = publishWith(issuer);
   if (missing.length > 0 || differing.length > 0) {
     const problems = [
-      ...(missing.length > 0 ? [`the public JWKS lacks the cluster's kid ${missing.join(', ')} (STS rejects tokens signed with ${missing.length === 1 ? 'it' : 'them'})`] : []),
-      ...(differing.length > 0 ? [`kid ${differing.join(', ')} is published with other key material than the cluster's (signatures will not verify)`] : []),
+      ...(missing.length > 0
+        ? [
+            `the public JWKS lacks the cluster's kid ${missing.join(', ')} (STS rejects tokens signed with ` +
+              `${missing.length === 1 ? 'it' : 'them'})`,
+          ]
+        : []),
+      ...(differing.length > 0
+        ? [
+            `kid ${differing.join(', ')} is published with other key material than the cluster's (signatures will ` +
+              `not verify)`,
+          ]
+        : []),
     ];
     return failed(
       'keys',
       `${problems.join('; ')}; compared with ${cluster.source}`,
-      `Publish the cluster's current keys with ${sync}; after a signing-key rotation, publish before the new key signs tokens. If this is the wrong cluster, pick the right one with --kubeconfig/--context.`,
+      `Publish the cluster's current keys with ${sync}; after a signing-key rotation, publish before the new key ` +
+        `signs tokens. If this is the wrong cluster, pick the right one with --kubeconfig/--context.`,
       warnings,
     );
   }
-  return passed('keys', `all ${clusterKids.size} key(s) of ${cluster.source} are published, same material (kid ${[...clusterKids].join(', ')})`, warnings);
+  return passed(
+    'keys',
+    `all ${clusterKids.size} key(s) of ${cluster.source} are published, same material (kid ` +
+      `${[...clusterKids].join(', ')})`,
+    warnings,
+  );
 }

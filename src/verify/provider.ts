@@ -13,7 +13,11 @@ import { syncCommandLine } from './commands.js';
 export type Probe = (target: ProbeTarget, options: ProbeOptions) => Promise<ThumbprintProbe>;
 
 /** 5. STS finds the provider by the exact `HOST/PATH` of `iss`, in the role's account. */
-export async function checkProvider(issuer: Issuer, audience: string, api: ProviderApi): Promise<Outcome<ActualProvider>> {
+export async function checkProvider(
+  issuer: Issuer,
+  audience: string,
+  api: ProviderApi,
+): Promise<Outcome<ActualProvider>> {
   let provider: ActualProvider | undefined;
   try {
     provider = await readProvider(issuer, api);
@@ -22,7 +26,9 @@ export async function checkProvider(issuer: Issuer, audience: string, api: Provi
       check: failed(
         'provider',
         `could not read the IAM OIDC providers: ${describeCause(error)}`,
-        'Give these credentials the read-only actions iam:ListOpenIDConnectProviders and iam:GetOpenIDConnectProvider (and iam:ListOpenIDConnectProviderTags), or pass --no-aws to skip the IAM checks.',
+        'Give these credentials the read-only actions iam:ListOpenIDConnectProviders and ' +
+          'iam:GetOpenIDConnectProvider (and iam:ListOpenIDConnectProviderTags), or pass --no-aws to skip the ' +
+          'IAM checks.',
       ),
     };
   }
@@ -32,13 +38,19 @@ export async function checkProvider(issuer: Issuer, audience: string, api: Provi
     return {
       check: failed(
         'provider',
-        `the account of the AWS credentials in use has no IAM OIDC provider for ${issuer.providerName}, so STS rejects every token with "iss" ${issuer.url}`,
-        `Create it: ${sync === undefined ? create : `${sync} (without --no-register), or ${create}`}. It must be in the account of the roles your workloads assume.`,
+        `the account of the AWS credentials in use has no IAM OIDC provider for ${issuer.providerName}, so STS ` +
+          `rejects every token with "iss" ${issuer.url}`,
+        `Create it: ${sync === undefined ? create : `${sync} (without --no-register), or ${create}`}. It must be in ` +
+          `the account of the roles your workloads assume.`,
       ),
     };
   }
   return {
-    check: passed('provider', `${provider.arn} (client IDs: ${provider.clientIds.join(', ') || 'none'}; thumbprints: ${provider.thumbprints.join(', ') || 'none'})`),
+    check: passed(
+      'provider',
+      `${provider.arn} (client IDs: ${provider.clientIds.join(', ') || 'none'}; thumbprints: ` +
+        `${provider.thumbprints.join(', ') || 'none'})`,
+    ),
     value: provider,
   };
 }
@@ -82,14 +94,20 @@ export async function checkThumbprint(
   }
   const last = result.chain.at(-1);
   const certificate: LastCertificate = { where, subject: last?.subject ?? 'unknown', thumbprint: result.thumbprint };
-  const presented = `${where} presents ${result.chain.length} certificate(s), the last ${certificate.subject} with thumbprint ${result.thumbprint}`;
+  const presented =
+    `${where} presents ${result.chain.length} certificate(s), the last ${certificate.subject} with ` +
+    `thumbprint ${result.thumbprint}`;
   const trust = result.trusted
     ? 'its chain is signed by a publicly trusted CA, so AWS verifies it without the thumbprint'
-    : `its chain is not signed by a publicly trusted CA (${result.trustError ?? 'untrusted'}), so AWS relies on the thumbprint`;
+    : `its chain is not signed by a publicly trusted CA (${result.trustError ?? 'untrusted'}), so AWS relies on ` +
+      `the thumbprint`;
   const warnings = result.hostnameMatches ? [] : [`The certificate ${where} presents is not valid for ${target.host}.`];
   const listed = provider.thumbprints.map((thumbprint) => thumbprint.toLowerCase());
   if (listed.includes(result.thumbprint)) {
-    return { check: passed('thumbprint', `${presented}, which the provider lists; ${trust}`, warnings), value: certificate };
+    return {
+      check: passed('thumbprint', `${presented}, which the provider lists; ${trust}`, warnings),
+      value: certificate,
+    };
   }
   const update = thumbprintUpdate(issuer, provider.arn, result.thumbprint);
   const mismatch = `the provider lists ${listed.join(', ') || 'no thumbprint'}, but ${presented}`;
@@ -97,20 +115,28 @@ export async function checkThumbprint(
     return {
       check: passed('thumbprint', `${mismatch}; ${trust}`, [
         ...warnings,
-        `The provider's thumbprint is stale; harmless while the certificate comes from a CA in AWS's library, wrong once it does not. ${update}.`,
+        `The provider's thumbprint is stale; harmless while the certificate comes from a CA in AWS's library, wrong ` +
+          `once it does not. ${update}.`,
       ]),
       value: certificate,
     };
   }
   return {
-    check: failed('thumbprint', `${mismatch}; ${trust}, and rejects this one`, `Put the thumbprint of the last certificate the host presents on the provider: ${update}.`, warnings),
+    check: failed(
+      'thumbprint',
+      `${mismatch}; ${trust}, and rejects this one`,
+      `Put the thumbprint of the last certificate the host presents on the provider: ${update}.`,
+      warnings,
+    ),
     value: certificate,
   };
 }
 
 /** The commands that put a thumbprint on the provider: sync recomputes it, or IAM's own. */
 export function thumbprintUpdate(issuer: Issuer, providerArn: string, thumbprint: string): string {
-  const aws = `aws iam update-open-id-connect-provider-thumbprint --open-id-connect-provider-arn ${providerArn} --thumbprint-list ${thumbprint}`;
+  const aws =
+    `aws iam update-open-id-connect-provider-thumbprint --open-id-connect-provider-arn ${providerArn} ` +
+    `--thumbprint-list ${thumbprint}`;
   const sync = syncCommandLine(issuer);
   return sync === undefined ? aws : `${sync} updates it, or: ${aws}`;
 }
@@ -121,11 +147,15 @@ export function checkAudience(issuer: Issuer, provider: ActualProvider, audience
   if (missing.length === 0) {
     return passed('audience', `the provider lists client ID${audiences.length > 1 ? 's' : ''} ${audiences.join(', ')}`);
   }
-  const aws = `aws iam add-client-id-to-open-id-connect-provider --open-id-connect-provider-arn ${provider.arn} --client-id ${missing[0] ?? ''}`;
+  const aws =
+    `aws iam add-client-id-to-open-id-connect-provider --open-id-connect-provider-arn ${provider.arn} ` +
+    `--client-id ${missing[0] ?? ''}`;
   const sync = syncCommandLine(issuer, ...audiences.map((audience) => `--audience ${audience}`));
   return failed(
     'audience',
-    `the provider's client IDs are ${provider.clientIds.join(', ') || 'empty'}, not ${missing.join(', ')}, so STS rejects tokens for ${missing.length > 1 ? 'those audiences' : 'that audience'}`,
-    `Add ${missing.length > 1 ? 'them' : 'it'}: ${sync === undefined ? aws : `${sync} (other client IDs are kept), or ${aws}`}.`,
+    `the provider's client IDs are ${provider.clientIds.join(', ') || 'empty'}, not ${missing.join(', ')}, so STS ` +
+      `rejects tokens for ${missing.length > 1 ? 'those audiences' : 'that audience'}`,
+    `Add ${missing.length > 1 ? 'them' : 'it'}: ` +
+      `${sync === undefined ? aws : `${sync} (other client IDs are kept), or ${aws}`}.`,
   );
 }

@@ -29,35 +29,50 @@ function algorithmOf(key: Jwk): string | undefined {
  * on their own lines). `authorization_endpoint` is left out: kube-apiserver never serves it, and
  * neither STS nor a token verifier reads it.
  */
-export function checkMetadata(issuer: Issuer, discovery: DiscoveryDocumentJson, published: PublishedJwks | undefined): Check {
+export function checkMetadata(
+  issuer: Issuer,
+  discovery: DiscoveryDocumentJson,
+  published: PublishedJwks | undefined,
+): Check {
   const problems: string[] = [];
   const responseTypes = stringList(discovery.response_types_supported);
   if (responseTypes === undefined) problems.push('no "response_types_supported" list');
-  else if (!responseTypes.includes('id_token')) problems.push(`"response_types_supported" ${JSON.stringify(responseTypes)} without "id_token"`);
+  else if (!responseTypes.includes('id_token'))
+    problems.push(`"response_types_supported" ${JSON.stringify(responseTypes)} without "id_token"`);
   const subjectTypes = stringList(discovery.subject_types_supported);
   if (subjectTypes === undefined || subjectTypes.length === 0) problems.push('no "subject_types_supported" list');
   const algorithms = stringList(discovery.id_token_signing_alg_values_supported);
-  if (algorithms === undefined || algorithms.length === 0) problems.push('no "id_token_signing_alg_values_supported" list');
+  if (algorithms === undefined || algorithms.length === 0)
+    problems.push('no "id_token_signing_alg_values_supported" list');
   else if (published !== undefined) {
     const unlisted = published.keys.flatMap((key, index) => {
       const alg = algorithmOf(key);
       return alg !== undefined && !algorithms.includes(alg) ? [`${describeKey(key, index)} signs with ${alg}`] : [];
     });
     if (unlisted.length > 0) {
-      problems.push(`"id_token_signing_alg_values_supported" ${JSON.stringify(algorithms)}, which misses what the keys sign with (${unlisted.join('; ')}), so clients refuse those tokens`);
+      problems.push(
+        `"id_token_signing_alg_values_supported" ${JSON.stringify(algorithms)}, which misses what the keys sign with ` +
+          `(${unlisted.join('; ')}), so clients refuse those tokens`,
+      );
     }
   }
   if (problems.length > 0) {
     return failed(
       'metadata',
       `the discovery document has ${problems.join('; ')}`,
-      `Republish it with ${publishWith(issuer)}: it must carry every member kube-apiserver serves and list each key's algorithm.`,
+      `Republish it with ${publishWith(issuer)}: it must carry every member kube-apiserver serves and list each ` +
+        `key's algorithm.`,
     );
   }
-  const compared = published === undefined ? ' (not compared with the keys: the JWKS could not be read)' : ', covering every key\'s algorithm';
+  const compared =
+    published === undefined
+      ? ' (not compared with the keys: the JWKS could not be read)'
+      : ", covering every key's algorithm";
   return passed(
     'metadata',
-    `response_types_supported ${(responseTypes ?? []).join(', ')}; subject_types_supported ${(subjectTypes ?? []).join(', ')}; id_token_signing_alg_values_supported ${(algorithms ?? []).join(', ')}${compared}`,
+    `response_types_supported ${(responseTypes ?? []).join(', ')}; subject_types_supported ` +
+      `${(subjectTypes ?? []).join(', ')}; id_token_signing_alg_values_supported ` +
+      `${(algorithms ?? []).join(', ')}${compared}`,
   );
 }
 
@@ -70,15 +85,24 @@ export function checkLimits(issuer: Issuer, published: PublishedJwks, maxBytes: 
   const rsa = count('RSA');
   const ec = count('EC');
   const found = `${published.uri} lists ${rsa} RSA and ${ec} EC key(s) in ${published.bytes} bytes`;
-  const over = [...(rsa > stsKeysPerType ? [`${rsa} RSA keys`] : []), ...(ec > stsKeysPerType ? [`${ec} EC keys`] : [])];
+  const over = [
+    ...(rsa > stsKeysPerType ? [`${rsa} RSA keys`] : []),
+    ...(ec > stsKeysPerType ? [`${ec} EC keys`] : []),
+  ];
   if (over.length > 0) {
     return failed(
       'limits',
-      `${found}: STS reads at most ${stsKeysPerType} RSA and ${stsKeysPerType} EC keys of a JWKS, not ${over.join(' and ')}, so tokens signed by the keys past the limit are refused`,
-      `Remove retired keys (ones that no longer sign, whose tokens have expired) from the API server's --service-account-key-file, then publish again with ${publishWith(issuer)}.`,
+      `${found}: STS reads at most ${stsKeysPerType} RSA and ${stsKeysPerType} EC keys of a JWKS, not ` +
+        `${over.join(' and ')}, so tokens signed by the keys past the limit are refused`,
+      `Remove retired keys (ones that no longer sign, whose tokens have expired) from the API server's ` +
+        `--service-account-key-file, then publish again with ${publishWith(issuer)}.`,
     );
   }
-  return passed('limits', `${found}: within STS's ${stsKeysPerType} RSA and ${stsKeysPerType} EC keys, and the ${maxBytes} bytes verify reads`);
+  return passed(
+    'limits',
+    `${found}: within STS's ${stsKeysPerType} RSA and ${stsKeysPerType} EC keys, and the ${maxBytes} bytes ` +
+      `verify reads`,
+  );
 }
 
 /**
@@ -91,8 +115,10 @@ export function checkSigning(issuer: Issuer, published: PublishedJwks): Check {
   const seen = new Set<string>();
   for (const [index, key] of published.keys.entries()) {
     const name = describeKey(key, index);
-    if (typeof key.kid !== 'string' || key.kid === '') problems.push(`${name} has no "kid": STS finds a token's key by its kid`);
-    else if (seen.has(key.kid)) problems.push(`${name} is listed more than once: clients cannot tell which key a token means`);
+    if (typeof key.kid !== 'string' || key.kid === '')
+      problems.push(`${name} has no "kid": STS finds a token's key by its kid`);
+    else if (seen.has(key.kid))
+      problems.push(`${name} is listed more than once: clients cannot tell which key a token means`);
     else seen.add(key.kid);
     const problem = signingKeyProblem(key);
     if (problem !== undefined) problems.push(`${name} ${problem}`);
@@ -101,9 +127,18 @@ export function checkSigning(issuer: Issuer, published: PublishedJwks): Check {
     return failed(
       'signing',
       problems.join('; '),
-      `Publish each key as kube-apiserver serves it, once, with "use" "sig" and the algorithm its type signs with (${supportedKeyTypes}): republish with ${publishWith(issuer)}.${syncCommandLine(issuer) === undefined ? '' : ' sync publishes exactly that, and refuses (exit 3) a cluster key STS would not accept.'}`,
+      `Publish each key as kube-apiserver serves it, once, with "use" "sig" and the algorithm its type signs with ` +
+        `(${supportedKeyTypes}): republish with ` +
+        `${publishWith(issuer)}.` +
+        (syncCommandLine(issuer) === undefined
+          ? ''
+          : ' sync publishes exactly that, and refuses (exit 3) a cluster key STS would not accept.'),
     );
   }
   const algorithms = [...new Set(published.keys.map((key) => algorithmOf(key)))].sort().join(', ');
-  return passed('signing', `all ${published.keys.length} key(s) are signing keys ("use" "sig" or none), each with the algorithm its type signs with (${algorithms})`);
+  return passed(
+    'signing',
+    `all ${published.keys.length} key(s) are signing keys ("use" "sig" or none), each with the algorithm its type ` +
+      `signs with (${algorithms})`,
+  );
 }

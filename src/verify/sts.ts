@@ -70,7 +70,8 @@ function trustPolicyFix(context: StsContext): string {
   const role = roleNameOf(roleArn);
   return (
     `Let the service account assume the role; its trust policy needs this statement: ${JSON.stringify(statement)}. ` +
-    `STS gives the same answer when the role ${role} does not exist in account ${account}: check that it does with aws iam get-role --role-name ${role}.`
+    `STS gives the same answer when the role ${role} does not exist in account ${account}: check that it does with ` +
+    `aws iam get-role --role-name ${role}.`
   );
 }
 
@@ -82,8 +83,10 @@ function trustPolicyFix(context: StsContext): string {
 function documentsFix(context: StsContext, kid: string): string {
   const { issuer } = context;
   return (
-    `STS could not read ${issuer.discoveryUrl} or the JWKS it names anonymously over HTTPS (port 443, within about 5 seconds, without following a redirect), ` +
-    `or that JWKS lacks the token's kid ${kid}. The discovery, jwks, limits and token checks above show which from here; from the internet the host must answer the same way, on port 443. ` +
+    `STS could not read ${issuer.discoveryUrl} or the JWKS it names anonymously over HTTPS (port 443, within about 5 ` +
+    `seconds, without following a redirect), ` +
+    `or that JWKS lacks the token's kid ${kid}. The discovery, jwks, limits and token checks above show which from ` +
+    `here; from the internet the host must answer the same way, on port 443. ` +
     `Publish the cluster's current keys with ${publishWith(issuer)}.`
   );
 }
@@ -92,13 +95,16 @@ function thumbprintFix(context: StsContext): string {
   const { issuer, presented, providerArn } = context;
   if (presented === undefined || providerArn === undefined) {
     return (
-      `STS holds the last certificate the JWKS host presents against the provider's thumbprints and found none that matches. ` +
-      `See which certificate that is: irsa-issuer thumbprint ${issuer.jwksUrl}; then put its thumbprint on the provider: ` +
+      `STS holds the last certificate the JWKS host presents against the provider's thumbprints and found none ` +
+      `that matches. ` +
+      `See which certificate that is: irsa-issuer thumbprint ${issuer.jwksUrl}; then put its thumbprint on ` +
+      `the provider: ` +
       `${syncCommandLine(issuer) ?? 'aws iam update-open-id-connect-provider-thumbprint --open-id-connect-provider-arn ARN --thumbprint-list THUMBPRINT'}.`
     );
   }
   return (
-    `STS holds the last certificate ${presented.where} presents, ${presented.subject} (thumbprint ${presented.thumbprint}), against the provider's thumbprints, and the provider does not list it. ` +
+    `STS holds the last certificate ${presented.where} presents, ${presented.subject} (thumbprint ` +
+    `${presented.thumbprint}), against the provider's thumbprints, and the provider does not list it. ` +
     `${thumbprintUpdate(issuer, providerArn, presented.thumbprint)}.`
   );
 }
@@ -112,10 +118,16 @@ function validationFix(message: string, roleArn: string): string {
   if (/\bARN\b|roleArn/i.test(message)) return 'Pass the role as arn:aws:iam::ACCOUNT:role/NAME with --role-arn.';
   if (/DurationSeconds|MaxSessionDuration/.test(message)) {
     const role = roleNameOf(roleArn);
-    return `STS says: "${sentence(message)}" verify asks for ${verifySessionSeconds} seconds, the shortest session STS grants; check the role's maximum: aws iam get-role --role-name ${role} --query Role.MaxSessionDuration.`;
+    return (
+      `STS says: "${sentence(message)}" verify asks for ${verifySessionSeconds} seconds, the shortest session ` +
+      `STS grants; check the role's maximum: aws iam get-role --role-name ${role} --query Role.MaxSessionDuration.`
+    );
   }
   if (/webIdentityToken/.test(message)) {
-    return `STS says: "${sentence(message)}" A service-account token is about a kilobyte and STS takes up to 20,000 characters: check what mints this one (TokenRequest on the API server).`;
+    return (
+      `STS says: "${sentence(message)}" A service-account token is about a kilobyte and STS takes up to 20,000 ` +
+      `characters: check what mints this one (TokenRequest on the API server).`
+    );
   }
   return `STS says: "${sentence(message)}" Fix what it names, then verify again.`;
 }
@@ -129,21 +141,30 @@ function explain(error: unknown, context: StsContext, verified: VerifiedToken): 
     case 'InvalidIdentityToken':
       if (/provider/i.test(message) && /found|exist/i.test(message)) {
         const sync = syncCommandLine(context.issuer);
-        return `Create the IAM OIDC provider in the role's account: ${sync ?? `aws iam create-open-id-connect-provider --url ${context.issuer.url} --client-id-list ${context.audience}`}.`;
+        return (
+          `Create the IAM OIDC provider in the role's account: ` +
+          `${sync ?? `aws iam create-open-id-connect-provider --url ${context.issuer.url} --client-id-list ${context.audience}`}.`
+        );
       }
       if (/audience/i.test(message)) {
+        const byHand =
+          'aws iam add-client-id-to-open-id-connect-provider ' +
+          `--open-id-connect-provider-arn ${context.providerArn ?? 'ARN'} --client-id ${context.audience}`;
         const sync = syncCommandLine(context.issuer, `--audience ${context.audience}`);
-        return `Add client ID ${context.audience} to the provider: ${sync ?? `aws iam add-client-id-to-open-id-connect-provider --open-id-connect-provider-arn ${context.providerArn ?? 'ARN'} --client-id ${context.audience}`}.`;
+        return `Add client ID ${context.audience} to the provider: ${sync ?? byHand}.`;
       }
       if (/thumbprint/i.test(message)) return thumbprintFix(context);
       if (/verification key/i.test(message)) return documentsFix(context, verified.kid);
-      return 'STS rejected the token itself; the checks above (keys, thumbprint, audience, provider) name the likely cause. STS caches an issuer\'s keys for a while, so a just-synced key may need some minutes.';
+      return (
+        'STS rejected the token itself; the checks above (keys, thumbprint, audience, provider) name the likely ' +
+        "cause. STS caches an issuer's keys for a while, so a just-synced key may need some minutes."
+      );
     case 'IDPCommunicationError':
       return documentsFix(context, verified.kid);
     case 'IDPRejectedClaim':
-      return 'STS rejected a claim of the token; check the audience and the provider\'s client IDs.';
+      return "STS rejected a claim of the token; check the audience and the provider's client IDs.";
     case 'ExpiredToken':
-      return 'The token had expired by STS\'s clock: fix time synchronisation (NTP) on the API server.';
+      return "The token had expired by STS's clock: fix time synchronisation (NTP) on the API server.";
     case 'ValidationError':
     case 'InvalidParameterValue':
     case 'MalformedPolicyDocument':
@@ -151,7 +172,7 @@ function explain(error: unknown, context: StsContext, verified: VerifiedToken): 
     default:
       return (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode === undefined
         ? 'Check the network path to STS (or AWS_ENDPOINT_URL_STS), then retry.'
-        : 'Fix what STS\'s message names, then retry.';
+        : "Fix what STS's message names, then retry.";
   }
 }
 
@@ -170,6 +191,10 @@ export async function checkSts(context: StsContext, verified: VerifiedToken, sts
   } catch (error) {
     // STS does not echo the token, but a proxy's error page might: it never reaches a report.
     const cause = describeCause(error).replaceAll(verified.token, '[token]');
-    return failed('sts', `AssumeRoleWithWebIdentity for ${context.roleArn} failed: ${cause}`, explain(error, context, verified).replaceAll(verified.token, '[token]'));
+    return failed(
+      'sts',
+      `AssumeRoleWithWebIdentity for ${context.roleArn} failed: ${cause}`,
+      explain(error, context, verified).replaceAll(verified.token, '[token]'),
+    );
   }
 }

@@ -3,7 +3,15 @@
  * against the *public* JWKS the way STS checks it, and optionally exchanged at STS for real. The
  * token is a credential: it is passed on, never logged, printed or put in a report.
  */
-import { createLocalJWKSet, decodeJwt, decodeProtectedHeader, errors, jwtVerify, type JSONWebKeySet, type JWTPayload } from 'jose';
+import {
+  createLocalJWKSet,
+  decodeJwt,
+  decodeProtectedHeader,
+  errors,
+  jwtVerify,
+  type JSONWebKeySet,
+  type JWTPayload,
+} from 'jose';
 import { minimumTokenSeconds, mintServiceAccountToken, type ApiServerConnection } from '../cluster/index.js';
 import { algorithmForKey, signingAlgorithms, signingKeyProblem, supportedKeyTypes } from '../documents/index.js';
 import { describeCause } from '../errors.js';
@@ -72,7 +80,10 @@ function unusableKey(published: PublishedJwks, kid: string, alg: string): string
   if (problem !== undefined) return `names kid ${kid}, which ${published.uri} publishes, but that key ${problem}`;
   const verifies = typeof key.alg === 'string' ? key.alg : algorithmForKey(key.kty, key.crv);
   if (verifies !== alg) {
-    return `is signed with ${alg}, but ${published.uri} publishes kid ${kid} as a key for ${verifies ?? 'no algorithm STS takes'}, so STS and strict clients refuse it`;
+    return (
+      `is signed with ${alg}, but ${published.uri} publishes kid ${kid} as a key for ` +
+      `${verifies ?? 'no algorithm STS takes'}, so STS and strict clients refuse it`
+    );
   }
   return undefined;
 }
@@ -91,24 +102,43 @@ export async function checkToken(
     token = await mint(serviceAccount, audience);
   } catch (error) {
     return {
-      check: failed('token', `could not mint a token for ${who}: ${describeCause(error)}`, `Fix what the message names, or leave out --service-account to skip the token checks.`),
+      check: failed(
+        'token',
+        `could not mint a token for ${who}: ${describeCause(error)}`,
+        `Fix what the message names, or leave out --service-account to skip the token checks.`,
+      ),
     };
   }
   const { kid, alg } = header(token);
   const sync = publishWith(issuer);
   // An algorithm STS never takes is jose's to report (JOSEAlgNotAllowed below), not a key's.
-  const unusable = (signingAlgorithms as readonly string[]).includes(alg) ? unusableKey(published, kid, alg) : undefined;
+  const unusable = (signingAlgorithms as readonly string[]).includes(alg)
+    ? unusableKey(published, kid, alg)
+    : undefined;
   if (unusable !== undefined) {
     return {
-      check: failed('token', `the token for ${who} ${unusable}`, `Publish the key as kube-apiserver serves it ("use" "sig", "alg" ${alg}) with ${sync}.`),
+      check: failed(
+        'token',
+        `the token for ${who} ${unusable}`,
+        `Publish the key as kube-apiserver serves it ("use" "sig", "alg" ${alg}) with ${sync}.`,
+      ),
     };
   }
   try {
     const keySet = createLocalJWKSet({ keys: published.keys } as unknown as JSONWebKeySet);
-    const { payload } = await jwtVerify(token, keySet, { issuer: issuer.url, audience, algorithms: [...signingAlgorithms], clockTolerance: clockToleranceSeconds });
+    const { payload } = await jwtVerify(token, keySet, {
+      issuer: issuer.url,
+      audience,
+      algorithms: [...signingAlgorithms],
+      clockTolerance: clockToleranceSeconds,
+    });
     const subject = payload.sub ?? `system:serviceaccount:${serviceAccount.namespace}:${serviceAccount.name}`;
     return {
-      check: passed('token', `a token for ${subject} (kid ${kid}, ${alg}, aud ${audience}) verifies against ${published.uri}, "iss" ${issuer.url}`),
+      check: passed(
+        'token',
+        `a token for ${subject} (kid ${kid}, ${alg}, aud ${audience}) verifies against ${published.uri}, "iss" ` +
+          issuer.url,
+      ),
       value: { token, subject, kid, alg },
     };
   } catch (error) {
@@ -131,7 +161,9 @@ function explainVerification(error: unknown, context: VerificationContext): { de
   if (error instanceof errors.JWKSNoMatchingKey) {
     return {
       detail: `is signed with kid ${kid}, which ${published.uri} does not publish, so STS rejects it`,
-      fix: `The cluster signs with a key that is not published (a rotation not yet synced?). Publish its keys with ${sync}.`,
+      fix:
+        `The cluster signs with a key that is not published (a rotation not yet synced?). Publish its keys ` +
+        `with ${sync}.`,
     };
   }
   if (error instanceof errors.JWSSignatureVerificationFailed) {
@@ -144,19 +176,27 @@ function explainVerification(error: unknown, context: VerificationContext): { de
     const iss = claim(token, 'iss');
     return {
       detail: `carries "iss" ${iss}, not ${issuer.url}, so STS looks for another provider`,
-      fix: `Make the cluster sign for the public issuer; kube-apiserver flags: ${apiServerFlags(issuer, iss).join(' ')}`,
+      fix:
+        `Make the cluster sign for the public issuer; kube-apiserver flags: ` + apiServerFlags(issuer, iss).join(' '),
     };
   }
   if (error instanceof errors.JWTClaimValidationFailed && error.claim === 'aud') {
     return {
       detail: `carries "aud" ${claim(token, 'aud')}, not ${audience}, although TokenRequest asked for it`,
-      fix: 'Check what sits between here and the API server; a real kube-apiserver puts the requested audience in the token.',
+      fix:
+        'Check what sits between here and the API server; a real kube-apiserver puts the requested audience ' +
+        'in the token.',
     };
   }
-  if (error instanceof errors.JWTExpired || (error instanceof errors.JWTClaimValidationFailed && error.claim === 'nbf')) {
+  if (
+    error instanceof errors.JWTExpired ||
+    (error instanceof errors.JWTClaimValidationFailed && error.claim === 'nbf')
+  ) {
     return {
       detail: `is not valid now (${error.message}) although it was just minted`,
-      fix: 'The clocks of this machine and the API server disagree by minutes; fix time synchronisation (NTP) on both. STS checks the same times.',
+      fix:
+        'The clocks of this machine and the API server disagree by minutes; fix time synchronisation (NTP) on ' +
+        'both. STS checks the same times.',
     };
   }
   if (error instanceof errors.JOSEAlgNotAllowed) {
@@ -165,8 +205,18 @@ function explainVerification(error: unknown, context: VerificationContext): { de
       fix: `Sign with a key STS accepts: ${supportedKeyTypes} (kube-apiserver's --service-account-signing-key-file).`,
     };
   }
-  if (error instanceof errors.JWKSInvalid || error instanceof errors.JWKInvalid || error instanceof errors.JWKSMultipleMatchingKeys) {
-    return { detail: `cannot be checked: ${published.uri} is not a usable key set (${error.message})`, fix: `Republish it with ${sync}.` };
+  if (
+    error instanceof errors.JWKSInvalid ||
+    error instanceof errors.JWKInvalid ||
+    error instanceof errors.JWKSMultipleMatchingKeys
+  ) {
+    return {
+      detail: `cannot be checked: ${published.uri} is not a usable key set (${error.message})`,
+      fix: `Republish it with ${sync}.`,
+    };
   }
-  return { detail: `does not verify: ${describeCause(error)}`, fix: `Republish the keys with ${sync}, and check the cluster's issuer flags.` };
+  return {
+    detail: `does not verify: ${describeCause(error)}`,
+    fix: `Republish the keys with ${sync}, and check the cluster's issuer flags.`,
+  };
 }

@@ -60,14 +60,21 @@ export interface VerifyReport {
   readonly durationMs: number;
 }
 
-export async function verifyIssuer(options: VerifyOptions, dependencies: VerifyDependencies = {}): Promise<VerifyReport> {
+export async function verifyIssuer(
+  options: VerifyOptions,
+  dependencies: VerifyDependencies = {},
+): Promise<VerifyReport> {
   const started = performance.now();
   const { issuer, audiences } = options;
   const [audience] = audiences;
   const fetch = dependencies.fetch ?? fetchPublic;
   const probe = dependencies.probe ?? probeThumbprint;
   const timeoutMs = options.timeoutMs ?? defaultFetchOptions.timeoutMs;
-  const fetchOptions: PublicFetchOptions = { ...defaultFetchOptions, timeoutMs, ...(options.ca === undefined ? {} : { ca: options.ca }) };
+  const fetchOptions: PublicFetchOptions = {
+    ...defaultFetchOptions,
+    timeoutMs,
+    ...(options.ca === undefined ? {} : { ca: options.ca }),
+  };
   const log = dependencies.logger?.child({ stage: 'verify' });
   const checks: Check[] = [];
   const record = (check: Check): void => {
@@ -84,7 +91,10 @@ export async function verifyIssuer(options: VerifyOptions, dependencies: VerifyD
   const document = discovery.value;
   const noDocument = 'not run: the discovery document could not be read';
   record(document === undefined ? skipped('issuer', noDocument) : checkIssuerClaim(issuer, document, clusterIssuer));
-  const jwks = document === undefined ? { check: skipped('jwks', noDocument) } : await checkJwks(issuer, document, fetch, fetchOptions);
+  const jwks =
+    document === undefined
+      ? { check: skipped('jwks', noDocument) }
+      : await checkJwks(issuer, document, fetch, fetchOptions);
   record(jwks.check);
   const published = jwks.value;
   record(document === undefined ? skipped('metadata', noDocument) : checkMetadata(issuer, document, published));
@@ -92,22 +102,25 @@ export async function verifyIssuer(options: VerifyOptions, dependencies: VerifyD
   record(published === undefined ? skipped('limits', noJwks) : checkLimits(issuer, published, fetchOptions.maxBytes));
   record(published === undefined ? skipped('signing', noJwks) : checkSigning(issuer, published));
 
-  if (cluster === undefined) record(skipped('keys', 'not run: no cluster access (pass --kubeconfig/--context, or --public-key-file)'));
+  if (cluster === undefined)
+    record(skipped('keys', 'not run: no cluster access (pass --kubeconfig/--context, or --public-key-file)'));
   else if (!cluster.ok) record(cluster.check);
   else if (published === undefined) record(skipped('keys', noJwks));
   else record(await checkKeys(issuer, cluster.value, published));
 
   const noAws = 'not run: the IAM checks are off (verify --no-aws, or sync --no-register)';
-  const provider = dependencies.provider === undefined
-    ? { check: skipped('provider', noAws) }
-    : await checkProvider(issuer, audience, dependencies.provider);
+  const provider =
+    dependencies.provider === undefined
+      ? { check: skipped('provider', noAws) }
+      : await checkProvider(issuer, audience, dependencies.provider);
   record(provider.check);
   const actual = provider.value;
   const noProvider = dependencies.provider === undefined ? noAws : 'not run: there is no provider to compare with';
   const jwksUri = document === undefined ? undefined : jwksUriOf(document);
   let presented;
   if (actual === undefined) record(skipped('thumbprint', noProvider));
-  else if (jwksUri === undefined) record(skipped('thumbprint', 'not run: the discovery document names no https:// jwks_uri to probe'));
+  else if (jwksUri === undefined)
+    record(skipped('thumbprint', 'not run: the discovery document names no https:// jwks_uri to probe'));
   else {
     const thumbprint = await checkThumbprint(issuer, actual, jwksUri, probe, timeoutMs);
     record(thumbprint.check);
@@ -117,8 +130,16 @@ export async function verifyIssuer(options: VerifyOptions, dependencies: VerifyD
 
   const { serviceAccount } = options;
   let verified;
-  if (serviceAccount === undefined) record(skipped('token', 'not run: no --service-account NAMESPACE/NAME to mint a token for'));
-  else if (dependencies.mintToken === undefined) record(skipped('token', 'not run: --service-account mints a token with TokenRequest, which needs API server access (a kubeconfig or the pod\'s service account; --public-key-file gives none)'));
+  if (serviceAccount === undefined)
+    record(skipped('token', 'not run: no --service-account NAMESPACE/NAME to mint a token for'));
+  else if (dependencies.mintToken === undefined)
+    record(
+      skipped(
+        'token',
+        'not run: --service-account mints a token with TokenRequest, which needs API server access (a kubeconfig or ' +
+          "the pod's service account; --public-key-file gives none)",
+      ),
+    );
   else if (published === undefined) record(skipped('token', noJwks));
   else {
     const token = await checkToken(issuer, published, serviceAccount, audience, dependencies.mintToken);
@@ -129,9 +150,22 @@ export async function verifyIssuer(options: VerifyOptions, dependencies: VerifyD
   if (options.roleArn === undefined) record(skipped('sts', 'not run: no --role-arn to assume'));
   else if (dependencies.sts === undefined) record(skipped('sts', 'not run: no STS client'));
   else if (serviceAccount === undefined || verified === undefined) {
-    record(skipped('sts', serviceAccount === undefined ? 'not run: needs a token (--service-account NAMESPACE/NAME)' : 'not run: the token did not verify against the public JWKS, so STS would reject it too'));
+    record(
+      skipped(
+        'sts',
+        serviceAccount === undefined
+          ? 'not run: needs a token (--service-account NAMESPACE/NAME)'
+          : 'not run: the token did not verify against the public JWKS, so STS would reject it too',
+      ),
+    );
   } else {
-    record(await checkSts({ issuer, roleArn: options.roleArn, serviceAccount, audience, presented, providerArn: actual?.arn }, verified, dependencies.sts));
+    record(
+      await checkSts(
+        { issuer, roleArn: options.roleArn, serviceAccount, audience, presented, providerArn: actual?.arn },
+        verified,
+        dependencies.sts,
+      ),
+    );
   }
 
   const report: VerifyReport = {
@@ -143,7 +177,17 @@ export async function verifyIssuer(options: VerifyOptions, dependencies: VerifyD
     durationMs: Math.round(performance.now() - started),
   };
   const count = (status: Check['status']) => checks.filter((check) => check.status === status).length;
-  log?.info({ issuer: issuer.url, ok: report.ok, passed: count('passed'), failed: count('failed'), skipped: count('skipped'), durationMs: report.durationMs }, 'verify finished');
+  log?.info(
+    {
+      issuer: issuer.url,
+      ok: report.ok,
+      passed: count('passed'),
+      failed: count('failed'),
+      skipped: count('skipped'),
+      durationMs: report.durationMs,
+    },
+    'verify finished',
+  );
   return report;
 }
 

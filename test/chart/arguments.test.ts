@@ -30,9 +30,14 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-async function run(args: readonly string[], env: NodeJS.ProcessEnv): Promise<{ code: number; stdout: string; stderr: string }> {
+async function run(
+  args: readonly string[],
+  env: NodeJS.ProcessEnv,
+): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, [bundle, ...args], { env: { PATH: process.env.PATH, ...env } });
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, [bundle, ...args], {
+      env: { PATH: process.env.PATH, ...env },
+    });
     return { code: 0, stdout, stderr };
   } catch (error) {
     const failed = error as { code: number; stdout: string; stderr: string };
@@ -74,14 +79,16 @@ describe('the arguments the chart renders', () => {
     });
     const { args = [] } = container(objects);
     // In the pod the client reads its in-cluster service account; here the stand's reader context.
-    const kubeconfig = await stand.writeKubeconfig(
-      [{ name: 'in-cluster', server: stand.url, caPem: stand.caPem, token: stand.tokens.reader?.token ?? '' }],
-    );
+    const kubeconfig = await stand.writeKubeconfig([
+      { name: 'in-cluster', server: stand.url, caPem: stand.caPem, token: stand.tokens.reader?.token ?? '' },
+    ]);
     const result = await run(args, { KUBECONFIG: kubeconfig });
     expect(result.stderr).not.toMatch(/"level":(50|60)/);
     expect(result.code).toBe(0);
     expect(JSON.parse(result.stdout)).toBeTypeOf('object');
-    const discovery = JSON.parse(await readFile(join(target, '.well-known/openid-configuration'), 'utf8')) as { issuer: string };
+    const discovery = JSON.parse(await readFile(join(target, '.well-known/openid-configuration'), 'utf8')) as {
+      issuer: string;
+    };
     expect(discovery.issuer).toBe(issuer);
     const jwks = JSON.parse(await readFile(join(target, 'openid/v1/jwks'), 'utf8')) as { keys: { kid: string }[] };
     expect(jwks.keys.map((key) => key.kid).sort()).toEqual(stand.keys.map((key) => key.kid).sort());
@@ -89,14 +96,23 @@ describe('the arguments the chart renders', () => {
 
   it('run the daemon as the Deployment would: it syncs, is ready, and stops cleanly on SIGTERM', async () => {
     const target = join(dir, 'daemon-public');
-    const objects = await render({ image: { repository: 'registry.example.com/irsa-issuer' }, issuer, target: `file://${target}`, register: false, mode: 'daemon' });
+    const objects = await render({
+      image: { repository: 'registry.example.com/irsa-issuer' },
+      issuer,
+      target: `file://${target}`,
+      register: false,
+      mode: 'daemon',
+    });
     const { args = [] } = container(objects);
     expect(args.slice(0, 4)).toEqual(['daemon', '--schedule=*/10 * * * *', '--listen=:8080', '--shutdown-grace=25']);
-    const kubeconfig = await stand.writeKubeconfig(
-      [{ name: 'in-cluster', server: stand.url, caPem: stand.caPem, token: stand.tokens.reader?.token ?? '' }],
-    );
+    const kubeconfig = await stand.writeKubeconfig([
+      { name: 'in-cluster', server: stand.url, caPem: stand.caPem, token: stand.tokens.reader?.token ?? '' },
+    ]);
     // The pod's port is its own; here a free one on loopback stands in for :8080.
-    const daemon = await startDaemonProcess(args.slice(1).filter((arg) => !arg.startsWith('--listen=')), { KUBECONFIG: kubeconfig });
+    const daemon = await startDaemonProcess(
+      args.slice(1).filter((arg) => !arg.startsWith('--listen=')),
+      { KUBECONFIG: kubeconfig },
+    );
     try {
       const [first] = await daemon.waitForRuns(1);
       expect(first).toMatchObject({ result: 'success', steps: { publish: 'changed' } });
@@ -106,7 +122,9 @@ describe('the arguments the chart renders', () => {
     } finally {
       await daemon.kill();
     }
-    const discovery = JSON.parse(await readFile(join(target, '.well-known/openid-configuration'), 'utf8')) as { issuer: string };
+    const discovery = JSON.parse(await readFile(join(target, '.well-known/openid-configuration'), 'utf8')) as {
+      issuer: string;
+    };
     expect(discovery.issuer).toBe(issuer);
   });
 

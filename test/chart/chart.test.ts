@@ -23,7 +23,7 @@ type Mode = (typeof modes)[number];
 const credentials = {
   'a role (IRSA)': { roleArn },
   'access keys from a Secret': { existingSecret: 'irsa-issuer-aws' },
-  'no credentials (the nodes\')': {},
+  "no credentials (the nodes')": {},
 } as const;
 type Credentials = keyof typeof credentials;
 
@@ -32,15 +32,19 @@ function values(mode: Mode, aws: Credentials, more: Values = {}): Values {
 }
 
 function env(objects: readonly Rendered[]): Record<string, unknown> {
-  return Object.fromEntries((container(objects).env ?? []).map((variable) => [variable.name, variable.value ?? variable.valueFrom]));
+  return Object.fromEntries(
+    (container(objects).env ?? []).map((variable) => [variable.name, variable.value ?? variable.valueFrom]),
+  );
 }
 
 /** Every `--flag=value` argument, as [flag, value]; a bare flag has value true. */
 function flags(objects: readonly Rendered[]): [string, string | true][] {
-  return (container(objects).args ?? []).filter((arg) => arg.startsWith('--')).map((arg) => {
-    const at = arg.indexOf('=');
-    return at === -1 ? [arg, true] : [arg.slice(0, at), arg.slice(at + 1)];
-  });
+  return (container(objects).args ?? [])
+    .filter((arg) => arg.startsWith('--'))
+    .map((arg) => {
+      const at = arg.indexOf('=');
+      return at === -1 ? [arg, true] : [arg.slice(0, at), arg.slice(at + 1)];
+    });
 }
 
 async function failure(valuesToRender: Values): Promise<string> {
@@ -68,7 +72,12 @@ describe.each(modes)('mode %s', (mode) => {
     it('runs as 65532, non-root, read-only root filesystem, no privilege, no capability; only /tmp is writable', async () => {
       const objects = await render(values(mode, aws));
       const pod = podSpec(objects);
-      expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 65532, runAsGroup: 65532, seccompProfile: { type: 'RuntimeDefault' } });
+      expect(pod.securityContext).toMatchObject({
+        runAsNonRoot: true,
+        runAsUser: 65532,
+        runAsGroup: 65532,
+        seccompProfile: { type: 'RuntimeDefault' },
+      });
       expect(container(objects).securityContext).toEqual({
         runAsNonRoot: true,
         runAsUser: 65532,
@@ -87,7 +96,9 @@ describe.each(modes)('mode %s', (mode) => {
   it('(a) authenticates with IRSA through its own issuer: a projected token for STS and the variables the SDK reads', async () => {
     const objects = await render(values(mode, 'a role (IRSA)'));
     const volume = podSpec(objects).volumes?.find((candidate) => candidate.projected !== undefined);
-    expect(volume?.projected?.sources).toEqual([{ serviceAccountToken: { audience: 'sts.amazonaws.com', expirationSeconds: 3600, path: 'token' } }]);
+    expect(volume?.projected?.sources).toEqual([
+      { serviceAccountToken: { audience: 'sts.amazonaws.com', expirationSeconds: 3600, path: 'token' } },
+    ]);
     const mount = container(objects).volumeMounts?.find((candidate) => candidate.name === volume?.name);
     expect(mount?.readOnly).toBe(true);
     expect(env(objects)).toEqual({
@@ -99,9 +110,16 @@ describe.each(modes)('mode %s', (mode) => {
   });
 
   it('(b) takes access keys from the Secret, under the key names given, and mounts no token', async () => {
-    const objects = await render(values(mode, 'access keys from a Secret', {
-      aws: { existingSecret: 'bootstrap-keys', accessKeyIdKey: 'id', secretAccessKeyKey: 'secret', sessionTokenKey: 'session' },
-    }));
+    const objects = await render(
+      values(mode, 'access keys from a Secret', {
+        aws: {
+          existingSecret: 'bootstrap-keys',
+          accessKeyIdKey: 'id',
+          secretAccessKeyKey: 'secret',
+          sessionTokenKey: 'session',
+        },
+      }),
+    );
     expect(env(objects)).toEqual({
       AWS_ACCESS_KEY_ID: { secretKeyRef: { name: 'bootstrap-keys', key: 'id' } },
       AWS_SECRET_ACCESS_KEY: { secretKeyRef: { name: 'bootstrap-keys', key: 'secret' } },
@@ -111,7 +129,7 @@ describe.each(modes)('mode %s', (mode) => {
   });
 
   it('(c) with no credentials sets no AWS variable at all', async () => {
-    const objects = await render(values(mode, 'no credentials (the nodes\')'));
+    const objects = await render(values(mode, "no credentials (the nodes')"));
     expect(container(objects).env).toBeUndefined();
     expect(podSpec(objects).volumes?.map((volume) => volume.name)).toEqual(['tmp']);
   });
@@ -125,43 +143,70 @@ describe.each(modes)('mode %s', (mode) => {
 
 describe('AWS_REGION for IRSA', () => {
   it('is the region value when given, else the one the S3 issuer names', async () => {
-    expect(env(await render(values('cronjob', 'a role (IRSA)', { region: 'eu-central-1' }))).AWS_REGION).toBe('eu-central-1');
-    expect(env(await render(values('cronjob', 'a role (IRSA)', { issuer: 'https://b.s3.amazonaws.com/p' }))).AWS_REGION).toBe('us-east-1');
+    expect(env(await render(values('cronjob', 'a role (IRSA)', { region: 'eu-central-1' }))).AWS_REGION).toBe(
+      'eu-central-1',
+    );
+    expect(
+      env(await render(values('cronjob', 'a role (IRSA)', { issuer: 'https://b.s3.amazonaws.com/p' }))).AWS_REGION,
+    ).toBe('us-east-1');
   });
 
   it('must be given for an issuer that is not an S3 URL', async () => {
-    const stderr = await failure(values('cronjob', 'a role (IRSA)', { issuer: 'https://oidc.example.com/prod', target: 's3://my-bucket/prod' }));
+    const stderr = await failure(
+      values('cronjob', 'a role (IRSA)', { issuer: 'https://oidc.example.com/prod', target: 's3://my-bucket/prod' }),
+    );
     expect(stderr).toMatch(/set region/);
   });
 });
 
 describe('RBAC', () => {
-  it.each(modes)('%s: reads the issuer through the built-in ClusterRole and may mint tokens for its own ServiceAccount only', async (mode) => {
-    const objects = await render(values(mode, 'a role (IRSA)'));
-    const serviceAccount = only(objects, 'ServiceAccount');
-    const subject = { kind: 'ServiceAccount', name: serviceAccount.metadata.name, namespace: release.namespace };
-    expect(podSpec(objects).serviceAccountName).toBe(serviceAccount.metadata.name);
+  it.each(modes)(
+    '%s: reads the issuer through the built-in ClusterRole and may mint tokens for its own ServiceAccount only',
+    async (mode) => {
+      const objects = await render(values(mode, 'a role (IRSA)'));
+      const serviceAccount = only(objects, 'ServiceAccount');
+      const subject = { kind: 'ServiceAccount', name: serviceAccount.metadata.name, namespace: release.namespace };
+      expect(podSpec(objects).serviceAccountName).toBe(serviceAccount.metadata.name);
 
-    expect(objects.some((object) => object.kind === 'ClusterRole')).toBe(false);
-    const clusterBinding = only(objects, 'ClusterRoleBinding') as unknown as IClusterRoleBinding;
-    expect(clusterBinding.roleRef).toEqual({ apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'system:service-account-issuer-discovery' });
-    expect(clusterBinding.subjects).toEqual([subject]);
-    expect(clusterBinding.metadata?.name).toContain(release.name);
+      expect(objects.some((object) => object.kind === 'ClusterRole')).toBe(false);
+      const clusterBinding = only(objects, 'ClusterRoleBinding') as unknown as IClusterRoleBinding;
+      expect(clusterBinding.roleRef).toEqual({
+        apiGroup: 'rbac.authorization.k8s.io',
+        kind: 'ClusterRole',
+        name: 'system:service-account-issuer-discovery',
+      });
+      expect(clusterBinding.subjects).toEqual([subject]);
+      expect(clusterBinding.metadata?.name).toContain(release.name);
 
-    const role = only(objects, 'Role') as unknown as IRole;
-    expect(role.rules).toEqual([{ apiGroups: [''], resources: ['serviceaccounts/token'], resourceNames: [serviceAccount.metadata.name], verbs: ['create'] }]);
-    const binding = only(objects, 'RoleBinding') as unknown as IRoleBinding;
-    expect(binding.roleRef).toEqual({ apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: role.metadata?.name });
-    expect(binding.subjects).toEqual([subject]);
+      const role = only(objects, 'Role') as unknown as IRole;
+      expect(role.rules).toEqual([
+        {
+          apiGroups: [''],
+          resources: ['serviceaccounts/token'],
+          resourceNames: [serviceAccount.metadata.name],
+          verbs: ['create'],
+        },
+      ]);
+      const binding = only(objects, 'RoleBinding') as unknown as IRoleBinding;
+      expect(binding.roleRef).toEqual({
+        apiGroup: 'rbac.authorization.k8s.io',
+        kind: 'Role',
+        name: role.metadata?.name,
+      });
+      expect(binding.subjects).toEqual([subject]);
 
-    for (const rule of role.rules ?? []) {
-      for (const list of [rule.apiGroups, rule.resources, rule.verbs, rule.resourceNames]) expect(list ?? []).not.toContain('*');
-    }
-    expect(objects.some((object) => object.kind === 'PodDisruptionBudget')).toBe(false);
-  });
+      for (const rule of role.rules ?? []) {
+        for (const list of [rule.apiGroups, rule.resources, rule.verbs, rule.resourceNames])
+          expect(list ?? []).not.toContain('*');
+      }
+      expect(objects.some((object) => object.kind === 'PodDisruptionBudget')).toBe(false);
+    },
+  );
 
   it('binds an existing ServiceAccount by name when the chart does not create one', async () => {
-    const objects = await render(values('cronjob', 'a role (IRSA)', { serviceAccount: { create: false, name: 'publisher' } }));
+    const objects = await render(
+      values('cronjob', 'a role (IRSA)', { serviceAccount: { create: false, name: 'publisher' } }),
+    );
     expect(objects.some((object) => object.kind === 'ServiceAccount')).toBe(false);
     expect((only(objects, 'Role') as unknown as IRole).rules?.[0]?.resourceNames).toEqual(['publisher']);
     expect(podSpec(objects).serviceAccountName).toBe('publisher');
@@ -178,7 +223,9 @@ describe('mode cronjob', () => {
       startingDeadlineSeconds: 300,
       successfulJobsHistoryLimit: 3,
       failedJobsHistoryLimit: 3,
-      jobTemplate: { spec: { backoffLimit: 2, activeDeadlineSeconds: 600, template: { spec: { restartPolicy: 'Never' } } } },
+      jobTemplate: {
+        spec: { backoffLimit: 2, activeDeadlineSeconds: 600, template: { spec: { restartPolicy: 'Never' } } },
+      },
     });
     expect(container(objects).args?.[0]).toBe('sync');
     expect(container(objects).ports).toBeUndefined();
@@ -192,7 +239,12 @@ describe('mode daemon', () => {
     expect(deployment.spec?.replicas).toBe(1);
     expect(deployment.spec?.strategy).toEqual({ type: 'Recreate' });
     const daemon = container(objects);
-    expect(daemon.args?.slice(0, 4)).toEqual(['daemon', '--schedule=*/30 * * * * *', '--listen=:8080', '--shutdown-grace=25']);
+    expect(daemon.args?.slice(0, 4)).toEqual([
+      'daemon',
+      '--schedule=*/30 * * * * *',
+      '--listen=:8080',
+      '--shutdown-grace=25',
+    ]);
     expect(daemon.ports).toEqual([{ name: 'http', containerPort: 8080, protocol: 'TCP' }]);
     expect(daemon.livenessProbe?.httpGet).toEqual({ path: '/healthz', port: 'http' });
     expect(daemon.readinessProbe?.httpGet).toEqual({ path: '/readyz', port: 'http' });
@@ -206,7 +258,11 @@ describe('mode daemon', () => {
   });
 
   it('renders a valid ServiceMonitor when asked, with the labels Prometheus selects by', async () => {
-    const objects = await render(values('daemon', 'a role (IRSA)', { metrics: { serviceMonitor: { enabled: true, labels: { release: 'kube-prometheus' } } } }));
+    const objects = await render(
+      values('daemon', 'a role (IRSA)', {
+        metrics: { serviceMonitor: { enabled: true, labels: { release: 'kube-prometheus' } } },
+      }),
+    );
     const monitor = only(objects, 'ServiceMonitor');
     validateStrictly(monitor);
     expect(monitor.metadata.labels?.release).toBe('kube-prometheus');
@@ -214,28 +270,34 @@ describe('mode daemon', () => {
   });
 
   it('refuses a shutdown grace that Kubernetes would cut short', async () => {
-    const stderr = await failure(values('daemon', 'a role (IRSA)', { daemon: { shutdownGraceSeconds: 30, terminationGracePeriodSeconds: 30 } }));
-    expect(stderr).toMatch(/shutdownGraceSeconds \(30\) must be less than daemon\.terminationGracePeriodSeconds \(30\)/);
+    const stderr = await failure(
+      values('daemon', 'a role (IRSA)', { daemon: { shutdownGraceSeconds: 30, terminationGracePeriodSeconds: 30 } }),
+    );
+    expect(stderr).toMatch(
+      /shutdownGraceSeconds \(30\) must be less than daemon\.terminationGracePeriodSeconds \(30\)/,
+    );
   });
 });
 
 describe('settings', () => {
   it('passes every CLI setting as an argument, visible in kubectl describe, none as an IRSA_ISSUER_ variable', async () => {
-    const objects = await render(values('cronjob', 'no credentials (the nodes\')', {
-      target: 's3://my-bucket/clusters/prod',
-      s3Endpoint: 'https://minio.example.com',
-      region: 'eu-west-1',
-      audiences: ['sts.amazonaws.com', 'vault'],
-      tags: { cluster: 'prod', team: 'platform' },
-      thumbprints: ['a'.repeat(40)],
-      verify: true,
-      register: false,
-      cacheControl: 'max-age=60',
-      logLevel: 'debug',
-      output: 'json',
-      extraArgs: ['--prune-audiences'],
-      extraEnv: [{ name: 'HTTPS_PROXY', value: 'http://proxy:3128' }],
-    }));
+    const objects = await render(
+      values('cronjob', "no credentials (the nodes')", {
+        target: 's3://my-bucket/clusters/prod',
+        s3Endpoint: 'https://minio.example.com',
+        region: 'eu-west-1',
+        audiences: ['sts.amazonaws.com', 'vault'],
+        tags: { cluster: 'prod', team: 'platform' },
+        thumbprints: ['a'.repeat(40)],
+        verify: true,
+        register: false,
+        cacheControl: 'max-age=60',
+        logLevel: 'debug',
+        output: 'json',
+        extraArgs: ['--prune-audiences'],
+        extraEnv: [{ name: 'HTTPS_PROXY', value: 'http://proxy:3128' }],
+      }),
+    );
     expect(flags(objects)).toEqual([
       ['--issuer', issuer],
       ['--target', 's3://my-bucket/clusters/prod'],
@@ -282,7 +344,11 @@ describe('values.schema.json', () => {
     ['an issuer with a trailing slash', { issuer: `${issuer}/` }, /issuer/],
     ['no issuer at all', { issuer: '' }, /issuer/],
     ['a string where a number belongs', { cronjob: { backoffLimit: '2' } }, /backoffLimit/],
-    ['a token lifetime under Kubernetes\' minimum', { aws: { roleArn, tokenExpirationSeconds: 60 } }, /tokenExpirationSeconds/],
+    [
+      "a token lifetime under Kubernetes' minimum",
+      { aws: { roleArn, tokenExpirationSeconds: 60 } },
+      /tokenExpirationSeconds/,
+    ],
     ['a misspelt key', { aws: { rolearn: roleArn } }, /rolearn/],
     ['an unknown top-level key', { schedules: '* * * * *' }, /schedules/],
     ['a six-field schedule for a CronJob', { schedule: '0 */5 * * * *' }, /schedule/],

@@ -57,7 +57,11 @@ export async function helm(args: readonly string[]): Promise<HelmRun> {
 }
 
 /** Runs `helm SUBCOMMAND ... -f values.json` (JSON is YAML), so every value keeps its JSON type. */
-export async function helmWithValues(subcommand: readonly string[], values: Values, extra: readonly string[] = []): Promise<HelmRun> {
+export async function helmWithValues(
+  subcommand: readonly string[],
+  values: Values,
+  extra: readonly string[] = [],
+): Promise<HelmRun> {
   const dir = await mkdtemp(join(tmpdir(), 'irsa-values-'));
   try {
     const file = join(dir, 'values.json');
@@ -78,7 +82,10 @@ export function lint(values: Values): Promise<HelmRun> {
 
 /** What `helm install` prints after installing (NOTES.txt), from a client-side dry run. */
 export async function notes(values: Values): Promise<string> {
-  const run = await helmWithValues(['install', '--dry-run=client', release.name, chartPath, '--namespace', release.namespace], values);
+  const run = await helmWithValues(
+    ['install', '--dry-run=client', release.name, chartPath, '--namespace', release.namespace],
+    values,
+  );
   if (run.code !== 0) throw new Error(`helm install --dry-run failed (exit ${String(run.code)}):\n${run.stderr}`);
   return run.stdout.slice(run.stdout.indexOf('NOTES:'));
 }

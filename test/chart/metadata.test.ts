@@ -6,12 +6,18 @@ import { generatedReadme, valuesRows } from '../../scripts/chart-readme.js';
 import { chartPath, container, notes, render } from './helm.js';
 
 const packageJson = join(import.meta.dirname, '..', '..', 'package.json');
-const base = { issuer: 'https://my-bucket.s3.eu-west-1.amazonaws.com/clusters/prod', image: { repository: 'registry.example.com/irsa-issuer' } };
+const base = {
+  issuer: 'https://my-bucket.s3.eu-west-1.amazonaws.com/clusters/prod',
+  image: { repository: 'registry.example.com/irsa-issuer' },
+};
 
 describe('the chart runs the release it ships with', () => {
-  it('has package.json\'s version as appVersion, and that as the default image tag', async () => {
+  it("has package.json's version as appVersion, and that as the default image tag", async () => {
     const { version } = JSON.parse(await readFile(packageJson, 'utf8')) as { version: string };
-    const chart = load(await readFile(join(chartPath, 'Chart.yaml'), 'utf8')) as { apiVersion: string; appVersion: string };
+    const chart = load(await readFile(join(chartPath, 'Chart.yaml'), 'utf8')) as {
+      apiVersion: string;
+      appVersion: string;
+    };
     expect(chart.apiVersion).toBe('v2');
     expect(chart.appVersion).toBe(version);
     expect(container(await render(base)).image).toBe(`registry.example.com/irsa-issuer:${version}`);
@@ -19,7 +25,9 @@ describe('the chart runs the release it ships with', () => {
 
   it('pulls by digest when one is given, and names the missing repository otherwise', async () => {
     const digest = `sha256:${'0'.repeat(64)}`;
-    expect(container(await render({ ...base, image: { ...base.image, digest } })).image).toBe(`registry.example.com/irsa-issuer@${digest}`);
+    expect(container(await render({ ...base, image: { ...base.image, digest } })).image).toBe(
+      `registry.example.com/irsa-issuer@${digest}`,
+    );
     await expect(render({ ...base, image: {} })).rejects.toThrow(/image\.repository is empty/);
   });
 });
@@ -32,8 +40,12 @@ describe('the chart README', () => {
 
   it('documents every value: the generator refuses a value without a "# --" comment', () => {
     const schema = { type: 'object', properties: { documented: { type: 'string' }, forgotten: { type: 'integer' } } };
-    expect(() => valuesRows('# -- said\ndocumented: x\nforgotten: 1\n', schema)).toThrow(/forgotten has no "# --" comment/);
-    expect(valuesRows('# -- said\ndocumented: x\n', schema)).toEqual([{ key: 'documented', type: 'string', defaultValue: '"x"', description: 'said' }]);
+    expect(() => valuesRows('# -- said\ndocumented: x\nforgotten: 1\n', schema)).toThrow(
+      /forgotten has no "# --" comment/,
+    );
+    expect(valuesRows('# -- said\ndocumented: x\n', schema)).toEqual([
+      { key: 'documented', type: 'string', defaultValue: '"x"', description: 'said' },
+    ]);
   });
 
   it('warns about the namespace and documents the lock-out and the move from access keys to IRSA', async () => {
@@ -50,7 +62,9 @@ describe('the notes helm prints after install', () => {
     const cronjob = await notes({ ...base, aws: { roleArn: 'arn:aws:iam::111122223333:role/irsa-issuer' } });
     expect(cronjob).toContain('kubectl -n irsa-issuer create job --from=cronjob/irsa-issuer irsa-issuer-first-run');
     expect(cronjob).toContain('kubectl -n irsa-issuer logs job/irsa-issuer-first-run');
-    expect(cronjob).toContain(`npx irsa-issuer verify --issuer ${base.issuer} --service-account irsa-issuer/irsa-issuer --role-arn arn:aws:iam::111122223333:role/irsa-issuer`);
+    expect(cronjob).toContain(
+      `npx irsa-issuer verify --issuer ${base.issuer} --service-account irsa-issuer/irsa-issuer --role-arn arn:aws:iam::111122223333:role/irsa-issuer`,
+    );
     expect(cronjob).toMatch(/Lock the namespace irsa-issuer down/);
     const daemon = await notes({ ...base, mode: 'daemon' });
     expect(daemon).toContain('kubectl -n irsa-issuer logs deploy/irsa-issuer');

@@ -11,7 +11,9 @@ function deployment(securityContext: Record<string, unknown>): Record<string, un
       selector: { matchLabels: { app: 'x' } },
       template: {
         metadata: { labels: { app: 'x' } },
-        spec: { containers: [{ name: 'x', image: 'x:1', securityContext, resources: { limits: { memory: '256Mi' } } }] },
+        spec: {
+          containers: [{ name: 'x', image: 'x:1', securityContext, resources: { limits: { memory: '256Mi' } } }],
+        },
       },
     },
   };
@@ -19,18 +21,30 @@ function deployment(securityContext: Record<string, unknown>): Record<string, un
 
 describe('strict validation of rendered objects', () => {
   it('accepts a valid object, maps with any keys included', () => {
-    expect(() => { validateStrictly(deployment({ readOnlyRootFilesystem: true })); }).not.toThrow();
+    expect(() => {
+      validateStrictly(deployment({ readOnlyRootFilesystem: true }));
+    }).not.toThrow();
   });
 
   it('rejects a misspelt field that kubernetes-models alone lets through', () => {
     const misspelt = deployment({ readOnlyRootFileSystem: true });
-    expect(() => { new Deployment(misspelt).validate(); }).not.toThrow();
-    expect(() => { validateStrictly(misspelt); }).toThrow('/spec/template/spec/containers/0/securityContext/readOnlyRootFileSystem');
+    expect(() => {
+      new Deployment(misspelt).validate();
+    }).not.toThrow();
+    expect(() => {
+      validateStrictly(misspelt);
+    }).toThrow('/spec/template/spec/containers/0/securityContext/readOnlyRootFileSystem');
   });
 
   it('still rejects what the schema itself forbids: a wrong type, a missing required field, an unknown kind', () => {
-    expect(() => { validateStrictly(deployment({ runAsUser: '65532' })); }).toThrow(/runAsUser/);
-    expect(() => { validateStrictly({ ...deployment({}), spec: { template: {} } }); }).toThrow(/selector/);
-    expect(() => { validateStrictly({ apiVersion: 'policy/v1', kind: 'PodDisruptionBudget' }); }).toThrow(/no schema for policy\/v1\/PodDisruptionBudget/);
+    expect(() => {
+      validateStrictly(deployment({ runAsUser: '65532' }));
+    }).toThrow(/runAsUser/);
+    expect(() => {
+      validateStrictly({ ...deployment({}), spec: { template: {} } });
+    }).toThrow(/selector/);
+    expect(() => {
+      validateStrictly({ apiVersion: 'policy/v1', kind: 'PodDisruptionBudget' });
+    }).toThrow(/no schema for policy\/v1\/PodDisruptionBudget/);
   });
 });

@@ -68,7 +68,11 @@ function unknownFields(value: unknown, visits: Map<object, Visit>): string[] {
   const visit = visits.get(value);
   // Never looked into: a free-form field (RawExtension, preserve-unknown-fields) the schema cannot judge.
   if (visit === undefined) return [];
-  const own = visit.enumerated ? [] : Object.keys(value).filter((key) => !visit.read.has(key)).map((key) => `${visit.path}/${key}`);
+  const own = visit.enumerated
+    ? []
+    : Object.keys(value)
+        .filter((key) => !visit.read.has(key))
+        .map((key) => `${visit.path}/${key}`);
   return [...own, ...Object.values(value).flatMap((child) => unknownFields(child, visits))];
 }
 
@@ -78,7 +82,8 @@ export function validateStrictly(object: unknown): void {
   const { apiVersion, kind } = object;
   const name = `${String(apiVersion)}/${String(kind)}`;
   const model = models[name];
-  if (model === undefined) throw new Error(`no schema for ${name}: add its kubernetes-models class to test/chart/strict-schema.ts`);
+  if (model === undefined)
+    throw new Error(`no schema for ${name}: add its kubernetes-models class to test/chart/strict-schema.ts`);
   const visits = new Map<object, Visit>();
   model.prototype.validate.call(watched(object, '', visits));
   const unknown = unknownFields(object, visits);

@@ -38,7 +38,17 @@ beforeEach(async () => {
 });
 
 const syncArgs = (...extra: string[]) => [
-  'sync', '--issuer', issuer, '--s3-endpoint', moto.endpoint, '--kubeconfig', stand.kubeconfigPath, '--context', 'reader', '--no-register', ...extra,
+  'sync',
+  '--issuer',
+  issuer,
+  '--s3-endpoint',
+  moto.endpoint,
+  '--kubeconfig',
+  stand.kubeconfigPath,
+  '--context',
+  'reader',
+  '--no-register',
+  ...extra,
 ];
 
 async function bucketState(): Promise<Record<string, string | undefined>> {
@@ -46,7 +56,7 @@ async function bucketState(): Promise<Record<string, string | undefined>> {
   for (const key of [jwksPath, discoveryPath]) {
     try {
       const object = await client.send(new GetObjectCommand({ Bucket: bucket, Key: `${prefix}/${key}` }));
-      state[key] = `${object.ETag ?? ''} ${await object.Body?.transformToString() ?? ''}`;
+      state[key] = `${object.ETag ?? ''} ${(await object.Body?.transformToString()) ?? ''}`;
     } catch {
       state[key] = undefined;
     }
@@ -55,7 +65,9 @@ async function bucketState(): Promise<Record<string, string | undefined>> {
 }
 
 async function put(key: string, body: string): Promise<void> {
-  await client.send(new PutObjectCommand({ Bucket: bucket, Key: `${prefix}/${key}`, Body: body, ContentType: 'application/json' }));
+  await client.send(
+    new PutObjectCommand({ Bucket: bucket, Key: `${prefix}/${key}`, Body: body, ContentType: 'application/json' }),
+  );
 }
 
 describe('irsa-issuer sync on the command line', () => {
@@ -96,7 +108,9 @@ describe('irsa-issuer sync on the command line', () => {
 
     it('a key carries private material', async () => {
       const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
-      stand.override('/openid/v1/jwks', { body: { keys: [{ ...privateKey.export({ format: 'jwk' }), kid: 'leaked', use: 'sig', alg: 'RS256' }] } });
+      stand.override('/openid/v1/jwks', {
+        body: { keys: [{ ...privateKey.export({ format: 'jwk' }), kid: 'leaked', use: 'sig', alg: 'RS256' }] },
+      });
       const result = await cli(syncArgs());
       expect(result.code).toBe(3);
       expect(result.stderr).toMatch(/private key material/);
@@ -111,7 +125,7 @@ describe('irsa-issuer sync on the command line', () => {
       expect(await bucketState()).toEqual({ [jwksPath]: undefined, [discoveryPath]: undefined });
     });
 
-    it('the published key set shares no kid with the cluster\'s (wrong cluster?), unless told to replace it', async () => {
+    it("the published key set shares no kid with the cluster's (wrong cluster?), unless told to replace it", async () => {
       await put(jwksPath, keysetJson([await generateSigningKey('rsa')]));
       const before = await bucketState();
       const refused = await cli(syncArgs());
@@ -160,8 +174,19 @@ describe('irsa-issuer sync on the command line', () => {
   });
 
   it('a missing bucket fails with exit 1 and says what to do', async () => {
-    const result = await cli(['sync', '--issuer', `https://missing-bucket.s3.${testRegion}.amazonaws.com/x`, '--s3-endpoint', moto.endpoint,
-      '--kubeconfig', stand.kubeconfigPath, '--context', 'reader', '--no-register', '--allow-issuer-mismatch']);
+    const result = await cli([
+      'sync',
+      '--issuer',
+      `https://missing-bucket.s3.${testRegion}.amazonaws.com/x`,
+      '--s3-endpoint',
+      moto.endpoint,
+      '--kubeconfig',
+      stand.kubeconfigPath,
+      '--context',
+      'reader',
+      '--no-register',
+      '--allow-issuer-mismatch',
+    ]);
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/missing-bucket/);
     expect(result.stderr).toMatch(/bootstrap|create/i);
@@ -225,7 +250,9 @@ describe('a sync whose S3 endpoint accepts connections and never answers', () =>
       const result = await cli([...args, '--timeout', '2']);
       expect(Date.now() - started).toBeLessThan(8000);
       expect(result.code).toBe(1);
-      expect(result.stderr).toMatch(new RegExp(`127\\.0\\.0\\.1:${port}.*deadline|publish stage did not finish within 2 s`));
+      expect(result.stderr).toMatch(
+        new RegExp(`127\\.0\\.0\\.1:${port}.*deadline|publish stage did not finish within 2 s`),
+      );
       expect(result.stdout).toMatch(/Failed at publish; nothing was written\./);
     } finally {
       for (const socket of sockets) socket.destroy();

@@ -38,7 +38,7 @@ describe('irsa-issuer thumbprint', () => {
     expect(JSON.parse(result.stdout)).toMatchObject({ thumbprint: chain.intermediate.sha1, trusted: true });
   });
 
-  it('answers Terraform\'s external data source with a flat object of strings', async () => {
+  it("answers Terraform's external data source with a flat object of strings", async () => {
     const result = await cli(['thumbprint', '--terraform'], {}, JSON.stringify({ url: host.url }));
     expect(result.code).toBe(0);
     const answer = JSON.parse(result.stdout) as Record<string, unknown>;

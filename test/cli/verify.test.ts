@@ -28,7 +28,18 @@ let stand: ApiServerStand;
 let moto: MotoServer;
 
 const verifyArgs = (...extra: string[]) => [
-  'verify', '--issuer', issuer.url, '--kubeconfig', stand.kubeconfigPath, '--context', 'reader', '--ca-file', chain.root.certPath, '--timeout', '3', ...extra,
+  'verify',
+  '--issuer',
+  issuer.url,
+  '--kubeconfig',
+  stand.kubeconfigPath,
+  '--context',
+  'reader',
+  '--ca-file',
+  chain.root.certPath,
+  '--timeout',
+  '3',
+  ...extra,
 ];
 
 let federation: Federation;
@@ -63,29 +74,55 @@ describe('irsa-issuer verify', () => {
     expect(result.code).toBe(0);
     const lines = result.stdout.split('\n').filter((line) => /^[✓✗-] /.test(line));
     expect(lines.map((line) => line.slice(0, 12).trim())).toEqual([
-      '✓ discovery', '✓ issuer', '✓ jwks', '✓ metadata', '✓ limits', '✓ signing', '✓ keys', '✓ provider', '✓ thumbprint', '✓ audience', '✓ token', '✓ sts',
+      '✓ discovery',
+      '✓ issuer',
+      '✓ jwks',
+      '✓ metadata',
+      '✓ limits',
+      '✓ signing',
+      '✓ keys',
+      '✓ provider',
+      '✓ thumbprint',
+      '✓ audience',
+      '✓ token',
+      '✓ sts',
     ]);
     expect(result.stdout).toContain('assumed arn:aws:sts::123456789012:assumed-role/team-a-app/irsa-issuer-verify');
     expect(result.stdout).toMatch(/Verified: all 12 checks run passed/);
     expect(result.stdout + result.stderr).not.toMatch(jwtPattern);
   });
 
-  describe('--role-arn: each refusal STS answers shows as ✗ sts with STS\'s words and a fix, exit 4', () => {
+  describe("--role-arn: each refusal STS answers shows as ✗ sts with STS's words and a fix, exit 4", () => {
     const providerArn = () => `arn:aws:iam::123456789012:oidc-provider/${issuer.providerName}`;
-    const stsLine = (answer: string) => new RegExp(`^✗ sts +STS exchanges the token for the role: AssumeRoleWithWebIdentity for ${roleArn} failed: ${answer}\n {4}fix: `, 'm');
+    const stsLine = (answer: string) =>
+      new RegExp(
+        `^✗ sts +STS exchanges the token for the role: AssumeRoleWithWebIdentity for ${roleArn} failed: ${answer}\n {4}fix: `,
+        'm',
+      );
 
     it.each([
       {
         story: 'the role trusts only another service account',
         given: async () => {
           await createProvider();
-          await federation.iam.send(new UpdateAssumeRolePolicyCommand({
-            RoleName: 'team-a-app',
-            PolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{
-              Effect: 'Allow', Principal: { Federated: providerArn() }, Action: 'sts:AssumeRoleWithWebIdentity',
-              Condition: { StringEquals: { [`${issuer.providerName}:sub`]: 'system:serviceaccount:team-b:worker' } },
-            }] }),
-          }));
+          await federation.iam.send(
+            new UpdateAssumeRolePolicyCommand({
+              RoleName: 'team-a-app',
+              PolicyDocument: JSON.stringify({
+                Version: '2012-10-17',
+                Statement: [
+                  {
+                    Effect: 'Allow',
+                    Principal: { Federated: providerArn() },
+                    Action: 'sts:AssumeRoleWithWebIdentity',
+                    Condition: {
+                      StringEquals: { [`${issuer.providerName}:sub`]: 'system:serviceaccount:team-b:worker' },
+                    },
+                  },
+                ],
+              }),
+            }),
+          );
         },
         answer: 'AccessDenied: Not authorized to perform sts:AssumeRoleWithWebIdentity',
         fix: () =>
@@ -94,23 +131,26 @@ describe('irsa-issuer verify', () => {
       {
         story: 'there is no provider for the issuer',
         given: () => Promise.resolve(),
-        answer: 'InvalidIdentityTokenException: No OpenIDConnect provider found in your account for https://127\\.0\\.0\\.1:\\d+/clusters/prod',
+        answer:
+          'InvalidIdentityTokenException: No OpenIDConnect provider found in your account for https://127\\.0\\.0\\.1:\\d+/clusters/prod',
         fix: () => `fix: Create the IAM OIDC provider in the role's account: irsa-issuer sync --issuer ${issuer.url}.`,
       },
       {
         story: 'the provider does not list the audience',
         given: () => createProvider(['some-other-client']),
         answer: 'InvalidIdentityTokenException: Incorrect token audience',
-        fix: () => `fix: Add client ID sts.amazonaws.com to the provider: irsa-issuer sync --issuer ${issuer.url} --audience sts.amazonaws.com.`,
+        fix: () =>
+          `fix: Add client ID sts.amazonaws.com to the provider: irsa-issuer sync --issuer ${issuer.url} --audience sts.amazonaws.com.`,
       },
       {
-        story: 'STS\'s clock runs ahead of the cluster\'s',
+        story: "STS's clock runs ahead of the cluster's",
         given: async () => {
           await createProvider();
           sts.setClockOffset(600 + 301);
         },
-        answer: 'ExpiredTokenException: Token expired: current date/time \\d+ must be before the expiration date/time \\d+',
-        fix: () => 'fix: The token had expired by STS\'s clock: fix time synchronisation (NTP) on the API server.',
+        answer:
+          'ExpiredTokenException: Token expired: current date/time \\d+ must be before the expiration date/time \\d+',
+        fix: () => "fix: The token had expired by STS's clock: fix time synchronisation (NTP) on the API server.",
       },
     ])('$story', async ({ given, answer, fix }) => {
       await given();
@@ -126,10 +166,15 @@ describe('irsa-issuer verify', () => {
   it('exits 4 with a ✗ and its fix when the document names another issuer', async () => {
     await createProvider();
     const document = JSON.parse(await readFile(join(root, prefix, discoveryPath), 'utf8')) as Record<string, unknown>;
-    await writeFile(join(root, prefix, discoveryPath), JSON.stringify({ ...document, issuer: 'https://someone-else.example.com' }));
+    await writeFile(
+      join(root, prefix, discoveryPath),
+      JSON.stringify({ ...document, issuer: 'https://someone-else.example.com' }),
+    );
     const result = await cli(verifyArgs());
     expect(result.code).toBe(4);
-    expect(result.stdout).toMatch(/^✗ issuer +issuer matches: the document at .* names issuer https:\/\/someone-else\.example\.com/m);
+    expect(result.stdout).toMatch(
+      /^✗ issuer +issuer matches: the document at .* names issuer https:\/\/someone-else\.example\.com/m,
+    );
     expect(result.stdout).toMatch(/^✗ issuer.*\n {4}fix: .*irsa-issuer sync --issuer/m);
     expect(result.stderr).toMatch(/^irsa-issuer: verification of .* failed: issuer\./m);
   });
@@ -139,12 +184,22 @@ describe('irsa-issuer verify', () => {
     expect(result.code).toBe(4);
     const report = JSON.parse(result.stdout) as { ok: boolean; checks: { id: string; status: string; fix?: string }[] };
     expect(report.ok).toBe(false);
-    expect(report.checks.find((check) => check.id === 'provider')).toMatchObject({ status: 'failed', fix: expect.stringContaining('without --no-register') as unknown });
+    expect(report.checks.find((check) => check.id === 'provider')).toMatchObject({
+      status: 'failed',
+      fix: expect.stringContaining('without --no-register') as unknown,
+    });
     expect(report.checks.find((check) => check.id === 'thumbprint')?.status).toBe('skipped');
   });
 
   it('reports a discovery host that is down as a ✗, exit 4, no stack trace', async () => {
-    const result = await cli(['verify', '--issuer', `https://127.0.0.1:${await freePort()}`, '--no-aws', '--public-key-file', chain.leaf.certPath]);
+    const result = await cli([
+      'verify',
+      '--issuer',
+      `https://127.0.0.1:${await freePort()}`,
+      '--no-aws',
+      '--public-key-file',
+      chain.leaf.certPath,
+    ]);
     expect(result.code).toBe(4);
     expect(result.stdout).toMatch(/^✗ discovery .*was refused/m);
     expect(result.stdout).toMatch(/^ {4}fix: /m);
@@ -169,7 +224,9 @@ describe('irsa-issuer verify', () => {
     const result = await cli(verifyArgs(), { IRSA_ISSUER_AUDIENCE: 'sts.amazonaws.com,vault' });
     expect(result.code).toBe(4);
     expect(result.stdout).toMatch(/^✗ audience .*not vault/m);
-    expect(result.stdout).toContain(`fix: Add it: irsa-issuer sync --issuer ${issuer.url} --audience sts.amazonaws.com --audience vault (other client IDs are kept)`);
+    expect(result.stdout).toContain(
+      `fix: Add it: irsa-issuer sync --issuer ${issuer.url} --audience sts.amazonaws.com --audience vault (other client IDs are kept)`,
+    );
   });
 
   it('--help shows examples and exit codes', async () => {
@@ -193,7 +250,15 @@ describe('irsa-issuer verify', () => {
     });
 
     it('a token needs the API server, not PEM files', async () => {
-      const result = await cli(['verify', '--issuer', 'https://oidc.example.com', '--public-key-file', chain.leaf.certPath, '--service-account', 'a/b']);
+      const result = await cli([
+        'verify',
+        '--issuer',
+        'https://oidc.example.com',
+        '--public-key-file',
+        chain.leaf.certPath,
+        '--service-account',
+        'a/b',
+      ]);
       expect(result.code).toBe(2);
       expect(result.stderr).toMatch(/needs the API server/);
     });

@@ -42,7 +42,12 @@ async function execKubeconfig(name: string, script: string): Promise<string> {
   const config = {
     apiVersion: 'v1',
     kind: 'Config',
-    clusters: [{ name, cluster: { server: stand.url, 'certificate-authority-data': Buffer.from(stand.caPem).toString('base64') } }],
+    clusters: [
+      {
+        name,
+        cluster: { server: stand.url, 'certificate-authority-data': Buffer.from(stand.caPem).toString('base64') },
+      },
+    ],
     users: [
       {
         name,

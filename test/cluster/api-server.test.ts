@@ -26,9 +26,15 @@ describe('reading the issuer from the API server', () => {
   let stand: ApiServerStand;
   const allTokens = (): string[] => [...Object.values(stand.tokens).map((token) => token.token), stand.unknownToken];
 
-  beforeAll(async () => { stand = await startApiServer(); });
-  afterAll(async () => { await stand.stop(); });
-  beforeEach(() => { stand.reset(); });
+  beforeAll(async () => {
+    stand = await startApiServer();
+  });
+  afterAll(async () => {
+    await stand.stop();
+  });
+  beforeEach(() => {
+    stand.reset();
+  });
 
   const reader = (context: string, timeoutMs?: number) =>
     apiServerReader({ kubeconfig: stand.kubeconfigPath, context, ...(timeoutMs === undefined ? {} : { timeoutMs }) });
@@ -68,7 +74,10 @@ describe('reading the issuer from the API server', () => {
 
   it('accepts the documents when a proxy serves them as text/plain', async () => {
     stand.override(discoveryPath, {
-      body: JSON.stringify({ issuer: 'https://issuer.example.com', jwks_uri: 'https://issuer.example.com/openid/v1/jwks' }),
+      body: JSON.stringify({
+        issuer: 'https://issuer.example.com',
+        jwks_uri: 'https://issuer.example.com/openid/v1/jwks',
+      }),
       contentType: 'text/plain; charset=utf-8',
     });
     expect((await reader('reader').read()).issuer).toBe('https://issuer.example.com');
@@ -93,7 +102,10 @@ describe('reading the issuer from the API server', () => {
   });
 
   it('on 404 says the API server does not serve issuer discovery and why', async () => {
-    stand.override(discoveryPath, { status: 404, body: { kind: 'Status', message: 'the server could not find the requested resource' } });
+    stand.override(discoveryPath, {
+      status: 404,
+      body: { kind: 'Status', message: 'the server could not find the requested resource' },
+    });
     const error = await readFailure(reader('reader').read());
     expect(error).toBeInstanceOf(ClusterReadError);
     expect(error.message).toContain('--service-account-issuer');
@@ -127,13 +139,22 @@ describe('reading the issuer from the API server', () => {
 
   it('gives up on a server that accepts connections but never answers, within the timeout', async () => {
     const sockets = new Set<Socket>();
-    const blackHole: Server = createServer((socket) => { sockets.add(socket); });
-    await new Promise<void>((resolve) => { blackHole.listen(0, '127.0.0.1', resolve); });
+    const blackHole: Server = createServer((socket) => {
+      sockets.add(socket);
+    });
+    await new Promise<void>((resolve) => {
+      blackHole.listen(0, '127.0.0.1', resolve);
+    });
     const address = blackHole.address();
     const port = typeof address === 'object' && address ? address.port : 0;
     try {
       const kubeconfig = await stand.writeKubeconfig([
-        { name: 'black-hole', server: `https://127.0.0.1:${String(port)}`, caPem: stand.caPem, token: stand.unknownToken },
+        {
+          name: 'black-hole',
+          server: `https://127.0.0.1:${String(port)}`,
+          caPem: stand.caPem,
+          token: stand.unknownToken,
+        },
       ]);
       const started = Date.now();
       const error = await readFailure(apiServerReader({ kubeconfig, timeoutMs: 300 }).read());
@@ -177,7 +198,9 @@ describe('reading the issuer from the API server', () => {
   });
 
   it('refuses a kubeconfig file that does not exist, naming it', () => {
-    expect(() => loadKubeConfig({ kubeconfig: '/nonexistent/kubeconfig' })).toThrow(/Cannot load \/nonexistent\/kubeconfig/);
+    expect(() => loadKubeConfig({ kubeconfig: '/nonexistent/kubeconfig' })).toThrow(
+      /Cannot load \/nonexistent\/kubeconfig/,
+    );
   });
 
   it('with no --kubeconfig reads the one $KUBECONFIG names and its current context, as kubectl does', async () => {

@@ -8,20 +8,30 @@ import { startApiServer, type ApiServerStand } from '../stand/apiserver.js';
 
 describe('minting a service-account token with TokenRequest', () => {
   let stand: ApiServerStand;
-  beforeAll(async () => { stand = await startApiServer(); });
-  afterAll(async () => { await stand.stop(); });
-  beforeEach(() => { stand.reset(); });
+  beforeAll(async () => {
+    stand = await startApiServer();
+  });
+  afterAll(async () => {
+    await stand.stop();
+  });
+  beforeEach(() => {
+    stand.reset();
+  });
 
   it('mints a token for STS that verifies against the JWKS the cluster serves', async () => {
     const connection = loadKubeConfig({ kubeconfig: stand.kubeconfigPath, context: 'reader' });
     const token = await mintServiceAccountToken(connection, { namespace: 'team-a', name: 'app' });
     const metadata = await readIssuerMetadata(connection);
 
-    const { payload, protectedHeader } = await jwtVerify(token, createLocalJWKSet({ keys: metadata.keys } as JSONWebKeySet), {
-      issuer: stand.issuer,
-      audience: 'sts.amazonaws.com',
-      subject: 'system:serviceaccount:team-a:app',
-    });
+    const { payload, protectedHeader } = await jwtVerify(
+      token,
+      createLocalJWKSet({ keys: metadata.keys } as JSONWebKeySet),
+      {
+        issuer: stand.issuer,
+        audience: 'sts.amazonaws.com',
+        subject: 'system:serviceaccount:team-a:app',
+      },
+    );
     expect(protectedHeader.kid).toBe(stand.keys[0]?.kid);
     expect((payload.exp ?? 0) - (payload.iat ?? 0)).toBe(600);
   });
@@ -29,14 +39,19 @@ describe('minting a service-account token with TokenRequest', () => {
   it('carries the audience and lifetime asked for', async () => {
     const connection = loadKubeConfig({ kubeconfig: stand.kubeconfigPath, context: 'reader' });
     const token = await mintServiceAccountToken(connection, {
-      namespace: 'team-a', name: 'app', audience: 'my-client-id', expirationSeconds: 3600,
+      namespace: 'team-a',
+      name: 'app',
+      audience: 'my-client-id',
+      expirationSeconds: 3600,
     });
     const metadata = await readIssuerMetadata(connection);
-    const { payload } = await jwtVerify(token, createLocalJWKSet({ keys: metadata.keys } as JSONWebKeySet), { audience: 'my-client-id' });
+    const { payload } = await jwtVerify(token, createLocalJWKSet({ keys: metadata.keys } as JSONWebKeySet), {
+      audience: 'my-client-id',
+    });
     expect((payload.exp ?? 0) - (payload.iat ?? 0)).toBe(3600);
   });
 
-  it('passes on the API server\'s refusal of a lifetime under ten minutes', async () => {
+  it("passes on the API server's refusal of a lifetime under ten minutes", async () => {
     const connection = loadKubeConfig({ kubeconfig: stand.kubeconfigPath, context: 'reader' });
     const minting = mintServiceAccountToken(connection, { namespace: 'team-a', name: 'app', expirationSeconds: 60 });
     await expect(minting).rejects.toThrow(ClusterReadError);

@@ -43,7 +43,17 @@ export async function startTestCluster(): Promise<TestCluster> {
       directories.push(directory);
       return directory;
     },
-    syncArgs: (target) => ['--issuer', issuer, '--target', `file://${target}`, '--no-register', '--kubeconfig', kubeconfig, '--output', 'json'],
+    syncArgs: (target) => [
+      '--issuer',
+      issuer,
+      '--target',
+      `file://${target}`,
+      '--no-register',
+      '--kubeconfig',
+      kubeconfig,
+      '--output',
+      'json',
+    ],
     reset() {
       stand.reset();
       proxy.setDelay(0);
@@ -52,7 +62,9 @@ export async function startTestCluster(): Promise<TestCluster> {
       await proxy.stop();
       await stand.stop();
       // The stand's certificate chain and kubeconfigs live in a directory of their own.
-      await Promise.all([...directories, stand.chain.directory].map((directory) => rm(directory, { recursive: true, force: true })));
+      await Promise.all(
+        [...directories, stand.chain.directory].map((directory) => rm(directory, { recursive: true, force: true })),
+      );
     },
   };
 }

@@ -67,13 +67,21 @@ function isRunLine(line: LogLine): line is RunLine {
   return typeof line.run === 'number' && (line.result === 'success' || line.result === 'failure');
 }
 
-async function until<T>(find: () => T | undefined, what: string, timeoutMs: number, child: ChildProcess, stderr: () => string): Promise<T> {
+async function until<T>(
+  find: () => T | undefined,
+  what: string,
+  timeoutMs: number,
+  child: ChildProcess,
+  stderr: () => string,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const found = find();
     if (found !== undefined) return found;
     if (child.exitCode !== null || child.signalCode !== null) {
-      throw new Error(`the daemon exited (${String(child.exitCode ?? child.signalCode)}) before ${what}; stderr:\n${stderr()}`);
+      throw new Error(
+        `the daemon exited (${String(child.exitCode ?? child.signalCode)}) before ${what}; stderr:\n${stderr()}`,
+      );
     }
     if (Date.now() > deadline) throw new Error(`no ${what} within ${String(timeoutMs)} ms; stderr:\n${stderr()}`);
     await new Promise((resolve) => setTimeout(resolve, 50));
@@ -91,7 +99,9 @@ export async function startDaemonProcess(args: readonly string[], env: NodeJS.Pr
   let stderr = '';
   let pending = '';
   const logs: LogLine[] = [];
-  child.stdout.setEncoding('utf8').on('data', (chunk: string) => { stdout += chunk; });
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+    stdout += chunk;
+  });
   child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
     stderr += chunk;
     pending += chunk;
@@ -103,7 +113,9 @@ export async function startDaemonProcess(args: readonly string[], env: NodeJS.Pr
     }
   });
   const exited = new Promise<Exit>((resolve) => {
-    child.once('exit', (code, signal) => { resolve({ code, signal }); });
+    child.once('exit', (code, signal) => {
+      resolve({ code, signal });
+    });
   });
   const url = `http://127.0.0.1:${String(port)}`;
   const get = async (path: string, init?: RequestInit): Promise<Answer> => {
@@ -114,14 +126,35 @@ export async function startDaemonProcess(args: readonly string[], env: NodeJS.Pr
     url,
     pid: child.pid ?? 0,
     logs,
-    get runs() { return logs.filter(isRunLine); },
-    get stdout() { return stdout; },
-    get stderr() { return stderr; },
+    get runs() {
+      return logs.filter(isRunLine);
+    },
+    get stdout() {
+      return stdout;
+    },
+    get stderr() {
+      return stderr;
+    },
     exited,
     waitForLog: (predicate, what, timeoutMs = 10_000) =>
-      until(() => logs.find(predicate), what, timeoutMs, child, () => stderr),
+      until(
+        () => logs.find(predicate),
+        what,
+        timeoutMs,
+        child,
+        () => stderr,
+      ),
     waitForRuns: (count, timeoutMs = 15_000) =>
-      until(() => { const runs = logs.filter(isRunLine); return runs.length >= count ? runs : undefined; }, `${String(count)} finished runs`, timeoutMs, child, () => stderr),
+      until(
+        () => {
+          const runs = logs.filter(isRunLine);
+          return runs.length >= count ? runs : undefined;
+        },
+        `${String(count)} finished runs`,
+        timeoutMs,
+        child,
+        () => stderr,
+      ),
     get,
     async poll(path, accept, what, timeoutMs = 10_000) {
       const deadline = Date.now() + timeoutMs;
@@ -131,9 +164,13 @@ export async function startDaemonProcess(args: readonly string[], env: NodeJS.Pr
         if (last !== undefined && accept(last)) return last;
         await new Promise((resolve) => setTimeout(resolve, 100));
       }
-      throw new Error(`${path} never answered ${what} within ${String(timeoutMs)} ms; last: ${last === undefined ? 'no answer' : `${String(last.status)} ${last.body}`}`);
+      throw new Error(
+        `${path} never answered ${what} within ${String(timeoutMs)} ms; last: ${last === undefined ? 'no answer' : `${String(last.status)} ${last.body}`}`,
+      );
     },
-    signal(signal) { child.kill(signal); },
+    signal(signal) {
+      child.kill(signal);
+    },
     async kill() {
       if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
       await exited;

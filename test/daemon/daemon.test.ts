@@ -49,7 +49,10 @@ describe('irsa-issuer daemon', () => {
     const jwks = JSON.parse(await readFile(join(target, 'openid/v1/jwks'), 'utf8')) as { keys: { kid: string }[] };
     expect(jwks.keys.map((key) => key.kid).sort()).toEqual(cluster.stand.keys.map((key) => key.kid).sort());
     // Each run's report on stdout, in --output json.
-    const reports = daemon.stdout.trim().split(/\n(?=\{)/).map((text) => JSON.parse(text) as { command: string });
+    const reports = daemon.stdout
+      .trim()
+      .split(/\n(?=\{)/)
+      .map((text) => JSON.parse(text) as { command: string });
     expect(reports.length).toBeGreaterThanOrEqual(3);
     expect(reports[0]?.command).toBe('sync');
   });
@@ -73,12 +76,16 @@ describe('irsa-issuer daemon', () => {
     await daemon.waitForRuns(first.value('irsa_issuer_runs_total', { result: 'success' }) + 2);
     const later = await scrape(daemon);
 
-    expect(later.value('irsa_issuer_runs_total', { result: 'success' })).toBeGreaterThanOrEqual(first.value('irsa_issuer_runs_total', { result: 'success' }) + 2);
+    expect(later.value('irsa_issuer_runs_total', { result: 'success' })).toBeGreaterThanOrEqual(
+      first.value('irsa_issuer_runs_total', { result: 'success' }) + 2,
+    );
     expect(later.value('irsa_issuer_runs_total', { result: 'failure' })).toBe(0);
     expect(later.value('irsa_issuer_changes_total', { stage: 'publish' })).toBe(2);
     expect(later.value('irsa_issuer_failures_total', { stage: 'read' })).toBe(0);
     expect(later.value('irsa_issuer_published_keys')).toBe(2);
-    expect(later.value('irsa_issuer_last_success_timestamp_seconds')).toBeGreaterThan(first.value('irsa_issuer_last_success_timestamp_seconds'));
+    expect(later.value('irsa_issuer_last_success_timestamp_seconds')).toBeGreaterThan(
+      first.value('irsa_issuer_last_success_timestamp_seconds'),
+    );
     expect(later.value('irsa_issuer_last_success_timestamp_seconds')).toBeLessThanOrEqual(Date.now() / 1000);
     const duration = later.sample('irsa_issuer_run_duration_seconds');
     expect(later.family('irsa_issuer_run_duration_seconds').type).toBe('HISTOGRAM');
@@ -93,9 +100,22 @@ describe('irsa-issuer daemon', () => {
     const daemon = await daemonFor(await cluster.directory());
     await daemon.poll('/readyz', (answer) => answer.status === 200, '200');
 
-    cluster.stand.override(jwksPath, { status: 500, body: { kind: 'Status', apiVersion: 'v1', status: 'Failure', message: 'etcdserver: request timed out', code: 500 } });
+    cluster.stand.override(jwksPath, {
+      status: 500,
+      body: {
+        kind: 'Status',
+        apiVersion: 'v1',
+        status: 'Failure',
+        message: 'etcdserver: request timed out',
+        code: 500,
+      },
+    });
     const failed = await daemon.waitForLog((line) => line.msg === 'run failed', 'a failed run');
-    expect(failed).toMatchObject({ level: 50, result: 'failure', failure: { stage: 'read', code: 'ERR_CLUSTER_READ' } });
+    expect(failed).toMatchObject({
+      level: 50,
+      result: 'failure',
+      failure: { stage: 'read', code: 'ERR_CLUSTER_READ' },
+    });
     const notReady = await daemon.poll('/readyz', (answer) => answer.status === 503, '503');
     expect(notReady.body).toMatch(/^last run failed at read: .*HTTP 500.*etcdserver: request timed out/);
     expect(notReady.body.trim().split('\n')).toHaveLength(1);
@@ -124,7 +144,10 @@ describe('irsa-issuer daemon', () => {
     cluster.proxy.setDelay(0);
     const count = daemon.runs.length;
     const runs = await daemon.waitForRuns(count + 2);
-    const spans = runs.map((run) => ({ start: Date.parse(run.startedAt), end: Date.parse(run.startedAt) + run.durationMs }));
+    const spans = runs.map((run) => ({
+      start: Date.parse(run.startedAt),
+      end: Date.parse(run.startedAt) + run.durationMs,
+    }));
     for (let index = 1; index < spans.length; index++) {
       expect(spans[index]?.start).toBeGreaterThanOrEqual(spans[index - 1]?.end ?? Infinity);
     }
@@ -160,10 +183,13 @@ describe('irsa-issuer daemon', () => {
       const { port } = new URL(daemon.url);
       const send = (headers: Record<string, string>, body?: string) =>
         new Promise<number>((resolve, reject) => {
-          const outgoing = request({ host: '127.0.0.1', port, path: '/healthz', method: 'GET', headers }, (response) => {
-            response.resume();
-            resolve(response.statusCode ?? 0);
-          });
+          const outgoing = request(
+            { host: '127.0.0.1', port, path: '/healthz', method: 'GET', headers },
+            (response) => {
+              response.resume();
+              resolve(response.statusCode ?? 0);
+            },
+          );
           outgoing.on('error', reject);
           outgoing.end(body);
         });

@@ -50,14 +50,23 @@ describe('irsa-issuer daemon with AWS_WEB_IDENTITY_TOKEN_FILE', () => {
     const retired = await generateSigningKey('rsa');
     await writeToken(tokenFile, retired);
     const target = join(directory, 'public');
-    const daemon = await startDaemonProcess(['--schedule', everySecond, ...cluster.syncArgs(target)], { AWS_WEB_IDENTITY_TOKEN_FILE: tokenFile });
+    const daemon = await startDaemonProcess(['--schedule', everySecond, ...cluster.syncArgs(target)], {
+      AWS_WEB_IDENTITY_TOKEN_FILE: tokenFile,
+    });
     started.push(daemon);
 
     const [first] = await daemon.waitForRuns(1);
-    expect(first).toMatchObject({ level: 50, msg: 'run finished, but the daemon is locked out of AWS', result: 'success', ownKid: retired.kid });
+    expect(first).toMatchObject({
+      level: 50,
+      msg: 'run finished, but the daemon is locked out of AWS',
+      result: 'success',
+      ownKid: retired.kid,
+    });
     expect(first?.lockout).toContain(`locked out: the key ${retired.kid}`);
     const notReady = await daemon.poll('/readyz', (answer) => answer.status === 503, '503');
-    expect(notReady.body).toContain(`the key ${retired.kid} that signed this daemon's own AWS token (AWS_WEB_IDENTITY_TOKEN_FILE) is not in the published JWKS`);
+    expect(notReady.body).toContain(
+      `the key ${retired.kid} that signed this daemon's own AWS token (AWS_WEB_IDENTITY_TOKEN_FILE) is not in the published JWKS`,
+    );
     expect(notReady.body).toContain(`irsa-issuer sync --issuer ${issuer}`);
     expect(notReady.body.trim().split('\n')).toHaveLength(1);
     expect((await scrape(daemon)).value('irsa_issuer_locked_out')).toBe(1);
@@ -75,11 +84,17 @@ describe('irsa-issuer daemon with AWS_WEB_IDENTITY_TOKEN_FILE', () => {
 
   it('does not guess when the token file is unreadable: it warns and judges by the runs alone', async () => {
     const directory = await cluster.directory();
-    const daemon = await startDaemonProcess(['--schedule', everySecond, ...cluster.syncArgs(join(directory, 'public'))], {
-      AWS_WEB_IDENTITY_TOKEN_FILE: join(directory, 'missing-token'),
-    });
+    const daemon = await startDaemonProcess(
+      ['--schedule', everySecond, ...cluster.syncArgs(join(directory, 'public'))],
+      {
+        AWS_WEB_IDENTITY_TOKEN_FILE: join(directory, 'missing-token'),
+      },
+    );
     started.push(daemon);
-    const warning = await daemon.waitForLog((line) => line.msg === "cannot tell which key signs the daemon's own AWS token", 'the warning');
+    const warning = await daemon.waitForLog(
+      (line) => line.msg === "cannot tell which key signs the daemon's own AWS token",
+      'the warning',
+    );
     expect(warning.problem).toMatch(/^cannot read .*missing-token \(.*ENOENT/);
     await daemon.poll('/readyz', (answer) => answer.status === 200, '200');
   });

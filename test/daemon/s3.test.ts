@@ -38,9 +38,22 @@ describe('irsa-issuer daemon with an S3 target and IAM', () => {
   it('publishes to the bucket and creates the provider once, then writes nothing run after run', async () => {
     daemon = await startDaemonProcess(
       [
-        '--schedule', everySecond, '--issuer', issuer, '--target', `s3://${bucket}/clusters/prod`,
-        '--s3-endpoint', moto.endpoint, '--region', testRegion, '--thumbprint', 'a'.repeat(40),
-        '--kubeconfig', cluster.kubeconfig, '--output', 'json',
+        '--schedule',
+        everySecond,
+        '--issuer',
+        issuer,
+        '--target',
+        `s3://${bucket}/clusters/prod`,
+        '--s3-endpoint',
+        moto.endpoint,
+        '--region',
+        testRegion,
+        '--thumbprint',
+        'a'.repeat(40),
+        '--kubeconfig',
+        cluster.kubeconfig,
+        '--output',
+        'json',
       ],
       {
         AWS_ACCESS_KEY_ID: anyCredentials.accessKeyId,
@@ -52,11 +65,17 @@ describe('irsa-issuer daemon with an S3 target and IAM', () => {
 
     expect(runs.map((run) => run.result)).toEqual(['success', 'success', 'success']);
     expect(runs[0]?.steps).toMatchObject({ publish: 'changed', thumbprint: 'unchanged', register: 'changed' });
-    expect(runs.slice(1).map((run) => run.steps)).toEqual([1, 2].map(() => ({
-      read: 'unchanged', build: 'unchanged', publish: 'unchanged', thumbprint: 'unchanged', register: 'unchanged',
-    })));
+    expect(runs.slice(1).map((run) => run.steps)).toEqual(
+      [1, 2].map(() => ({
+        read: 'unchanged',
+        build: 'unchanged',
+        publish: 'unchanged',
+        thumbprint: 'unchanged',
+        register: 'unchanged',
+      })),
+    );
     const jwks = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: 'clusters/prod/openid/v1/jwks' }));
-    const keys = (JSON.parse(await jwks.Body?.transformToString() ?? '{}') as { keys: { kid: string }[] }).keys;
+    const keys = (JSON.parse((await jwks.Body?.transformToString()) ?? '{}') as { keys: { kid: string }[] }).keys;
     expect(keys.map((key) => key.kid).sort()).toEqual(cluster.stand.keys.map((key) => key.kid).sort());
     const providers = await iam.send(new ListOpenIDConnectProvidersCommand({}));
     expect(providers.OpenIDConnectProviderList?.map((provider) => provider.Arn)).toEqual([

@@ -51,13 +51,19 @@ describe('irsa-issuer daemon, stopped', () => {
     expect(finished).toBeGreaterThan(stopping);
     expect(daemon.runs).toHaveLength(1);
     expect(daemon.logs.at(-1)?.msg).toBe('stopped');
-    const discovery = JSON.parse(await readFile(join(target, '.well-known/openid-configuration'), 'utf8')) as { issuer: string };
+    const discovery = JSON.parse(await readFile(join(target, '.well-known/openid-configuration'), 'utf8')) as {
+      issuer: string;
+    };
     expect(discovery.issuer).toBe(cluster.stand.issuer);
     await expect(fetch(`${daemon.url}/healthz`)).rejects.toThrow();
   });
 
   it('by SIGINT between runs: it exits 0 at once', async () => {
-    const daemon = await startDaemonProcess(['--schedule', '0 0 1 1 *', ...cluster.syncArgs(await cluster.directory())]);
+    const daemon = await startDaemonProcess([
+      '--schedule',
+      '0 0 1 1 *',
+      ...cluster.syncArgs(await cluster.directory()),
+    ]);
     started.push(daemon);
     await daemon.waitForRuns(1);
     daemon.signal('SIGINT');

@@ -37,12 +37,15 @@ export async function startSlowProxy(upstream: string): Promise<SlowProxy> {
         for (const resolve of waiters) resolve();
         waiters = [];
       }
-      queue = queue.then(() => new Promise<void>((resolve) => {
-        setTimeout(() => {
-          if (!target.destroyed) target.write(chunk);
-          resolve();
-        }, wait);
-      }));
+      queue = queue.then(
+        () =>
+          new Promise<void>((resolve) => {
+            setTimeout(() => {
+              if (!target.destroyed) target.write(chunk);
+              resolve();
+            }, wait);
+          }),
+      );
     });
     target.pipe(client);
     const close = () => {
@@ -60,13 +63,22 @@ export async function startSlowProxy(upstream: string): Promise<SlowProxy> {
 
   return {
     url: `https://127.0.0.1:${String(listening)}`,
-    get connections() { return connections; },
-    setDelay(ms) { delayMs = ms; },
-    held: () => new Promise<void>((resolve) => { waiters.push(resolve); }),
+    get connections() {
+      return connections;
+    },
+    setDelay(ms) {
+      delayMs = ms;
+    },
+    held: () =>
+      new Promise<void>((resolve) => {
+        waiters.push(resolve);
+      }),
     stop: () =>
       new Promise<void>((resolve) => {
         for (const socket of sockets) socket.destroy();
-        server.close(() => { resolve(); });
+        server.close(() => {
+          resolve();
+        });
       }),
   };
 }

@@ -22,7 +22,10 @@ afterAll(async () => {
   await cluster.stop();
 });
 
-async function daemon(args: readonly string[], env: NodeJS.ProcessEnv = {}): Promise<{ code: number; stdout: string; stderr: string }> {
+async function daemon(
+  args: readonly string[],
+  env: NodeJS.ProcessEnv = {},
+): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
     const { stdout, stderr } = await promisify(execFile)(process.execPath, [bundle, 'daemon', ...args], {
       env: { PATH: process.env.PATH, ...env },
@@ -67,13 +70,25 @@ describe('irsa-issuer daemon refuses to start', () => {
     [':70000', /--listen ":70000" is not an address/],
     ['localhost:http', /is not an address/],
   ])('with --listen %j: exit 2', async (listen, message) => {
-    const result = await daemon(['--schedule', '*/10 * * * *', '--listen', listen, ...cluster.syncArgs(await cluster.directory())]);
+    const result = await daemon([
+      '--schedule',
+      '*/10 * * * *',
+      '--listen',
+      listen,
+      ...cluster.syncArgs(await cluster.directory()),
+    ]);
     expect(result.code).toBe(2);
     expect(result.stderr).toMatch(message);
   });
 
   it('with a --shutdown-grace that is no number of seconds: exit 2', async () => {
-    const result = await daemon(['--schedule', '*/10 * * * *', '--shutdown-grace', 'soon', ...cluster.syncArgs(await cluster.directory())]);
+    const result = await daemon([
+      '--schedule',
+      '*/10 * * * *',
+      '--shutdown-grace',
+      'soon',
+      ...cluster.syncArgs(await cluster.directory()),
+    ]);
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('--shutdown-grace "soon" is not a number of seconds');
   });
@@ -85,19 +100,40 @@ describe('irsa-issuer daemon refuses to start', () => {
     const port = typeof address === 'object' && address ? address.port : 0;
     try {
       const target = await cluster.directory();
-      const result = await daemon(['--schedule', '*/10 * * * *', '--listen', `127.0.0.1:${String(port)}`, ...cluster.syncArgs(target)]);
+      const result = await daemon([
+        '--schedule',
+        '*/10 * * * *',
+        '--listen',
+        `127.0.0.1:${String(port)}`,
+        ...cluster.syncArgs(target),
+      ]);
       expect(result.code).toBe(2);
-      expect(result.stderr).toContain(`Cannot listen on --listen 127.0.0.1:${String(port)}: the port is in use by another process`);
+      expect(result.stderr).toContain(
+        `Cannot listen on --listen 127.0.0.1:${String(port)}: the port is in use by another process`,
+      );
       expect(await readdir(target)).toEqual([]);
     } finally {
-      await new Promise<void>((resolve) => taken.close(() => { resolve(); }));
+      await new Promise<void>((resolve) =>
+        taken.close(() => {
+          resolve();
+        }),
+      );
     }
   });
 
   it('documents its endpoints, exit codes and variables in --help', async () => {
     const result = await daemon(['--help']);
     expect(result.code).toBe(0);
-    for (const text of ['/healthz', '/readyz', '/metrics', 'Exit codes:', 'IRSA_ISSUER_SCHEDULE', 'IRSA_ISSUER_LISTEN', 'IRSA_ISSUER_SHUTDOWN_GRACE', 'Examples:']) {
+    for (const text of [
+      '/healthz',
+      '/readyz',
+      '/metrics',
+      'Exit codes:',
+      'IRSA_ISSUER_SCHEDULE',
+      'IRSA_ISSUER_LISTEN',
+      'IRSA_ISSUER_SHUTDOWN_GRACE',
+      'Examples:',
+    ]) {
       expect(result.stdout).toContain(text);
     }
   });

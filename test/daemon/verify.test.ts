@@ -39,12 +39,28 @@ describe('irsa-issuer daemon --verify', () => {
     const root = await cluster.directory();
     const target = join(root, 'clusters/prod');
     await mkdir(target, { recursive: true });
-    host = await startTlsHost({ directory: root, certificate: chain.leaf, presentedChain: [chain.intermediate.certPem] });
+    host = await startTlsHost({
+      directory: root,
+      certificate: chain.leaf,
+      presentedChain: [chain.intermediate.certPem],
+    });
     const issuer = `${host.url}/clusters/prod`;
     cluster.stand.setIssuer(issuer);
     const daemon = await startDaemonProcess([
-      '--schedule', everySecond, '--issuer', issuer, '--target', `file://${target}`, '--no-register',
-      '--kubeconfig', cluster.kubeconfig, '--verify', '--ca-file', chain.root.certPath, '--output', 'json',
+      '--schedule',
+      everySecond,
+      '--issuer',
+      issuer,
+      '--target',
+      `file://${target}`,
+      '--no-register',
+      '--kubeconfig',
+      cluster.kubeconfig,
+      '--verify',
+      '--ca-file',
+      chain.root.certPath,
+      '--output',
+      'json',
     ]);
     started.push(daemon);
 
@@ -56,9 +72,14 @@ describe('irsa-issuer daemon --verify', () => {
     await host.stop();
     host = undefined;
     const failed = await daemon.waitForLog((line) => line.msg === 'run failed', 'a failed run');
-    expect(failed).toMatchObject({ failure: { stage: 'verify', code: 'ERR_VERIFICATION_FAILED' }, steps: { publish: 'unchanged', verify: 'failed' } });
+    expect(failed).toMatchObject({
+      failure: { stage: 'verify', code: 'ERR_VERIFICATION_FAILED' },
+      steps: { publish: 'unchanged', verify: 'failed' },
+    });
     const notReady = await daemon.poll('/readyz', (answer) => answer.status === 503, '503');
-    expect(notReady.body).toMatch(new RegExp(`^last run failed at verify: verification of ${issuer.replaceAll('.', '\\.')} failed: `));
+    expect(notReady.body).toMatch(
+      new RegExp(`^last run failed at verify: verification of ${issuer.replaceAll('.', '\\.')} failed: `),
+    );
     expect((await scrape(daemon)).value('irsa_issuer_failures_total', { stage: 'verify' })).toBeGreaterThanOrEqual(1);
   });
 });

@@ -1,7 +1,12 @@
 import { createPublicKey } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { kubernetesKeyId } from '../../src/documents/kid.js';
-import { kubernetesEcJwk, kubernetesEcKeyId, kubernetesRsaKeyId, kubernetesRsaPublicKeyPem } from '../fixtures/kubernetes-vectors.js';
+import {
+  kubernetesEcJwk,
+  kubernetesEcKeyId,
+  kubernetesRsaKeyId,
+  kubernetesRsaPublicKeyPem,
+} from '../fixtures/kubernetes-vectors.js';
 
 describe('kid derivation', () => {
   it('gives an RSA key the kid kube-apiserver gives it (Kubernetes TestKeyIDStability vector)', () => {

@@ -23,9 +23,18 @@ const audience = 'sts.amazonaws.com';
 
 function tokenFor(key: SigningKey): string {
   const now = Math.floor(Date.now() / 1000);
-  return signToken(key.privateKey, { alg: key.alg, kid: key.kid }, {
-    aud: [audience], exp: now + 600, iat: now, iss: issuer.url, nbf: now, sub: 'system:serviceaccount:team-a:app',
-  });
+  return signToken(
+    key.privateKey,
+    { alg: key.alg, kid: key.kid },
+    {
+      aud: [audience],
+      exp: now + 600,
+      iat: now,
+      iss: issuer.url,
+      nbf: now,
+      sub: 'system:serviceaccount:team-a:app',
+    },
+  );
 }
 
 async function keysOf(...types: SigningKeyType[]): Promise<SigningKey[]> {
@@ -34,18 +43,24 @@ async function keysOf(...types: SigningKeyType[]): Promise<SigningKey[]> {
 
 /** Built as sync builds them, from what the API server serves. */
 function fromApiServer(keys: readonly SigningKey[]): Promise<BuiltDocuments> {
-  return buildDocuments(issuer, { issuer: issuer.url, keys: keys.map(kubernetesJwk), source: 'API server' }, { allowIssuerMismatch: false });
+  return buildDocuments(
+    issuer,
+    { issuer: issuer.url, keys: keys.map(kubernetesJwk), source: 'API server' },
+    { allowIssuerMismatch: false },
+  );
 }
 
 /** Built as sync builds them, from PEM public key files (one key per file). */
 async function fromPemFiles(keys: readonly SigningKey[]): Promise<BuiltDocuments> {
   const dir = await mkdtemp(join(tmpdir(), 'irsa-signing-keys-'));
   try {
-    const files = await Promise.all(keys.map(async (key, index) => {
-      const file = join(dir, `sa-${index}.pub`);
-      await writeFile(file, key.publicKey.export({ type: 'spki', format: 'pem' }));
-      return file;
-    }));
+    const files = await Promise.all(
+      keys.map(async (key, index) => {
+        const file = join(dir, `sa-${index}.pub`);
+        await writeFile(file, key.publicKey.export({ type: 'spki', format: 'pem' }));
+        return file;
+      }),
+    );
     return await buildDocuments(issuer, await pemFileReader(files).read(), { allowIssuerMismatch: false });
   } finally {
     await rm(dir, { recursive: true, force: true });
@@ -56,35 +71,45 @@ const sets: [string, SigningKeyType[], string[]][] = [
   ['an EC P-384 key', ['ec-p384'], ['ES384']],
   ['an EC P-521 key', ['ec-p521'], ['ES512']],
   ['P-384 and P-521 keys together', ['ec-p521', 'ec-p384'], ['ES384', 'ES512']],
-  ['every kind at once, two of one kind', ['rsa', 'ec-p521', 'ec', 'ec-p384', 'ec-p521'], ['ES256', 'ES384', 'ES512', 'RS256']],
+  [
+    'every kind at once, two of one kind',
+    ['rsa', 'ec-p521', 'ec', 'ec-p384', 'ec-p521'],
+    ['ES256', 'ES384', 'ES512', 'RS256'],
+  ],
 ];
 
 describe.each([
   ['from the API server', fromApiServer],
   ['from PEM files', fromPemFiles],
 ])('published %s', (_, build) => {
-  it.each(sets)('%s: each key with kube-apiserver\'s kid, its curve and algorithm; each algorithm listed once, sorted', async (_name, types, algorithms) => {
-    const keys = await keysOf(...types);
-    const built = await build(keys);
-    expect(built.discovery.id_token_signing_alg_values_supported).toEqual(algorithms);
-    for (const key of keys) {
-      const published = built.jwks.keys.find((candidate) => candidate.kid === key.kid);
-      const jwk = key.publicKey.export({ format: 'jwk' });
-      expect(published).toEqual({ ...jwk, kid: key.kid, use: 'sig', alg: key.alg });
-      expect(published?.kid).toBe(await opensslKeyId(key.publicKey));
-    }
-  });
+  it.each(sets)(
+    "%s: each key with kube-apiserver's kid, its curve and algorithm; each algorithm listed once, sorted",
+    async (_name, types, algorithms) => {
+      const keys = await keysOf(...types);
+      const built = await build(keys);
+      expect(built.discovery.id_token_signing_alg_values_supported).toEqual(algorithms);
+      for (const key of keys) {
+        const published = built.jwks.keys.find((candidate) => candidate.kid === key.kid);
+        const jwk = key.publicKey.export({ format: 'jwk' });
+        expect(published).toEqual({ ...jwk, kid: key.kid, use: 'sig', alg: key.alg });
+        expect(published?.kid).toBe(await opensslKeyId(key.publicKey));
+      }
+    },
+  );
 
-  it.each(sets)('%s: a token signed with each private key verifies against the published JWKS, by Node\'s crypto and by PyJWT', async (_name, types) => {
-    const keys = await keysOf(...types);
-    const built = await build(keys);
-    const jwks = JSON.parse(new TextDecoder().decode(built.jwksBytes)) as { keys: Record<string, unknown>[] };
-    const tokens = keys.map(tokenFor);
-    expect(tokens.map((token) => nodeVerifies(token, jwks))).toEqual(keys.map(() => true));
-    expect(await pyjwtVerdicts(tokens, jwks, { issuer: issuer.url, audience })).toEqual(
-      keys.map((key) => ({ alg: key.alg, kid: key.kid, sub: 'system:serviceaccount:team-a:app' })),
-    );
-  });
+  it.each(sets)(
+    "%s: a token signed with each private key verifies against the published JWKS, by Node's crypto and by PyJWT",
+    async (_name, types) => {
+      const keys = await keysOf(...types);
+      const built = await build(keys);
+      const jwks = JSON.parse(new TextDecoder().decode(built.jwksBytes)) as { keys: Record<string, unknown>[] };
+      const tokens = keys.map(tokenFor);
+      expect(tokens.map((token) => nodeVerifies(token, jwks))).toEqual(keys.map(() => true));
+      expect(await pyjwtVerdicts(tokens, jwks, { issuer: issuer.url, audience })).toEqual(
+        keys.map((key) => ({ alg: key.alg, kid: key.kid, sub: 'system:serviceaccount:team-a:app' })),
+      );
+    },
+  );
 });
 
 describe('the oracles can say no', () => {
@@ -94,9 +119,15 @@ describe('the oracles can say no', () => {
     const built = await fromApiServer([published]);
     const jwks = { keys: built.jwks.keys.map((key) => ({ ...key })) };
     // The unpublished key's signature under the published key's kid.
-    const forged = signToken(other.privateKey, { alg: 'ES384', kid: published.kid }, { aud: [audience], exp: Math.floor(Date.now() / 1000) + 600, iss: issuer.url, sub: 'x' });
+    const forged = signToken(
+      other.privateKey,
+      { alg: 'ES384', kid: published.kid },
+      { aud: [audience], exp: Math.floor(Date.now() / 1000) + 600, iss: issuer.url, sub: 'x' },
+    );
     expect(nodeVerifies(forged, jwks)).toBe(false);
-    expect(await pyjwtVerdicts([forged], jwks, { issuer: issuer.url, audience })).toEqual([{ error: 'InvalidSignatureError: Signature verification failed' }]);
+    expect(await pyjwtVerdicts([forged], jwks, { issuer: issuer.url, audience })).toEqual([
+      { error: 'InvalidSignatureError: Signature verification failed' },
+    ]);
   });
 });
 
@@ -106,7 +137,7 @@ describe('key sets STS would refuse are refused, exit 3, saying which key and wh
     return Array.from({ length: count }, (_, index) => ({ ...key, kid: `${key.kid ?? ''}-${String(index)}` }));
   }
 
-  it('takes 100 RSA and 100 EC keys, STS\'s limit', async () => {
+  it("takes 100 RSA and 100 EC keys, STS's limit", async () => {
     const [rsa, ec] = await keysOf('rsa', 'ec-p521');
     if (rsa === undefined || ec === undefined) throw new Error('no keys');
     const jwks = await buildJwks([...copies(kubernetesJwk(rsa), 100), ...copies(kubernetesJwk(ec), 100)], 'API server');
@@ -121,7 +152,11 @@ describe('key sets STS would refuse are refused, exit 3, saying which key and wh
     if (key === undefined) throw new Error('no key');
     const promise = buildJwks(copies(kubernetesJwk(key), 101), 'API server https://10.0.0.1:6443');
     await expect(promise).rejects.toBeInstanceOf(InvalidKeyError);
-    await expect(promise).rejects.toThrow(new RegExp(`API server https://10\\.0\\.0\\.1:6443 has 101 ${kty} keys; STS reads at most 100 RSA and 100 EC keys .*Nothing was written`));
+    await expect(promise).rejects.toThrow(
+      new RegExp(
+        `API server https://10\\.0\\.0\\.1:6443 has 101 ${kty} keys; STS reads at most 100 RSA and 100 EC keys .*Nothing was written`,
+      ),
+    );
   });
 
   it.each([
@@ -130,6 +165,8 @@ describe('key sets STS would refuse are refused, exit 3, saying which key and wh
   ])('refuses a %s key the API server serves, naming its kid', async (curve, jwk) => {
     const promise = buildJwks([{ ...jwk, kid: 'odd-key' }], 'API server');
     await expect(promise).rejects.toBeInstanceOf(InvalidKeyError);
-    await expect(promise).rejects.toThrow(new RegExp(`^key 1 \\(kid odd-key\\) (is an EC key on curve|has key type "OKP" \\(curve) "${curve}"`));
+    await expect(promise).rejects.toThrow(
+      new RegExp(`^key 1 \\(kid odd-key\\) (is an EC key on curve|has key type "OKP" \\(curve) "${curve}"`),
+    );
   });
 });

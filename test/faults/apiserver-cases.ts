@@ -9,7 +9,10 @@ import type { FaultCase } from './case.js';
 
 const discovery = /^\/\.well-known\/openid-configuration$/;
 const jwks = /^\/openid\/v1\/jwks$/;
-const documents = [['discovery document', discovery, 'issuer discovery document'], ['JWKS', jwks, 'issuer\'s signing keys']] as const;
+const documents = [
+  ['discovery document', discovery, 'issuer discovery document'],
+  ['JWKS', jwks, "issuer's signing keys"],
+] as const;
 
 const statuses: FaultCase[] = documents.flatMap(([what, path, reading]) => [
   {
@@ -17,26 +20,43 @@ const statuses: FaultCase[] = documents.flatMap(([what, path, reading]) => [
     api: [{ path, action: { kind: 'respond', response: kubernetesStatus(401, 'Unauthorized', 'Unauthorized') } }],
     exit: 1,
     failedStage: 'read',
-    stderr: new RegExp(`Reading the ${reading} .* failed: the API server rejected the credentials \\(401 Unauthorized\\).*Refresh the kubeconfig's credentials`),
+    stderr: new RegExp(
+      `Reading the ${reading} .* failed: the API server rejected the credentials \\(401 Unauthorized\\).*Refresh the kubeconfig's credentials`,
+    ),
     landed: [],
   },
   {
     name: `the API server answers the ${what} with 403 (no RBAC binding)`,
-    api: [{
-      path,
-      action: {
-        kind: 'respond',
-        response: kubernetesStatus(403, 'Forbidden', 'forbidden: User "system:serviceaccount:irsa-issuer:irsa-issuer" cannot get path "/openid/v1/jwks"'),
+    api: [
+      {
+        path,
+        action: {
+          kind: 'respond',
+          response: kubernetesStatus(
+            403,
+            'Forbidden',
+            'forbidden: User "system:serviceaccount:irsa-issuer:irsa-issuer" cannot get path "/openid/v1/jwks"',
+          ),
+        },
       },
-    }],
+    ],
     exit: 1,
     failedStage: 'read',
-    stderr: /403 Forbidden.*kubectl create clusterrolebinding irsa-issuer-discovery --clusterrole=system:service-account-issuer-discovery --serviceaccount=irsa-issuer:irsa-issuer/,
+    stderr:
+      /403 Forbidden.*kubectl create clusterrolebinding irsa-issuer-discovery --clusterrole=system:service-account-issuer-discovery --serviceaccount=irsa-issuer:irsa-issuer/,
     landed: [],
   },
   {
     name: `the API server answers the ${what} with 500`,
-    api: [{ path, action: { kind: 'respond', response: kubernetesStatus(500, 'InternalError', 'Internal error occurred: etcdserver: request timed out') } }],
+    api: [
+      {
+        path,
+        action: {
+          kind: 'respond',
+          response: kubernetesStatus(500, 'InternalError', 'Internal error occurred: etcdserver: request timed out'),
+        },
+      },
+    ],
     exit: 1,
     failedStage: 'read',
     stderr: /answered HTTP 500: Internal error occurred: etcdserver: request timed out.*check its health/,
@@ -44,7 +64,19 @@ const statuses: FaultCase[] = documents.flatMap(([what, path, reading]) => [
   },
   {
     name: `something in front of the API server answers the ${what} with a web page`,
-    api: [{ path, action: { kind: 'respond', response: { status: 200, contentType: 'text/html', body: '<html><body><h1>Welcome to nginx!</h1></body></html>' } } }],
+    api: [
+      {
+        path,
+        action: {
+          kind: 'respond',
+          response: {
+            status: 200,
+            contentType: 'text/html',
+            body: '<html><body><h1>Welcome to nginx!</h1></body></html>',
+          },
+        },
+      },
+    ],
     exit: 1,
     failedStage: 'read',
     stderr: /is not JSON \(it starts "<html><body><h1>Welcome to nginx!.*may not be a Kubernetes API server/,
@@ -74,7 +106,8 @@ const transport: FaultCase[] = [
     api: [{ path: jwks, action: { kind: 'close' } }],
     exit: 1,
     failedStage: 'read',
-    stderr: /Reading the issuer's signing keys .* failed: the connection to .* was closed before the answer was complete/,
+    stderr:
+      /Reading the issuer's signing keys .* failed: the connection to .* was closed before the answer was complete/,
     landed: [],
   },
   {
@@ -98,7 +131,9 @@ const transport: FaultCase[] = [
   },
   {
     name: 'a proxy answers the JWKS 200 text/plain, echoing the Authorization header: the token is not quoted',
-    api: [{ path: jwks, action: { kind: 'echo-headers', status: 200, contentType: 'text/plain', only: ['authorization'] } }],
+    api: [
+      { path: jwks, action: { kind: 'echo-headers', status: 200, contentType: 'text/plain', only: ['authorization'] } },
+    ],
     exit: 1,
     failedStage: 'read',
     stderr: /JWKS .* is not JSON \(it starts "authorization: Bearer \[redacted\]/i,

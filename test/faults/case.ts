@@ -84,7 +84,8 @@ export function expectFailureReport(run: BundleRun, failedStage: Stage | undefin
   const steps = report.steps ?? [];
   if (failedStage !== undefined) expect(steps.find((step) => step.stage === failedStage)?.status).toBe('failed');
   const changes = steps.flatMap((step) => step.changes ?? []).join('\n');
-  for (const document of landed) expect(changes).toContain(document === 'jwks' ? 'openid/v1/jwks' : '.well-known/openid-configuration');
+  for (const document of landed)
+    expect(changes).toContain(document === 'jwks' ? 'openid/v1/jwks' : '.well-known/openid-configuration');
   expect(report.changed).toBe(landed.length > 0);
 }
 
@@ -109,8 +110,12 @@ export async function expectConvergence(world: FaultWorld): Promise<BundleRun> {
 
 export async function runCase(world: FaultWorld, faultCase: FaultCase): Promise<BundleRun> {
   await world.reset();
-  faultCase.aws?.forEach((rule, index) => { world.aws.inject({ name: `${faultCase.name} #${String(index + 1)}`, ...rule }); });
-  faultCase.api?.forEach((rule, index) => { world.api.inject({ name: `${faultCase.name} #${String(index + 1)}`, ...rule }); });
+  faultCase.aws?.forEach((rule, index) => {
+    world.aws.inject({ name: `${faultCase.name} #${String(index + 1)}`, ...rule });
+  });
+  faultCase.api?.forEach((rule, index) => {
+    world.api.inject({ name: `${faultCase.name} #${String(index + 1)}`, ...rule });
+  });
   const running = world.startSync(faultCase.args ?? [], faultCase.deadlineMs);
   try {
     await faultCase.meanwhile?.(world);

@@ -19,7 +19,13 @@ async function createProviderBehindOurBack(world: FaultWorld): Promise<void> {
   await world.aws.waitForHit('create held');
   const iam = new IAMClient({ region: 'us-east-1', endpoint: world.moto.endpoint, credentials, maxAttempts: 1 });
   try {
-    await iam.send(new CreateOpenIDConnectProviderCommand({ Url: issuer, ClientIDList: ['sts.amazonaws.com'], ThumbprintList: ['0'.repeat(40)] }));
+    await iam.send(
+      new CreateOpenIDConnectProviderCommand({
+        Url: issuer,
+        ClientIDList: ['sts.amazonaws.com'],
+        ThumbprintList: ['0'.repeat(40)],
+      }),
+    );
   } finally {
     iam.destroy();
   }
@@ -61,7 +67,8 @@ export const iamCases: readonly FaultCase[] = [
     aws: [{ awsAction: create, action: { kind: 'respond', response: awsQueryError(409, 'LimitExceeded') } }],
     exit: 1,
     failedStage: 'register',
-    stderr: /iam:CreateOpenIDConnectProvider .* failed: LimitExceeded.* quota of IAM OIDC identity providers.*Service Quotas/s,
+    stderr:
+      /iam:CreateOpenIDConnectProvider .* failed: LimitExceeded.* quota of IAM OIDC identity providers.*Service Quotas/s,
     landed: published,
   },
   {
@@ -83,7 +90,8 @@ export const iamCases: readonly FaultCase[] = [
     aws: [{ awsAction: list, action: { kind: 'respond', response: awsQueryError(403, 'AccessDenied') } }],
     exit: 1,
     failedStage: 'register',
-    stderr: /iam:ListOpenIDConnectProviders .* failed: AccessDenied.* not allowed iam:ListOpenIDConnectProviders.*docs\/iam-policy\.md/s,
+    stderr:
+      /iam:ListOpenIDConnectProviders .* failed: AccessDenied.* not allowed iam:ListOpenIDConnectProviders.*docs\/iam-policy\.md/s,
     landed: published,
   },
   {
@@ -91,7 +99,8 @@ export const iamCases: readonly FaultCase[] = [
     aws: [{ awsAction: create, action: { kind: 'respond', response: awsQueryError(403, 'AccessDenied') } }],
     exit: 1,
     failedStage: 'register',
-    stderr: /iam:CreateOpenIDConnectProvider .* failed: AccessDenied.* not allowed iam:CreateOpenIDConnectProvider.*docs\/iam-policy\.md/s,
+    stderr:
+      /iam:CreateOpenIDConnectProvider .* failed: AccessDenied.* not allowed iam:CreateOpenIDConnectProvider.*docs\/iam-policy\.md/s,
     landed: published,
   },
   {

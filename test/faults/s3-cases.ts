@@ -14,8 +14,14 @@ const literal = (text: string) => text.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
 const where = (document: Document) => literal(`s3://acme-oidc/clusters/prod/${key[document]}`);
 
 const calls = {
-  read: (document: Document): Omit<FaultRule, 'name' | 'action'> => ({ method: 'GET', path: new RegExp(`/${literal(key[document])}$`) }),
-  write: (document: Document): Omit<FaultRule, 'name' | 'action'> => ({ method: 'PUT', path: new RegExp(`/${literal(key[document])}$`) }),
+  read: (document: Document): Omit<FaultRule, 'name' | 'action'> => ({
+    method: 'GET',
+    path: new RegExp(`/${literal(key[document])}$`),
+  }),
+  write: (document: Document): Omit<FaultRule, 'name' | 'action'> => ({
+    method: 'PUT',
+    path: new RegExp(`/${literal(key[document])}$`),
+  }),
 };
 
 const faults: readonly (readonly [string, CannedResponse])[] = [
@@ -69,7 +75,9 @@ const transient: readonly FaultCase[] = [
   },
   {
     name: 'S3 answers the first write of the JWKS with 412 PreconditionFailed; the publisher re-reads and writes once more',
-    aws: [{ ...calls.write('jwks'), nth: 1, action: { kind: 'respond', response: s3Error(412, 'PreconditionFailed') } }],
+    aws: [
+      { ...calls.write('jwks'), nth: 1, action: { kind: 'respond', response: s3Error(412, 'PreconditionFailed') } },
+    ],
     exit: 0,
     steps: { publish: 'changed', register: 'changed' },
     stderr: /object changed since it was read; re-reading and retrying once/,

@@ -9,7 +9,11 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CreateBucketCommand, PutBucketPolicyCommand, S3Client } from '@aws-sdk/client-s3';
-import { GetOpenIDConnectProviderCommand, IAMClient, type GetOpenIDConnectProviderCommandOutput } from '@aws-sdk/client-iam';
+import {
+  GetOpenIDConnectProviderCommand,
+  IAMClient,
+  type GetOpenIDConnectProviderCommandOutput,
+} from '@aws-sdk/client-iam';
 import { startApiServer, type ApiServerStand } from '../stand/apiserver.js';
 import { startFaultProxy, type FaultProxy } from '../stand/faults.js';
 import { anonymousHttpSource, checkPublished, type PublishedSource, type PublishedState } from '../stand/invariant.js';
@@ -60,7 +64,11 @@ export async function startFaultWorld(): Promise<FaultWorld> {
   const api = await startFaultProxy({
     upstream: stand.url,
     upstreamCa: stand.caPem,
-    tls: { certPem: stand.chain.leaf.certPem, keyPem: stand.chain.leaf.keyPem, chain: [stand.chain.intermediate.certPem] },
+    tls: {
+      certPem: stand.chain.leaf.certPem,
+      keyPem: stand.chain.leaf.keyPem,
+      chain: [stand.chain.intermediate.certPem],
+    },
   });
   const token = stand.tokens.reader?.token ?? '';
   const kubeconfig = await stand.writeKubeconfig([{ name: 'proxied', server: api.url, caPem: stand.caPem, token }]);
@@ -83,13 +91,33 @@ export async function startFaultWorld(): Promise<FaultWorld> {
     NODE_COMPILE_CACHE: compileCache,
   };
   const syncArgs = (...extra: string[]) => [
-    'sync', '--issuer', issuer, '--s3-endpoint', aws.url, '--kubeconfig', kubeconfig, '--context', 'proxied',
-    '--thumbprint', thumbprint, '--output', 'json', ...extra,
+    'sync',
+    '--issuer',
+    issuer,
+    '--s3-endpoint',
+    aws.url,
+    '--kubeconfig',
+    kubeconfig,
+    '--context',
+    'proxied',
+    '--thumbprint',
+    thumbprint,
+    '--output',
+    'json',
+    ...extra,
   ];
   const published = anonymousHttpSource(`${moto.endpoint}/${bucket}/${prefix}`);
 
   return {
-    moto, aws, api, stand, token, kubeconfig, env, syncArgs, published,
+    moto,
+    aws,
+    api,
+    stand,
+    token,
+    kubeconfig,
+    env,
+    syncArgs,
+    published,
     sync: (...extra) => runBundle(syncArgs(...extra), env),
     startSync: (extra = [], deadlineMs = 60_000) => startBundle(syncArgs(...extra), env, deadlineMs),
     invariant: () => checkPublished(published, { issuer, keys: stand.keys }),
@@ -97,7 +125,8 @@ export async function startFaultWorld(): Promise<FaultWorld> {
       try {
         return await iam.send(new GetOpenIDConnectProviderCommand({ OpenIDConnectProviderArn: providerArn }));
       } catch (error) {
-        if ((error as Error).name === 'NoSuchEntityException' || (error as Error).name === 'NoSuchEntity') return undefined;
+        if ((error as Error).name === 'NoSuchEntityException' || (error as Error).name === 'NoSuchEntity')
+          return undefined;
         throw error;
       }
     },
@@ -106,21 +135,34 @@ export async function startFaultWorld(): Promise<FaultWorld> {
       api.reset();
       stand.reset();
       await resetMoto(moto);
-      await s3.send(new CreateBucketCommand({ Bucket: bucket, CreateBucketConfiguration: { LocationConstraint: region } }));
-      await s3.send(new PutBucketPolicyCommand({
-        Bucket: bucket,
-        Policy: JSON.stringify({
-          Version: '2012-10-17',
-          Statement: [{ Effect: 'Allow', Principal: '*', Action: 's3:GetObject', Resource: `arn:aws:s3:::${bucket}/${prefix}/*` }],
+      await s3.send(
+        new CreateBucketCommand({ Bucket: bucket, CreateBucketConfiguration: { LocationConstraint: region } }),
+      );
+      await s3.send(
+        new PutBucketPolicyCommand({
+          Bucket: bucket,
+          Policy: JSON.stringify({
+            Version: '2012-10-17',
+            Statement: [
+              {
+                Effect: 'Allow',
+                Principal: '*',
+                Action: 's3:GetObject',
+                Resource: `arn:aws:s3:::${bucket}/${prefix}/*`,
+              },
+            ],
+          }),
         }),
-      }));
+      );
     },
     async stop() {
       s3.destroy();
       iam.destroy();
       await Promise.all([aws.stop(), api.stop()]);
       await Promise.all([stand.stop(), moto.stop()]);
-      await Promise.all([stand.chain.directory, compileCache].map((directory) => rm(directory, { recursive: true, force: true })));
+      await Promise.all(
+        [stand.chain.directory, compileCache].map((directory) => rm(directory, { recursive: true, force: true })),
+      );
     },
   };
 }

@@ -51,7 +51,9 @@ describe('audiences and IAM error shapes (aws-sdk-client-mock: moto does not imp
 
   function existing(clientIds: string[]): void {
     iam.on(ListOpenIDConnectProvidersCommand).resolves({ OpenIDConnectProviderList: [{ Arn: arn }] });
-    iam.on(GetOpenIDConnectProviderCommand).resolves({ Url: issuer.providerName, ClientIDList: clientIds, ThumbprintList: [thumbA] });
+    iam
+      .on(GetOpenIDConnectProviderCommand)
+      .resolves({ Url: issuer.providerName, ClientIDList: clientIds, ThumbprintList: [thumbA] });
     iam.on(ListOpenIDConnectProviderTagsCommand).resolves({ Tags: [], IsTruncated: false });
   }
 
@@ -71,7 +73,9 @@ describe('audiences and IAM error shapes (aws-sdk-client-mock: moto does not imp
   it('adds a missing audience with AddClientIDToOpenIDConnectProvider', async () => {
     existing(['sts.amazonaws.com']);
     iam.on(AddClientIDToOpenIDConnectProviderCommand).resolves({});
-    const result = await reconcileProvider(desired({ clientIds: ['sts.amazonaws.com', 'vault'] }), client, { pruneAudiences: false });
+    const result = await reconcileProvider(desired({ clientIds: ['sts.amazonaws.com', 'vault'] }), client, {
+      pruneAudiences: false,
+    });
     expect(result).toMatchObject({ arn, applied: true });
     expect(iam.commandCalls(AddClientIDToOpenIDConnectProviderCommand).map((call) => call.args[0].input)).toEqual([
       { OpenIDConnectProviderArn: arn, ClientID: 'vault' },
@@ -92,7 +96,10 @@ describe('audiences and IAM error shapes (aws-sdk-client-mock: moto does not imp
     iam.on(AddClientIDToOpenIDConnectProviderCommand).resolves({});
     iam.on(RemoveClientIDFromOpenIDConnectProviderCommand).resolves({});
     await reconcileProvider(desired(), client, { pruneAudiences: true });
-    expect(writes()).toEqual(['AddClientIDToOpenIDConnectProviderCommand', 'RemoveClientIDFromOpenIDConnectProviderCommand']);
+    expect(writes()).toEqual([
+      'AddClientIDToOpenIDConnectProviderCommand',
+      'RemoveClientIDFromOpenIDConnectProviderCommand',
+    ]);
     expect(iam.commandCalls(RemoveClientIDFromOpenIDConnectProviderCommand)[0]?.args[0].input).toEqual({
       OpenIDConnectProviderArn: arn,
       ClientID: 'legacy',
@@ -110,7 +117,9 @@ describe('audiences and IAM error shapes (aws-sdk-client-mock: moto does not imp
         message: `User: arn:aws:iam::123456789012:user/ci is not authorized to perform: iam:AddClientIDToOpenIDConnectProvider on resource: ${arn}`,
       }),
     );
-    const error = await failureOf(reconcileProvider(desired({ clientIds: ['sts.amazonaws.com', 'vault'] }), client, { pruneAudiences: false }));
+    const error = await failureOf(
+      reconcileProvider(desired({ clientIds: ['sts.amazonaws.com', 'vault'] }), client, { pruneAudiences: false }),
+    );
     expect(error.message).toContain(`iam:AddClientIDToOpenIDConnectProvider on ${arn} failed: AccessDenied`);
     expect(error.message).toContain('not allowed iam:AddClientIDToOpenIDConnectProvider');
     expect(error.message).toContain('docs/iam-policy.md');
@@ -120,11 +129,18 @@ describe('audiences and IAM error shapes (aws-sdk-client-mock: moto does not imp
 
   it('says how far it got when a later change fails', async () => {
     iam.on(ListOpenIDConnectProvidersCommand).resolves({ OpenIDConnectProviderList: [{ Arn: arn }] });
-    iam.on(GetOpenIDConnectProviderCommand).resolves({ Url: issuer.providerName, ClientIDList: [], ThumbprintList: ['b'.repeat(40)] });
+    iam
+      .on(GetOpenIDConnectProviderCommand)
+      .resolves({ Url: issuer.providerName, ClientIDList: [], ThumbprintList: ['b'.repeat(40)] });
     iam.on(ListOpenIDConnectProviderTagsCommand).resolves({ Tags: [] });
     iam.on(UpdateOpenIDConnectProviderThumbprintCommand).resolves({});
     iam.on(AddClientIDToOpenIDConnectProviderCommand).rejects(
-      new IAMServiceException({ name: 'AccessDenied', $fault: 'client', $metadata: { httpStatusCode: 403 }, message: 'denied' }),
+      new IAMServiceException({
+        name: 'AccessDenied',
+        $fault: 'client',
+        $metadata: { httpStatusCode: 403 },
+        message: 'denied',
+      }),
     );
     const error = await failureOf(reconcileProvider(desired(), client, { pruneAudiences: false }));
     expect(error.message).toContain('1 of 2 planned changes were applied before this one');
@@ -134,10 +150,15 @@ describe('audiences and IAM error shapes (aws-sdk-client-mock: moto does not imp
     // moto keeps no such quota, so this answer can only be mocked.
     iam.on(ListOpenIDConnectProvidersCommand).resolves({ OpenIDConnectProviderList: [] });
     iam.on(CreateOpenIDConnectProviderCommand).rejects(
-      new LimitExceededException({ $metadata: { httpStatusCode: 409 }, message: 'Cannot exceed quota for OpenIdConnectProvidersPerAccount: 100' }),
+      new LimitExceededException({
+        $metadata: { httpStatusCode: 409 },
+        message: 'Cannot exceed quota for OpenIdConnectProvidersPerAccount: 100',
+      }),
     );
     const error = await failureOf(reconcileProvider(desired(), client, { pruneAudiences: false }));
-    expect(error.message).toContain('iam:CreateOpenIDConnectProvider on the OIDC provider for https://oidc.example.com/clusters/prod failed');
+    expect(error.message).toContain(
+      'iam:CreateOpenIDConnectProvider on the OIDC provider for https://oidc.example.com/clusters/prod failed',
+    );
     expect(error.message).toContain('quota of IAM OIDC identity providers (100 by default)');
     expect(error.message).toContain('Service Quotas');
   });
@@ -145,17 +166,26 @@ describe('audiences and IAM error shapes (aws-sdk-client-mock: moto does not imp
   it('LimitExceeded on adding an audience explains the 100 audiences a provider holds', async () => {
     existing(['sts.amazonaws.com']);
     iam.on(AddClientIDToOpenIDConnectProviderCommand).rejects(
-      new LimitExceededException({ $metadata: { httpStatusCode: 409 }, message: 'Cannot exceed quota for ClientIdsPerOpenIdConnectProvider: 100' }),
+      new LimitExceededException({
+        $metadata: { httpStatusCode: 409 },
+        message: 'Cannot exceed quota for ClientIdsPerOpenIdConnectProvider: 100',
+      }),
     );
-    const error = await failureOf(reconcileProvider(desired({ clientIds: ['sts.amazonaws.com', 'more'] }), client, { pruneAudiences: false }));
+    const error = await failureOf(
+      reconcileProvider(desired({ clientIds: ['sts.amazonaws.com', 'more'] }), client, { pruneAudiences: false }),
+    );
     expect(error.message).toContain('at most 100 client IDs');
   });
 
   it('reads every page of tags', async () => {
     // A provider holds at most 50 tags and IAM pages at 100 unless asked for less, so moto never
     // returns a second page to a reader that, like ours, does not pass MaxItems.
-    iam.on(ListOpenIDConnectProvidersCommand).resolves({ OpenIDConnectProviderList: [{ Arn: `${arn}-other` }, { Arn: arn }] });
-    iam.on(GetOpenIDConnectProviderCommand).resolves({ Url: issuer.providerName, ClientIDList: ['sts.amazonaws.com'], ThumbprintList: [thumbA] });
+    iam
+      .on(ListOpenIDConnectProvidersCommand)
+      .resolves({ OpenIDConnectProviderList: [{ Arn: `${arn}-other` }, { Arn: arn }] });
+    iam
+      .on(GetOpenIDConnectProviderCommand)
+      .resolves({ Url: issuer.providerName, ClientIDList: ['sts.amazonaws.com'], ThumbprintList: [thumbA] });
     iam
       .on(ListOpenIDConnectProviderTagsCommand)
       .resolvesOnce({ Tags: [{ Key: 'a', Value: '1' }], IsTruncated: true, Marker: 'm1' })
@@ -163,7 +193,10 @@ describe('audiences and IAM error shapes (aws-sdk-client-mock: moto does not imp
     const provider = await readProvider(issuer, client);
     expect(provider?.arn).toBe(arn);
     expect(provider?.tags).toEqual({ a: '1', b: '2' });
-    expect(iam.commandCalls(ListOpenIDConnectProviderTagsCommand).map((call) => call.args[0].input.Marker)).toEqual([undefined, 'm1']);
+    expect(iam.commandCalls(ListOpenIDConnectProviderTagsCommand).map((call) => call.args[0].input.Marker)).toEqual([
+      undefined,
+      'm1',
+    ]);
     expect(iam.commandCalls(TagOpenIDConnectProviderCommand)).toHaveLength(0);
   });
 });

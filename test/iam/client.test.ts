@@ -24,7 +24,12 @@ describe('the IAM client', () => {
   afterEach(async () => {
     const running = server;
     server = undefined;
-    if (running) await new Promise<void>((resolve) => { running.close(() => { resolve(); }); });
+    if (running)
+      await new Promise<void>((resolve) => {
+        running.close(() => {
+          resolve();
+        });
+      });
   });
 
   /** Throttles the first `throttleFirst` requests, then lists no providers. */
@@ -53,7 +58,7 @@ describe('the IAM client', () => {
     expect(client.config.isCustomEndpoint).toBe(false);
   });
 
-  it('rides out throttling with the SDK\'s retries', async () => {
+  it("rides out throttling with the SDK's retries", async () => {
     const iam = await iamThatThrottles(2);
     const client = createIamClient({ endpoint: iam.endpoint, credentials: dummyCredentials, maxAttempts: 3 });
     expect(await readProvider(issuer, client)).toBeUndefined();

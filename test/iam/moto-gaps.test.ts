@@ -36,10 +36,14 @@ describe('what moto still lacks (the reason for the one mock)', () => {
     );
     const arn = created.OpenIDConnectProviderArn ?? '';
     const calls = [
-      () => iam.send(new AddClientIDToOpenIDConnectProviderCommand({ OpenIDConnectProviderArn: arn, ClientID: 'extra' })),
+      () =>
+        iam.send(new AddClientIDToOpenIDConnectProviderCommand({ OpenIDConnectProviderArn: arn, ClientID: 'extra' })),
       () =>
         iam.send(
-          new RemoveClientIDFromOpenIDConnectProviderCommand({ OpenIDConnectProviderArn: arn, ClientID: 'sts.amazonaws.com' }),
+          new RemoveClientIDFromOpenIDConnectProviderCommand({
+            OpenIDConnectProviderArn: arn,
+            ClientID: 'sts.amazonaws.com',
+          }),
         ),
     ];
     for (const call of calls) {

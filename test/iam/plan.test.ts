@@ -63,7 +63,12 @@ describe('planning the IAM OIDC provider', () => {
   it('replaces the thumbprint list with the desired one when the sets differ', () => {
     const plan = planProvider(desired({ thumbprints: [thumbB, thumbC] }), actual(), keep);
     expect(plan.changes).toEqual([
-      { kind: 'update-thumbprints', from: [thumbA], to: [thumbB, thumbC], description: `thumbprints: [${thumbA}] → [${thumbB}, ${thumbC}]` },
+      {
+        kind: 'update-thumbprints',
+        from: [thumbA],
+        to: [thumbB, thumbC],
+        description: `thumbprints: [${thumbA}] → [${thumbB}, ${thumbC}]`,
+      },
     ]);
   });
 
@@ -103,7 +108,11 @@ describe('planning the IAM OIDC provider', () => {
       keep,
     );
     expect(plan.changes).toEqual([
-      { kind: 'tag', tags: { cluster: 'prod', owner: 'sre' }, description: 'tags: cluster=prod (new), owner: "platform" → "sre"' },
+      {
+        kind: 'tag',
+        tags: { cluster: 'prod', owner: 'sre' },
+        description: 'tags: cluster=prod (new), owner: "platform" → "sre"',
+      },
     ]);
     expect(plan.kept.tags).toEqual({ 'cost-center': '42' });
   });
@@ -120,7 +129,12 @@ describe('planning the IAM OIDC provider', () => {
       actual({ clientIds: ['old', 'sts.amazonaws.com'] }),
       prune,
     );
-    expect(plan.changes.map((change) => change.kind)).toEqual(['update-thumbprints', 'add-client-id', 'remove-client-id', 'tag']);
+    expect(plan.changes.map((change) => change.kind)).toEqual([
+      'update-thumbprints',
+      'add-client-id',
+      'remove-client-id',
+      'tag',
+    ]);
     expect(plan.changes.map((change) => change.description)).toEqual([
       `thumbprints: [${thumbA}] → [${thumbB}]`,
       'client ID: add new',
@@ -142,11 +156,23 @@ describe('planning the IAM OIDC provider', () => {
       ['an upper-case thumbprint', { thumbprints: [thumbA.toUpperCase()] }, /not 40 lower-case hex/],
       ['a short thumbprint', { thumbprints: ['abc'] }, /not 40 lower-case hex/],
       ['no thumbprint', { thumbprints: [] }, /1 to 5 thumbprints; 0 were given/],
-      ['six thumbprints', { thumbprints: ['0', '1', '2', '3', '4', '5'].map((digit) => digit.repeat(40)) }, /1 to 5 thumbprints; 6 were given/],
+      [
+        'six thumbprints',
+        { thumbprints: ['0', '1', '2', '3', '4', '5'].map((digit) => digit.repeat(40)) },
+        /1 to 5 thumbprints; 6 were given/,
+      ],
       ['no audience', { clientIds: [] }, /at least one/],
       ['an audience of 256 characters', { clientIds: ['x'.repeat(256)] }, /1 to 255 characters/],
-      ['101 audiences', { clientIds: Array.from({ length: 101 }, (_, index) => `aud-${index}`) }, /at most 100 client IDs/],
-      ['51 tags', { tags: Object.fromEntries(Array.from({ length: 51 }, (_, index) => [`k${index}`, 'v'])) }, /at most 50 tags/],
+      [
+        '101 audiences',
+        { clientIds: Array.from({ length: 101 }, (_, index) => `aud-${index}`) },
+        /at most 100 client IDs/,
+      ],
+      [
+        '51 tags',
+        { tags: Object.fromEntries(Array.from({ length: 51 }, (_, index) => [`k${index}`, 'v'])) },
+        /at most 50 tags/,
+      ],
       ['an aws: tag', { tags: { 'aws:owner': 'x' } }, /reserves/],
       ['tag keys differing in case', { tags: { team: 'a', Team: 'b' } }, /differ only in case/],
     ])('%s', (_, overrides, message) => {

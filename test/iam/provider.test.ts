@@ -40,7 +40,12 @@ async function describeInIam(client: IAMClient, arn: string) {
   };
 }
 
-async function createBehindOurBack(client: IAMClient, forIssuer: Issuer, thumbprints: string[], tags: Record<string, string> = {}) {
+async function createBehindOurBack(
+  client: IAMClient,
+  forIssuer: Issuer,
+  thumbprints: string[],
+  tags: Record<string, string> = {},
+) {
   const created = await client.send(
     new CreateOpenIDConnectProviderCommand({
       Url: forIssuer.url,
@@ -106,7 +111,9 @@ describe('registering the IAM OIDC provider (against moto_server)', () => {
   it('applies a thumbprint change, visible through GetOpenIDConnectProvider', async () => {
     const { arn } = await reconcileProvider(desired(), iam, keep);
     const result = await reconcileProvider(desired({ thumbprints: [thumbB, thumbA] }), iam, keep);
-    expect(result.plan.changes.map((change) => change.description)).toEqual([`thumbprints: [${thumbA}] → [${thumbB}, ${thumbA}]`]);
+    expect(result.plan.changes.map((change) => change.description)).toEqual([
+      `thumbprints: [${thumbA}] → [${thumbB}, ${thumbA}]`,
+    ]);
     const provider = await iam.send(new GetOpenIDConnectProviderCommand({ OpenIDConnectProviderArn: arn }));
     expect(provider.ThumbprintList).toEqual([thumbB, thumbA]);
   });
@@ -132,7 +139,11 @@ describe('registering the IAM OIDC provider (against moto_server)', () => {
     expect(result.arn).not.toBe(abArn);
 
     expect((await readProvider(a, iam))?.thumbprints).toEqual([thumbA]);
-    expect(await readProvider(ab, iam)).toMatchObject({ arn: abArn, thumbprints: [thumbB], url: 'oidc.example.com/ab' });
+    expect(await readProvider(ab, iam)).toMatchObject({
+      arn: abArn,
+      thumbprints: [thumbB],
+      url: 'oidc.example.com/ab',
+    });
     const listed = await iam.send(new ListOpenIDConnectProvidersCommand({}));
     expect(listed.OpenIDConnectProviderList).toHaveLength(2);
   });
@@ -165,7 +176,7 @@ describe('registering the IAM OIDC provider (against moto_server)', () => {
     expect(await describeInIam(iam, result.arn)).toMatchObject({ thumbprints: [thumbA], tags: { owner: 'platform' } });
   });
 
-  it('honours the SDK\'s AWS_ENDPOINT_URL_IAM when no endpoint is passed', async () => {
+  it("honours the SDK's AWS_ENDPOINT_URL_IAM when no endpoint is passed", async () => {
     const saved = process.env.AWS_ENDPOINT_URL_IAM;
     process.env.AWS_ENDPOINT_URL_IAM = moto.endpoint;
     try {
@@ -188,7 +199,9 @@ describe('registering the IAM OIDC provider (against moto_server)', () => {
         PolicyName: 'oidc-read',
         PolicyDocument: JSON.stringify({
           Version: '2012-10-17',
-          Statement: [{ Effect: 'Allow', Action: providerIamReadActions.map((action) => `iam:${action}`), Resource: '*' }],
+          Statement: [
+            { Effect: 'Allow', Action: providerIamReadActions.map((action) => `iam:${action}`), Resource: '*' },
+          ],
         }),
       }),
     );
@@ -209,7 +222,9 @@ describe('registering the IAM OIDC provider (against moto_server)', () => {
       );
       expect(failure).toBeInstanceOf(IamError);
       const message = (failure as IamError).message;
-      expect(message).toContain('iam:CreateOpenIDConnectProvider on the OIDC provider for https://oidc.example.com/clusters/prod');
+      expect(message).toContain(
+        'iam:CreateOpenIDConnectProvider on the OIDC provider for https://oidc.example.com/clusters/prod',
+      );
       expect(message).toContain('AccessDenied');
       expect(message).toContain('docs/iam-policy.md');
     } finally {

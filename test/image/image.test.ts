@@ -31,7 +31,11 @@ interface Instruction {
 
 /** The final stage's instructions: line continuations joined, comments dropped. */
 function finalStage(dockerfile: string): Instruction[] {
-  const lines = dockerfile.replace(/\\\n/g, ' ').split('\n').map((line) => line.trim()).filter((line) => line !== '' && !line.startsWith('#'));
+  const lines = dockerfile
+    .replace(/\\\n/g, ' ')
+    .split('\n')
+    .map((line) => line.trim())
+    .filter((line) => line !== '' && !line.startsWith('#'));
   const instructions = lines.map((line) => {
     const [keyword = '', ...rest] = line.split(/\s+/);
     return { keyword: keyword.toUpperCase(), value: rest.join(' ') };
@@ -42,7 +46,8 @@ function finalStage(dockerfile: string): Instruction[] {
 
 function one(stage: readonly Instruction[], keyword: string): string {
   const found = stage.filter((instruction) => instruction.keyword === keyword);
-  if (found.length !== 1) throw new Error(`the Dockerfile's final stage has ${String(found.length)} ${keyword} instructions, expected 1`);
+  if (found.length !== 1)
+    throw new Error(`the Dockerfile's final stage has ${String(found.length)} ${keyword} instructions, expected 1`);
   return (found[0] as Instruction).value;
 }
 
@@ -50,7 +55,8 @@ function one(stage: readonly Instruction[], keyword: string): string {
 function execForm(stage: readonly Instruction[], keyword: string): string[] {
   const value = one(stage, keyword);
   const parsed = JSON.parse(value) as unknown;
-  if (!Array.isArray(parsed) || !parsed.every((item) => typeof item === 'string')) throw new Error(`${keyword} ${value} is not in exec form`);
+  if (!Array.isArray(parsed) || !parsed.every((item) => typeof item === 'string'))
+    throw new Error(`${keyword} ${value} is not in exec form`);
   return parsed;
 }
 
@@ -68,9 +74,11 @@ interface Image {
 async function readImage(): Promise<Image> {
   const stage = finalStage(await readFile(join(repository, 'Dockerfile'), 'utf8'));
   const copies = stage.filter((instruction) => instruction.keyword === 'COPY');
-  if (copies.length !== 1) throw new Error(`the final stage copies ${String(copies.length)} things; it should copy the bundle alone`);
+  if (copies.length !== 1)
+    throw new Error(`the final stage copies ${String(copies.length)} things; it should copy the bundle alone`);
   const [source, destination] = (copies[0] as Instruction).value.split(/\s+/).filter((word) => !word.startsWith('--'));
-  if (!source?.endsWith('dist/irsa-issuer.mjs') || destination === undefined) throw new Error(`the final stage copies ${String(source)}, not the bundle`);
+  if (!source?.endsWith('dist/irsa-issuer.mjs') || destination === undefined)
+    throw new Error(`the final stage copies ${String(source)}, not the bundle`);
   return {
     base: one(stage, 'FROM'),
     entrypoint: execForm(stage, 'ENTRYPOINT'),
@@ -78,7 +86,10 @@ async function readImage(): Promise<Image> {
     user: one(stage, 'USER'),
     workdir: one(stage, 'WORKDIR'),
     bundlePath: destination,
-    labels: stage.filter((instruction) => instruction.keyword === 'LABEL').map((instruction) => instruction.value).join(' '),
+    labels: stage
+      .filter((instruction) => instruction.keyword === 'LABEL')
+      .map((instruction) => instruction.value)
+      .join(' '),
   };
 }
 
@@ -118,8 +129,22 @@ async function runAsImage(args: readonly string[], env: NodeJS.ProcessEnv = {}):
   try {
     const { stdout, stderr } = await promisify(execFile)(
       'setpriv',
-      ['--reuid', uid ?? '', '--regid', gid ?? '', '--clear-groups', '--no-new-privs', '--', inImage(program), ...entryArgs.map(inImage), ...args],
-      { cwd: inImage(image.workdir), env: { PATH: imagePath, HOME: inImage('/home/nonroot'), TMPDIR: inImage('/tmp'), ...env } },
+      [
+        '--reuid',
+        uid ?? '',
+        '--regid',
+        gid ?? '',
+        '--clear-groups',
+        '--no-new-privs',
+        '--',
+        inImage(program),
+        ...entryArgs.map(inImage),
+        ...args,
+      ],
+      {
+        cwd: inImage(image.workdir),
+        env: { PATH: imagePath, HOME: inImage('/home/nonroot'), TMPDIR: inImage('/tmp'), ...env },
+      },
     );
     return { code: 0, stdout, stderr };
   } catch (error) {
@@ -137,7 +162,8 @@ beforeAll(async () => {
   image = await readImage();
   unavailable = await cannotSwitchUser();
   if (unavailable !== undefined) {
-    if (process.env.CI === 'true') throw new Error(`CI must run the image's command as uid ${String(nonroot)}, but ${unavailable}.`);
+    if (process.env.CI === 'true')
+      throw new Error(`CI must run the image's command as uid ${String(nonroot)}, but ${unavailable}.`);
     return;
   }
   const started = await startApiServer({ issuer });
@@ -145,7 +171,10 @@ beforeAll(async () => {
   root = await mkdtemp(join(tmpdir(), 'irsa-image-'));
   await chmod(root, 0o755);
   // Read-only for 65532, as the image's root filesystem is: owned by root, mode 755/644.
-  for (const [from, to] of [[node24, image.entrypoint[0] ?? ''], [bundle, image.bundlePath]] as const) {
+  for (const [from, to] of [
+    [node24, image.entrypoint[0] ?? ''],
+    [bundle, image.bundlePath],
+  ] as const) {
     await mkdir(dirname(inImage(to)), { recursive: true, mode: 0o755 });
     await copyFile(from, inImage(to));
   }
@@ -176,39 +205,71 @@ describe('the image (Dockerfile), run as it runs in the pod', () => {
     expect(image.entrypoint).toEqual(['/nodejs/bin/node', image.bundlePath]);
     expect(image.cmd).toEqual(['sync']);
     expect(image.user).toBe(`${String(nonroot)}:${String(nonroot)}`);
-    for (const label of ['org.opencontainers.image.source', 'org.opencontainers.image.version="${VERSION}"', 'org.opencontainers.image.licenses="Apache-2.0"']) {
+    for (const label of [
+      'org.opencontainers.image.source',
+      'org.opencontainers.image.version="${VERSION}"',
+      'org.opencontainers.image.licenses="Apache-2.0"',
+    ]) {
       expect(image.labels).toContain(label);
     }
   });
 
   it('syncs as 65532 with only /tmp writable, and writes nothing outside it', async (context) => {
-    if (unavailable !== undefined) { context.skip(`cannot run as uid ${String(nonroot)}: ${unavailable}`); return; }
+    if (unavailable !== undefined) {
+      context.skip(`cannot run as uid ${String(nonroot)}: ${unavailable}`);
+      return;
+    }
     const version = await runAsImage(['--version']);
     expect(version.code).toBe(0);
     // The premise: 65532 really cannot write its working directory or HOME.
-    const probe = await promisify(execFile)('setpriv', ['--reuid', String(nonroot), '--regid', String(nonroot), '--clear-groups', inImage('/nodejs/bin/node'), '-p',
-      `[${JSON.stringify(inImage(image.workdir))}, ${JSON.stringify(inImage('/home/nonroot'))}].map((d) => { try { require('fs').writeFileSync(d + '/probe', ''); return 'written'; } catch (e) { return e.code; } }).join()`]);
+    const probe = await promisify(execFile)('setpriv', [
+      '--reuid',
+      String(nonroot),
+      '--regid',
+      String(nonroot),
+      '--clear-groups',
+      inImage('/nodejs/bin/node'),
+      '-p',
+      `[${JSON.stringify(inImage(image.workdir))}, ${JSON.stringify(inImage('/home/nonroot'))}].map((d) => { try { require('fs').writeFileSync(d + '/probe', ''); return 'written'; } catch (e) { return e.code; } }).join()`,
+    ]);
     expect(probe.stdout.trim()).toBe('EACCES,EACCES');
 
     const before = await listFiles(root);
     const target = inImage('/tmp/issuer');
     const run = await runAsImage([
       ...image.cmd,
-      '--issuer', issuer, '--target', `file://${target}`, '--kubeconfig', inImage('/etc/irsa-issuer/kubeconfig'), '--no-register', '--log-level', 'info',
+      '--issuer',
+      issuer,
+      '--target',
+      `file://${target}`,
+      '--kubeconfig',
+      inImage('/etc/irsa-issuer/kubeconfig'),
+      '--no-register',
+      '--log-level',
+      'info',
     ]);
     expect(run.stderr).not.toMatch(/EACCES|EROFS/);
     expect(run.code).toBe(0);
-    const discovery = JSON.parse(await readFile(join(target, '.well-known/openid-configuration'), 'utf8')) as { issuer: string };
+    const discovery = JSON.parse(await readFile(join(target, '.well-known/openid-configuration'), 'utf8')) as {
+      issuer: string;
+    };
     expect(discovery.issuer).toBe(issuer);
     const jwks = JSON.parse(await readFile(join(target, 'openid/v1/jwks'), 'utf8')) as { keys: { kid: string }[] };
-    expect(jwks.keys.map((key) => key.kid).sort()).toEqual(running().keys.map((key) => key.kid).sort());
+    expect(jwks.keys.map((key) => key.kid).sort()).toEqual(
+      running()
+        .keys.map((key) => key.kid)
+        .sort(),
+    );
     expect((await stat(join(target, 'openid/v1/jwks'))).uid).toBe(nonroot);
     const outsideTmp = (await listFiles(root)).filter((path) => !path.startsWith('tmp/'));
     expect(outsideTmp).toEqual(before.filter((path) => !path.startsWith('tmp/')));
   });
 
   it('runs its default command, sync, configured by IRSA_ISSUER_ variables alone', async (context) => {
-    if (unavailable !== undefined) { context.skip(`cannot run as uid ${String(nonroot)}: ${unavailable}`); return; }
+    if (unavailable !== undefined) {
+      context.skip(`cannot run as uid ${String(nonroot)}: ${unavailable}`);
+      return;
+    }
     const target = inImage('/tmp/from-environment');
     const run = await runAsImage(image.cmd, {
       IRSA_ISSUER_ISSUER: issuer,

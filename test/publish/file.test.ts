@@ -12,13 +12,27 @@ import type { ObjectStore } from '../../src/publish/store.js';
 
 const run = promisify(execFile);
 const bytes = (text: string) => new TextEncoder().encode(text);
-const document = (key: string, text: string): DesiredObject => ({ key, body: bytes(text), contentType: 'application/json', cacheControl: 'max-age=300' });
+const document = (key: string, text: string): DesiredObject => ({
+  key,
+  body: bytes(text),
+  contentType: 'application/json',
+  cacheControl: 'max-age=300',
+});
 
 const jwks = document(jwksPath, '{"keys":[{"kid":"one"}]}\n');
-const discovery = document(discoveryPath, '{"issuer":"https://issuer.example.com","jwks_uri":"https://issuer.example.com/openid/v1/jwks"}\n');
+const discovery = document(
+  discoveryPath,
+  '{"issuer":"https://issuer.example.com","jwks_uri":"https://issuer.example.com/openid/v1/jwks"}\n',
+);
 
 async function publish(store: ObjectStore, desired: readonly DesiredObject[] = [jwks, discovery]) {
-  const plan = planPublish(desired, await readActual(store, desired.map((object) => object.key)));
+  const plan = planPublish(
+    desired,
+    await readActual(
+      store,
+      desired.map((object) => object.key),
+    ),
+  );
   return { plan, applied: await applyPublish(plan, store) };
 }
 
@@ -41,11 +55,19 @@ describe('publishing to a directory', () => {
     const { applied } = await publish(new FileStore(root));
 
     expect(applied.written.map((write) => write.key)).toEqual([jwksPath, discoveryPath]);
-    expect(await readFile(join(root, '.well-known', 'openid-configuration'), 'utf8')).toBe(new TextDecoder().decode(discovery.body));
+    expect(await readFile(join(root, '.well-known', 'openid-configuration'), 'utf8')).toBe(
+      new TextDecoder().decode(discovery.body),
+    );
     expect(await readFile(join(root, 'openid', 'v1', 'jwks'), 'utf8')).toBe(new TextDecoder().decode(jwks.body));
     // Readable by a web server running as another user, whatever the umask.
     expect((await stat(join(root, 'openid', 'v1', 'jwks'))).mode & 0o777).toBe(0o644);
-    expect(await listing(root)).toEqual(['.well-known', '.well-known/openid-configuration', 'openid', 'openid/v1', 'openid/v1/jwks']);
+    expect(await listing(root)).toEqual([
+      '.well-known',
+      '.well-known/openid-configuration',
+      'openid',
+      'openid/v1',
+      'openid/v1/jwks',
+    ]);
   });
 
   it('a second publish writes nothing: the files keep their modification time', async () => {
@@ -95,7 +117,9 @@ describe('publishing to a directory', () => {
     const applied = await applyPublish(plan, store);
 
     expect(applied.written).toHaveLength(1);
-    expect(applied.written[0]?.condition).toEqual({ ifMatch: contentHash(bytes('{"keys":[{"kid":"someone else"}]}\n')) });
+    expect(applied.written[0]?.condition).toEqual({
+      ifMatch: contentHash(bytes('{"keys":[{"kid":"someone else"}]}\n')),
+    });
     expect(await readFile(join(scratch, jwksPath), 'utf8')).toBe('{"keys":[{"kid":"two"}]}\n');
   });
 
@@ -175,15 +199,18 @@ describe('publishing to a directory', () => {
     expect(await listing(scratch)).toEqual(['openid', 'openid/v1', 'openid/v1/jwks']);
   });
 
-  it.runIf(process.getuid?.() !== 0)('an unwritable directory fails with PublishError and the fix (non-root only)', async () => {
-    await chmod(scratch, 0o555);
-    try {
-      await expect(publish(new FileStore(scratch))).rejects.toThrow(/permission denied\. Make .* writable/);
-      expect(await listing(scratch)).toEqual([]);
-    } finally {
-      await chmod(scratch, 0o755);
-    }
-  });
+  it.runIf(process.getuid?.() !== 0)(
+    'an unwritable directory fails with PublishError and the fix (non-root only)',
+    async () => {
+      await chmod(scratch, 0o555);
+      try {
+        await expect(publish(new FileStore(scratch))).rejects.toThrow(/permission denied\. Make .* writable/);
+        expect(await listing(scratch)).toEqual([]);
+      } finally {
+        await chmod(scratch, 0o755);
+      }
+    },
+  );
 
   describe('on a read-only file system', () => {
     let readOnly: string | undefined;

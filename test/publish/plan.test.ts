@@ -5,7 +5,12 @@ import type { StoredObject } from '../../src/publish/store.js';
 
 const bytes = (text: string) => new TextEncoder().encode(text);
 
-const jwks: DesiredObject = { key: jwksPath, body: bytes('{"keys":[{"kid":"a"}]}'), contentType: 'application/json', cacheControl: 'max-age=300' };
+const jwks: DesiredObject = {
+  key: jwksPath,
+  body: bytes('{"keys":[{"kid":"a"}]}'),
+  contentType: 'application/json',
+  cacheControl: 'max-age=300',
+};
 const discovery: DesiredObject = {
   key: discoveryPath,
   body: bytes('{"issuer":"https://example.com"}'),
@@ -15,7 +20,13 @@ const discovery: DesiredObject = {
 
 /** An S3-like object: the store reports both headers. */
 function stored(object: DesiredObject, changes: Partial<StoredObject> = {}): StoredObject {
-  return { body: object.body, etag: `"etag-${object.key}"`, contentType: object.contentType, cacheControl: object.cacheControl, ...changes };
+  return {
+    body: object.body,
+    etag: `"etag-${object.key}"`,
+    contentType: object.contentType,
+    cacheControl: object.cacheControl,
+    ...changes,
+  };
 }
 
 function actual(entries: Record<string, StoredObject | undefined>): ReadonlyMap<string, StoredObject | undefined> {
@@ -23,10 +34,18 @@ function actual(entries: Record<string, StoredObject | undefined>): ReadonlyMap<
 }
 
 /** What a store holds after a plan is applied to it: the written objects, with fresh ETags. */
-function afterApplying(plan: PublishPlan, before: ReadonlyMap<string, StoredObject | undefined>): ReadonlyMap<string, StoredObject | undefined> {
+function afterApplying(
+  plan: PublishPlan,
+  before: ReadonlyMap<string, StoredObject | undefined>,
+): ReadonlyMap<string, StoredObject | undefined> {
   const after = new Map(before);
   for (const [index, write] of plan.writes.entries()) {
-    after.set(write.key, { body: write.body, etag: `"new-${index}"`, contentType: write.contentType, cacheControl: write.cacheControl });
+    after.set(write.key, {
+      body: write.body,
+      etag: `"new-${index}"`,
+      contentType: write.contentType,
+      cacheControl: write.cacheControl,
+    });
   }
   return after;
 }
@@ -43,9 +62,16 @@ describe('planning a publish', () => {
   });
 
   it('replaces a document whose bytes differ, only if it is still the version that was read', () => {
-    const plan = planPublish([jwks, discovery], actual({ [jwksPath]: stored(jwks, { body: bytes('{"keys":[]}') }), [discoveryPath]: stored(discovery) }));
+    const plan = planPublish(
+      [jwks, discovery],
+      actual({ [jwksPath]: stored(jwks, { body: bytes('{"keys":[]}') }), [discoveryPath]: stored(discovery) }),
+    );
     expect(plan.writes).toHaveLength(1);
-    expect(plan.writes[0]).toMatchObject({ key: jwksPath, reason: 'update-content', condition: { ifMatch: `"etag-${jwksPath}"` } });
+    expect(plan.writes[0]).toMatchObject({
+      key: jwksPath,
+      reason: 'update-content',
+      condition: { ifMatch: `"etag-${jwksPath}"` },
+    });
     expect(plan.unchanged).toEqual([discoveryPath]);
   });
 
@@ -78,7 +104,13 @@ describe('planning a publish', () => {
   it('has no changes when everything is already as desired, whatever buffer the bytes sit in', () => {
     const padded = new Uint8Array(jwks.body.byteLength + 4);
     padded.set(jwks.body, 2);
-    const plan = planPublish([jwks, discovery], actual({ [jwksPath]: stored(jwks, { body: padded.subarray(2, 2 + jwks.body.byteLength) }), [discoveryPath]: stored(discovery) }));
+    const plan = planPublish(
+      [jwks, discovery],
+      actual({
+        [jwksPath]: stored(jwks, { body: padded.subarray(2, 2 + jwks.body.byteLength) }),
+        [discoveryPath]: stored(discovery),
+      }),
+    );
     expect(plan.writes).toEqual([]);
     expect(plan.unchanged).toEqual([jwksPath, discoveryPath]);
   });
@@ -92,7 +124,10 @@ describe('planning a publish', () => {
     const starts = [
       actual({}),
       actual({ [jwksPath]: stored(jwks, { body: bytes('old') }) }),
-      actual({ [jwksPath]: stored(jwks, { cacheControl: '' }), [discoveryPath]: stored(discovery, { body: bytes('old') }) }),
+      actual({
+        [jwksPath]: stored(jwks, { cacheControl: '' }),
+        [discoveryPath]: stored(discovery, { body: bytes('old') }),
+      }),
       actual({ [jwksPath]: stored(jwks), [discoveryPath]: stored(discovery) }),
     ];
     for (const before of starts) {

@@ -8,22 +8,42 @@ import { createS3Client, S3Store } from '../../src/publish/s3.js';
 import type { ObjectStore } from '../../src/publish/store.js';
 import { freePort, resetMoto, setMotoAuthentication, startMoto, type MotoServer } from '../stand/moto.js';
 import {
-  allowPublicRead, anonymousGet, anyCredentials, createBucket, createS3User, motoS3Client, recordRequests,
+  allowPublicRead,
+  anonymousGet,
+  anyCredentials,
+  createBucket,
+  createS3User,
+  motoS3Client,
+  recordRequests,
 } from '../stand/s3.js';
 
 const bucket = 'irsa-issuer-public';
 const prefix = 'clusters/prod';
 const bytes = (text: string) => new TextEncoder().encode(text);
 const text = (body: Uint8Array) => new TextDecoder().decode(body);
-const document = (key: string, body: string): DesiredObject => ({ key, body: bytes(body), contentType: 'application/json', cacheControl: 'max-age=300' });
+const document = (key: string, body: string): DesiredObject => ({
+  key,
+  body: bytes(body),
+  contentType: 'application/json',
+  cacheControl: 'max-age=300',
+});
 
 const issuer = `https://${bucket}.s3.eu-west-1.amazonaws.com/${prefix}`;
-const jwks = document(jwksPath, '{"keys":[{"use":"sig","kty":"EC","kid":"one","crv":"P-256","alg":"ES256","x":"x","y":"y"}]}');
+const jwks = document(
+  jwksPath,
+  '{"keys":[{"use":"sig","kty":"EC","kid":"one","crv":"P-256","alg":"ES256","x":"x","y":"y"}]}',
+);
 const discovery = document(discoveryPath, `{"issuer":"${issuer}","jwks_uri":"${issuer}/openid/v1/jwks"}`);
 const fullKey = (key: string) => objectKey(prefix, key);
 
 async function publish(store: ObjectStore, desired: readonly DesiredObject[] = [jwks, discovery]) {
-  const plan = planPublish(desired, await readActual(store, desired.map((object) => object.key)));
+  const plan = planPublish(
+    desired,
+    await readActual(
+      store,
+      desired.map((object) => object.key),
+    ),
+  );
   return { plan, applied: await applyPublish(plan, store) };
 }
 
@@ -50,8 +70,20 @@ afterEach(() => {
   vi.unstubAllEnvs();
 });
 
-async function rivalPut(key: string, body: string, headers: { contentType?: string; cacheControl?: string } = {}): Promise<void> {
-  await rival.send(new PutObjectCommand({ Bucket: bucket, Key: fullKey(key), Body: bytes(body), ContentType: headers.contentType, CacheControl: headers.cacheControl }));
+async function rivalPut(
+  key: string,
+  body: string,
+  headers: { contentType?: string; cacheControl?: string } = {},
+): Promise<void> {
+  await rival.send(
+    new PutObjectCommand({
+      Bucket: bucket,
+      Key: fullKey(key),
+      Body: bytes(body),
+      ContentType: headers.contentType,
+      CacheControl: headers.cacheControl,
+    }),
+  );
 }
 
 async function storedText(key: string): Promise<string> {
@@ -121,13 +153,18 @@ describe('publishing to S3 (moto)', () => {
     expect(applied.written.map((write) => [write.key, write.reason, write.condition])).toEqual([
       [jwksPath, 'update-content', { ifMatch: before?.etag }],
     ]);
-    expect(requests.filter((request) => request.command === 'PutObjectCommand').map((request) => request.key)).toEqual([fullKey(jwksPath)]);
+    expect(requests.filter((request) => request.command === 'PutObjectCommand').map((request) => request.key)).toEqual([
+      fullKey(jwksPath),
+    ]);
     expect(await storedText(jwksPath)).toBe(text(rotated.body));
   });
 
   it('gives a document uploaded by hand without Cache-Control its headers', async () => {
     await rivalPut(jwksPath, text(jwks.body), { contentType: 'application/json' });
-    await rivalPut(discoveryPath, text(discovery.body), { contentType: 'application/json', cacheControl: 'max-age=300' });
+    await rivalPut(discoveryPath, text(discovery.body), {
+      contentType: 'application/json',
+      cacheControl: 'max-age=300',
+    });
 
     const { applied } = await publish(new S3Store(client, bucket, prefix));
 
@@ -140,7 +177,10 @@ describe('publishing to S3 (moto)', () => {
     await publish(store);
     const rotated = document(jwksPath, '{"keys":[{"kid":"two"}]}');
     const plan = planPublish([rotated], await readActual(store, [jwksPath]));
-    await rivalPut(jwksPath, '{"keys":[{"kid":"theirs"}]}', { contentType: 'application/json', cacheControl: 'max-age=300' });
+    await rivalPut(jwksPath, '{"keys":[{"kid":"theirs"}]}', {
+      contentType: 'application/json',
+      cacheControl: 'max-age=300',
+    });
     const requests = recordRequests(client);
 
     const applied = await applyPublish(plan, store);
@@ -195,12 +235,17 @@ describe('publishing to S3 (moto)', () => {
         return store.put(write);
       },
     };
-    const plan = planPublish([document(jwksPath, '{"keys":[{"kid":"ours"}]}'), discovery], await readActual(store, [jwksPath, discoveryPath]));
+    const plan = planPublish(
+      [document(jwksPath, '{"keys":[{"kid":"ours"}]}'), discovery],
+      await readActual(store, [jwksPath, discoveryPath]),
+    );
 
     const failure = applyPublish(plan, contested);
 
     await expect(failure).rejects.toThrow(PublishConflictError);
-    await expect(failure).rejects.toThrow(/openid\/v1\/jwks.*another writer is publishing to the same target.*two clusters share this prefix/s);
+    await expect(failure).rejects.toThrow(
+      /openid\/v1\/jwks.*another writer is publishing to the same target.*two clusters share this prefix/s,
+    );
     expect(rivalWrites).toBe(2);
     // Stopped at the JWKS: the discovery document was not touched.
     expect(await storedText(discoveryPath)).toBe(text(discovery.body));
@@ -209,12 +254,18 @@ describe('publishing to S3 (moto)', () => {
   it('a missing bucket fails with PublishError that says how to create it', async () => {
     const failure = publish(new S3Store(client, 'irsa-issuer-missing', prefix));
     await expect(failure).rejects.toThrow(PublishError);
-    await expect(failure).rejects.toThrow(/s3:\/\/irsa-issuer-missing\/clusters\/prod\/openid\/v1\/jwks.*does not exist.*Create it, with a bucket policy/);
+    await expect(failure).rejects.toThrow(
+      /s3:\/\/irsa-issuer-missing\/clusters\/prod\/openid\/v1\/jwks.*does not exist.*Create it, with a bucket policy/,
+    );
   });
 
   it('an unreachable endpoint fails with PublishError naming the endpoint', async () => {
     const port = await freePort();
-    const nowhere = createS3Client({ region: 'eu-west-1', endpoint: `http://127.0.0.1:${port}`, credentials: anyCredentials });
+    const nowhere = createS3Client({
+      region: 'eu-west-1',
+      endpoint: `http://127.0.0.1:${port}`,
+      credentials: anyCredentials,
+    });
     try {
       const failure = new S3Store(nowhere, bucket, prefix).get(jwksPath);
       await expect(failure).rejects.toThrow(PublishError);
@@ -240,7 +291,9 @@ describe('publishing to S3 (moto)', () => {
       try {
         const failure = publish(new S3Store(reader, bucket, prefix));
         await expect(failure).rejects.toThrow(PublishError);
-        await expect(failure).rejects.toThrow(`the credentials lack s3:PutObject on arn:aws:s3:::${bucket}/${prefix}/openid/v1/jwks`);
+        await expect(failure).rejects.toThrow(
+          `the credentials lack s3:PutObject on arn:aws:s3:::${bucket}/${prefix}/openid/v1/jwks`,
+        );
       } finally {
         reader.destroy();
       }
@@ -251,7 +304,9 @@ describe('publishing to S3 (moto)', () => {
       try {
         const failure = publish(new S3Store(writer, bucket, prefix));
         await expect(failure).rejects.toThrow(PublishError);
-        await expect(failure).rejects.toThrow(`Reading s3://${bucket}/${prefix}/openid/v1/jwks was denied: the credentials lack s3:GetObject`);
+        await expect(failure).rejects.toThrow(
+          `Reading s3://${bucket}/${prefix}/openid/v1/jwks was denied: the credentials lack s3:GetObject`,
+        );
       } finally {
         writer.destroy();
       }
@@ -279,8 +334,16 @@ describe('publishing to S3 (moto)', () => {
     /** No region, no credentials anywhere the SDK looks (and no instance metadata to wait for). */
     function emptyAwsEnvironment(): void {
       for (const name of [
-        'AWS_REGION', 'AWS_DEFAULT_REGION', 'AWS_PROFILE', 'AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY', 'AWS_SESSION_TOKEN',
-        'AWS_ROLE_ARN', 'AWS_WEB_IDENTITY_TOKEN_FILE', 'AWS_CONTAINER_CREDENTIALS_RELATIVE_URI', 'AWS_CONTAINER_CREDENTIALS_FULL_URI',
+        'AWS_REGION',
+        'AWS_DEFAULT_REGION',
+        'AWS_PROFILE',
+        'AWS_ACCESS_KEY_ID',
+        'AWS_SECRET_ACCESS_KEY',
+        'AWS_SESSION_TOKEN',
+        'AWS_ROLE_ARN',
+        'AWS_WEB_IDENTITY_TOKEN_FILE',
+        'AWS_CONTAINER_CREDENTIALS_RELATIVE_URI',
+        'AWS_CONTAINER_CREDENTIALS_FULL_URI',
       ]) {
         vi.stubEnv(name, undefined);
       }
@@ -319,7 +382,9 @@ describe('publishing to S3 (moto)', () => {
       try {
         const failure = new S3Store(anonymous, bucket, prefix).get(jwksPath);
         await expect(failure).rejects.toThrow(PublishError);
-        await expect(failure).rejects.toThrow(/no AWS credentials were found.*AWS_ACCESS_KEY_ID.*AWS_WEB_IDENTITY_TOKEN_FILE/);
+        await expect(failure).rejects.toThrow(
+          /no AWS credentials were found.*AWS_ACCESS_KEY_ID.*AWS_WEB_IDENTITY_TOKEN_FILE/,
+        );
       } finally {
         anonymous.destroy();
       }

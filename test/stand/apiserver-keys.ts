@@ -58,7 +58,9 @@ export function signingKey(privateKey: KeyObject | string): SigningKey {
   if (type === 'rsa') return { kid: kubernetesKeyId(publicKey), alg: 'RS256', privateKey: key, publicKey };
   const curve = type === 'ec' ? curveOf(key) : undefined;
   if (curve !== undefined) return { kid: kubernetesKeyId(publicKey), alg: curve.alg, privateKey: key, publicKey };
-  throw new Error(`the stand signs with RSA or EC P-256/P-384/P-521 keys, not ${type ?? 'unknown'} ${key.asymmetricKeyDetails?.namedCurve ?? ''}`);
+  throw new Error(
+    `the stand signs with RSA or EC P-256/P-384/P-521 keys, not ${type ?? 'unknown'} ${key.asymmetricKeyDetails?.namedCurve ?? ''}`,
+  );
 }
 
 /** The public JWK exactly as kube-apiserver serves it, members in its order. */

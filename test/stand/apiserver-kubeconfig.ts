@@ -26,7 +26,9 @@ export async function writeKubeconfig(
       name: context.name,
       cluster: {
         server: context.server,
-        ...(context.caPem === undefined ? {} : { 'certificate-authority-data': Buffer.from(context.caPem).toString('base64') }),
+        ...(context.caPem === undefined
+          ? {}
+          : { 'certificate-authority-data': Buffer.from(context.caPem).toString('base64') }),
         ...(context.caPath === undefined ? {} : { 'certificate-authority': context.caPath }),
       },
     })),
@@ -34,7 +36,10 @@ export async function writeKubeconfig(
       name: context.name,
       user: context.token === undefined ? {} : { token: context.token },
     })),
-    contexts: contexts.map((context) => ({ name: context.name, context: { cluster: context.name, user: context.name } })),
+    contexts: contexts.map((context) => ({
+      name: context.name,
+      context: { cluster: context.name, user: context.name },
+    })),
     ...(currentContext === undefined ? {} : { 'current-context': currentContext }),
   };
   // JSON is YAML, and both kubectl and client-node read it.

@@ -13,7 +13,12 @@ export interface KubernetesStatus {
   readonly code: number;
 }
 
-export function failure(code: number, reason: string, message: string, details?: Record<string, unknown>): KubernetesStatus {
+export function failure(
+  code: number,
+  reason: string,
+  message: string,
+  details?: Record<string, unknown>,
+): KubernetesStatus {
   return {
     kind: 'Status',
     apiVersion: 'v1',
@@ -53,4 +58,9 @@ export function forbiddenResource(
 
 export const notFound = failure(404, 'NotFound', 'the server could not find the requested resource', {});
 
-export const methodNotAllowed = failure(405, 'MethodNotAllowed', 'the server does not allow this method on the requested resource', {});
+export const methodNotAllowed = failure(
+  405,
+  'MethodNotAllowed',
+  'the server does not allow this method on the requested resource',
+  {},
+);

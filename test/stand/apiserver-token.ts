@@ -36,11 +36,16 @@ function badRequest(message: string): TokenRequestAnswer {
 
 function invalidExpiration(seconds: number): KubernetesStatus {
   const detail = `Invalid value: ${seconds}: may not specify a duration less than 10 minutes`;
-  return failure(422, 'Invalid', `TokenRequest.authentication.k8s.io "" is invalid: spec.expirationSeconds: ${detail}`, {
-    group: 'authentication.k8s.io',
-    kind: 'TokenRequest',
-    causes: [{ reason: 'FieldValueInvalid', message: detail, field: 'spec.expirationSeconds' }],
-  });
+  return failure(
+    422,
+    'Invalid',
+    `TokenRequest.authentication.k8s.io "" is invalid: spec.expirationSeconds: ${detail}`,
+    {
+      group: 'authentication.k8s.io',
+      kind: 'TokenRequest',
+      causes: [{ reason: 'FieldValueInvalid', message: detail, field: 'spec.expirationSeconds' }],
+    },
+  );
 }
 
 function rfc3339(epochSeconds: number): string {
@@ -60,7 +65,11 @@ export async function answerTokenRequest(
     return badRequest(`couldn't get version/kind; json parse error: ${String(error)}`);
   }
   if (typeof request !== 'object' || request === null) return badRequest('the request body is not an object');
-  const { apiVersion: version, kind, spec: rawSpec } = request as { apiVersion?: unknown; kind?: unknown; spec?: unknown };
+  const {
+    apiVersion: version,
+    kind,
+    spec: rawSpec,
+  } = request as { apiVersion?: unknown; kind?: unknown; spec?: unknown };
   if (version !== apiVersion || kind !== 'TokenRequest') {
     return badRequest(`the body is ${String(version)}/${String(kind)}, not ${apiVersion}/TokenRequest`);
   }
@@ -68,10 +77,13 @@ export async function answerTokenRequest(
     audiences?: unknown;
     expirationSeconds?: unknown;
   };
-  const expirationSeconds = typeof spec.expirationSeconds === 'number' ? spec.expirationSeconds : defaultExpirationSeconds;
+  const expirationSeconds =
+    typeof spec.expirationSeconds === 'number' ? spec.expirationSeconds : defaultExpirationSeconds;
   if (expirationSeconds < minimumExpirationSeconds) return { status: 422, body: invalidExpiration(expirationSeconds) };
   const audiences =
-    Array.isArray(spec.audiences) && spec.audiences.length > 0 ? spec.audiences.map(String) : [...issuer.defaultAudiences];
+    Array.isArray(spec.audiences) && spec.audiences.length > 0
+      ? spec.audiences.map(String)
+      : [...issuer.defaultAudiences];
 
   const now = Math.floor(Date.now() / 1000);
   const expiry = now + expirationSeconds;

@@ -30,8 +30,12 @@ function call(stand: ApiServerStand, method: string, path: string, token?: strin
       (response) => {
         let text = '';
         response.setEncoding('utf8');
-        response.on('data', (chunk: string) => { text += chunk; });
-        response.on('end', () => { resolve({ status: response.statusCode ?? 0, headers: response.headers, text }); });
+        response.on('data', (chunk: string) => {
+          text += chunk;
+        });
+        response.on('end', () => {
+          resolve({ status: response.statusCode ?? 0, headers: response.headers, text });
+        });
       },
     );
     outgoing.on('error', reject);
@@ -45,16 +49,30 @@ function tokenRequest(expirationSeconds: number, audiences = ['sts.amazonaws.com
 
 describe('the kube-apiserver stand-in', () => {
   let stand: ApiServerStand;
-  beforeAll(async () => { stand = await startApiServer(); });
-  afterAll(async () => { await stand.stop(); });
-  beforeEach(() => { stand.reset(); });
+  beforeAll(async () => {
+    stand = await startApiServer();
+  });
+  afterAll(async () => {
+    await stand.stop();
+  });
+  beforeEach(() => {
+    stand.reset();
+  });
 
   it('is accepted by kubectl: get --raw returns the JWKS and the discovery document', async () => {
     const jwks = await kubectl('kubectl', ['--kubeconfig', stand.kubeconfigPath, 'get', '--raw', jwksPath]);
     const keys = (JSON.parse(jwks.stdout) as { keys: { kid: string }[] }).keys;
     expect(keys.map((key) => key.kid)).toEqual(stand.keys.map((key) => kubernetesKeyId(key.publicKey)));
 
-    const discovery = await kubectl('kubectl', ['--kubeconfig', stand.kubeconfigPath, '--context', 'reader', 'get', '--raw', discoveryPath]);
+    const discovery = await kubectl('kubectl', [
+      '--kubeconfig',
+      stand.kubeconfigPath,
+      '--context',
+      'reader',
+      'get',
+      '--raw',
+      discoveryPath,
+    ]);
     expect(JSON.parse(discovery.stdout)).toEqual({
       issuer: 'https://kubernetes.default.svc.cluster.local',
       jwks_uri: `${stand.url}/openid/v1/jwks`,
@@ -65,7 +83,15 @@ describe('the kube-apiserver stand-in', () => {
   });
 
   it('turns kubectl away with a token it does not know', async () => {
-    const refused = kubectl('kubectl', ['--kubeconfig', stand.kubeconfigPath, '--context', 'bad-token', 'get', '--raw', jwksPath]);
+    const refused = kubectl('kubectl', [
+      '--kubeconfig',
+      stand.kubeconfigPath,
+      '--context',
+      'bad-token',
+      'get',
+      '--raw',
+      jwksPath,
+    ]);
     await expect(refused).rejects.toThrow(/Unauthorized/);
   });
 
@@ -75,7 +101,11 @@ describe('the kube-apiserver stand-in', () => {
     expect(answer.headers['content-type']).toBe('application/json');
     expect(answer.headers['cache-control']).toBe(discoveryCacheControl);
     expect(Object.keys(JSON.parse(answer.text) as object)).toEqual([
-      'issuer', 'jwks_uri', 'response_types_supported', 'subject_types_supported', 'id_token_signing_alg_values_supported',
+      'issuer',
+      'jwks_uri',
+      'response_types_supported',
+      'subject_types_supported',
+      'id_token_signing_alg_values_supported',
     ]);
   });
 
@@ -94,7 +124,13 @@ describe('the kube-apiserver stand-in', () => {
       const answer = await call(stand, 'GET', jwksPath, token);
       expect(answer.status).toBe(401);
       expect(JSON.parse(answer.text)).toEqual({
-        kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'Unauthorized', reason: 'Unauthorized', code: 401,
+        kind: 'Status',
+        apiVersion: 'v1',
+        metadata: {},
+        status: 'Failure',
+        message: 'Unauthorized',
+        reason: 'Unauthorized',
+        code: 401,
       });
     }
   });
@@ -117,30 +153,58 @@ describe('the kube-apiserver stand-in', () => {
   });
 
   it('mints a TokenRequest: 201, the spec echoed, a JWT signed by the first key with kube claims', async () => {
-    const answer = await call(stand, 'POST', '/api/v1/namespaces/team-a/serviceaccounts/app/token', stand.tokens.admin?.token, tokenRequest(600));
+    const answer = await call(
+      stand,
+      'POST',
+      '/api/v1/namespaces/team-a/serviceaccounts/app/token',
+      stand.tokens.admin?.token,
+      tokenRequest(600),
+    );
     expect(answer.status).toBe(201);
     const object = JSON.parse(answer.text) as { spec: object; status: { token: string; expirationTimestamp: string } };
-    expect(object).toMatchObject({ kind: 'TokenRequest', apiVersion: 'authentication.k8s.io/v1', spec: { audiences: ['sts.amazonaws.com'], expirationSeconds: 600 } });
+    expect(object).toMatchObject({
+      kind: 'TokenRequest',
+      apiVersion: 'authentication.k8s.io/v1',
+      spec: { audiences: ['sts.amazonaws.com'], expirationSeconds: 600 },
+    });
     expect(decodeProtectedHeader(object.status.token)).toEqual({ alg: 'RS256', kid: stand.keys[0]?.kid });
     const claims = decodeJwt(object.status.token);
     expect(claims).toMatchObject({
       iss: stand.issuer,
       sub: 'system:serviceaccount:team-a:app',
       aud: ['sts.amazonaws.com'],
-      'kubernetes.io': { namespace: 'team-a', serviceaccount: { name: 'app', uid: stand.serviceAccountUid('team-a', 'app') } },
+      'kubernetes.io': {
+        namespace: 'team-a',
+        serviceaccount: { name: 'app', uid: stand.serviceAccountUid('team-a', 'app') },
+      },
     });
     expect((claims.exp ?? 0) - (claims.iat ?? 0)).toBe(600);
     expect(new Date(object.status.expirationTimestamp).getTime() / 1000).toBe(claims.exp);
   });
 
   it('refuses a TokenRequest shorter than ten minutes as kube validation does (422 Invalid)', async () => {
-    const answer = await call(stand, 'POST', '/api/v1/namespaces/team-a/serviceaccounts/app/token', stand.tokens.admin?.token, tokenRequest(599));
+    const answer = await call(
+      stand,
+      'POST',
+      '/api/v1/namespaces/team-a/serviceaccounts/app/token',
+      stand.tokens.admin?.token,
+      tokenRequest(599),
+    );
     expect(answer.status).toBe(422);
-    expect(JSON.parse(answer.text)).toMatchObject({ reason: 'Invalid', message: expect.stringContaining('may not specify a duration less than 10 minutes') as unknown });
+    expect(JSON.parse(answer.text)).toMatchObject({
+      reason: 'Invalid',
+      message: expect.stringContaining('may not specify a duration less than 10 minutes') as unknown,
+    });
   });
 
   it('refuses TokenRequest to a user without create on serviceaccounts/token', async () => {
-    const answer = await call(stand, 'POST', '/api/v1/namespaces/team-a/serviceaccounts/app/token', stand.tokens.unprivileged?.token, tokenRequest(600));
+    const answer = await call(
+      stand,
+      'POST',
+      '/api/v1/namespaces/team-a/serviceaccounts/app/token',
+      stand.tokens.unprivileged?.token,
+      tokenRequest(600),
+    );
     expect(answer.status).toBe(403);
     expect((JSON.parse(answer.text) as { message: string }).message).toBe(
       'serviceaccounts "app" is forbidden: User "system:serviceaccount:default:nobody" cannot create resource "serviceaccounts/token" in API group "" in the namespace "team-a"',
@@ -150,7 +214,9 @@ describe('the kube-apiserver stand-in', () => {
   it('serves a rotated-in key, an overridden answer, and logs every request', async () => {
     const added = await stand.addKey();
     stand.override(discoveryPath, { body: 'not json' });
-    const jwks = JSON.parse((await call(stand, 'GET', jwksPath, stand.tokens.reader?.token)).text) as { keys: { kid: string }[] };
+    const jwks = JSON.parse((await call(stand, 'GET', jwksPath, stand.tokens.reader?.token)).text) as {
+      keys: { kid: string }[];
+    };
     expect(jwks.keys.map((key) => key.kid)).toContain(added.kid);
     expect((await call(stand, 'GET', discoveryPath, stand.tokens.reader?.token)).text).toBe('not json');
     expect(stand.requests).toEqual([

@@ -100,8 +100,18 @@ export function defaultTokens(): Record<string, StandToken> {
   const token = (): string => randomBytes(24).toString('base64url');
   return {
     admin: { token: token(), user: 'kubernetes-admin', discovery: true, tokenRequest: true, admin: true },
-    reader: { token: token(), user: 'system:serviceaccount:irsa-issuer:irsa-issuer', discovery: true, tokenRequest: true },
-    unprivileged: { token: token(), user: 'system:serviceaccount:default:nobody', discovery: false, tokenRequest: false },
+    reader: {
+      token: token(),
+      user: 'system:serviceaccount:irsa-issuer:irsa-issuer',
+      discovery: true,
+      tokenRequest: true,
+    },
+    unprivileged: {
+      token: token(),
+      user: 'system:serviceaccount:default:nobody',
+      discovery: false,
+      tokenRequest: false,
+    },
   };
 }
 
@@ -158,11 +168,19 @@ export async function startApiServer(options: ApiServerStandOptions = {}): Promi
       if (cacheControl) response.setHeader('Cache-Control', cacheControl);
       response.end(typeof body === 'string' || Buffer.isBuffer(body) ? body : JSON.stringify(body));
     };
-    const status = (body: { code: number }) => { send(body.code, 'application/json', body); };
+    const status = (body: { code: number }) => {
+      send(body.code, 'application/json', body);
+    };
 
     if (path === discoveryPath || path === jwksPath) {
-      if (method !== 'GET') { status(methodNotAllowed); return; }
-      if (!user.discovery && !user.admin) { status(forbiddenPath(user.user, method, path)); return; }
+      if (method !== 'GET') {
+        status(methodNotAllowed);
+        return;
+      }
+      if (!user.discovery && !user.admin) {
+        status(forbiddenPath(user.user, method, path));
+        return;
+      }
       const contentType = path === jwksPath ? 'application/jwk-set+json' : 'application/json';
       const override = state.overrides.get(path);
       if (override) {
@@ -176,7 +194,10 @@ export async function startApiServer(options: ApiServerStandOptions = {}): Promi
     const tokenRequest = tokenPath.exec(path);
     if (tokenRequest) {
       const [, namespace = '', name = ''] = tokenRequest.map(decodeURIComponent);
-      if (method !== 'POST') { status(methodNotAllowed); return; }
+      if (method !== 'POST') {
+        status(methodNotAllowed);
+        return;
+      }
       if (!user.tokenRequest && !user.admin) {
         status(forbiddenResource(user.user, 'create', 'serviceaccounts', 'token', namespace, name));
         return;
@@ -230,7 +251,12 @@ export async function startApiServer(options: ApiServerStandOptions = {}): Promi
     return writeKubeconfig(join(chain.directory, `kubeconfig-${String(kubeconfigCount)}`), contexts, currentContext);
   };
   const contexts: KubeconfigContext[] = [
-    ...Object.entries(tokens).map(([name, token]) => ({ name, server: url, caPem: chain.root.certPem, token: token.token })),
+    ...Object.entries(tokens).map(([name, token]) => ({
+      name,
+      server: url,
+      caPem: chain.root.certPem,
+      token: token.token,
+    })),
     { name: 'bad-token', server: url, caPem: chain.root.certPem, token: unknownToken },
   ];
   const kubeconfigPath = await writeKubeconfig(
@@ -247,18 +273,32 @@ export async function startApiServer(options: ApiServerStandOptions = {}): Promi
     kubeconfigPath,
     tokens,
     unknownToken,
-    get issuer() { return state.issuer; },
-    get jwksUri() { return state.jwksUri; },
-    get keys() { return [...state.keys]; },
-    get requests() { return [...state.requests]; },
-    setIssuer(issuer) { state.issuer = issuer; },
+    get issuer() {
+      return state.issuer;
+    },
+    get jwksUri() {
+      return state.jwksUri;
+    },
+    get keys() {
+      return [...state.keys];
+    },
+    get requests() {
+      return [...state.requests];
+    },
+    setIssuer(issuer) {
+      state.issuer = issuer;
+    },
     async addKey(key) {
       const added = key ?? (await generateSigningKey('rsa'));
       state.keys.push(added);
       return added;
     },
-    setKeys(keys) { state.keys = [...keys]; },
-    override(path, response) { state.overrides.set(path, response); },
+    setKeys(keys) {
+      state.keys = [...keys];
+    },
+    override(path, response) {
+      state.overrides.set(path, response);
+    },
     reset() {
       state.issuer = initialIssuer;
       state.keys = [...initialKeys];
@@ -269,7 +309,10 @@ export async function startApiServer(options: ApiServerStandOptions = {}): Promi
     writeKubeconfig: writeExtraKubeconfig,
     stop: () =>
       new Promise<void>((resolve, reject) => {
-        server.close((error) => { if (error) reject(error); else resolve(); });
+        server.close((error) => {
+          if (error) reject(error);
+          else resolve();
+        });
         server.closeAllConnections();
       }),
   };

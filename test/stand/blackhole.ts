@@ -36,11 +36,15 @@ export async function startBlackhole(): Promise<Blackhole> {
   return {
     url: `http://127.0.0.1:${String(port)}`,
     port,
-    get connections() { return connections; },
+    get connections() {
+      return connections;
+    },
     stop: () =>
       new Promise<void>((resolve) => {
         for (const socket of sockets) socket.destroy();
-        server.close(() => { resolve(); });
+        server.close(() => {
+          resolve();
+        });
       }),
   };
 }

@@ -44,10 +44,17 @@ async function newKeys(): Promise<CryptoKeyPair> {
 }
 
 function serialNumber(): string {
-  return Buffer.from(crypto.getRandomValues(new Uint8Array(8))).toString('hex').replace(/^0/, '1');
+  return Buffer.from(crypto.getRandomValues(new Uint8Array(8)))
+    .toString('hex')
+    .replace(/^0/, '1');
 }
 
-async function issue(name: string, keys: CryptoKeyPair, issuer: Issued | undefined, extensions: x509.Extension[]): Promise<Issued> {
+async function issue(
+  name: string,
+  keys: CryptoKeyPair,
+  issuer: Issued | undefined,
+  extensions: x509.Extension[],
+): Promise<Issued> {
   const now = Date.now();
   const common = {
     serialNumber: serialNumber(),
@@ -55,25 +62,26 @@ async function issue(name: string, keys: CryptoKeyPair, issuer: Issued | undefin
     notAfter: new Date(now + validity.after),
     signingAlgorithm: algorithm,
   };
-  const certificate = issuer === undefined
-    ? await x509.X509CertificateGenerator.createSelfSigned({
-      ...common,
-      name,
-      keys,
-      extensions: [...extensions, await x509.SubjectKeyIdentifierExtension.create(keys.publicKey)],
-    })
-    : await x509.X509CertificateGenerator.create({
-      ...common,
-      subject: name,
-      issuer: issuer.certificate.subject,
-      publicKey: keys.publicKey,
-      signingKey: issuer.keys.privateKey,
-      extensions: [
-        ...extensions,
-        await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
-        await x509.AuthorityKeyIdentifierExtension.create(issuer.certificate),
-      ],
-    });
+  const certificate =
+    issuer === undefined
+      ? await x509.X509CertificateGenerator.createSelfSigned({
+          ...common,
+          name,
+          keys,
+          extensions: [...extensions, await x509.SubjectKeyIdentifierExtension.create(keys.publicKey)],
+        })
+      : await x509.X509CertificateGenerator.create({
+          ...common,
+          subject: name,
+          issuer: issuer.certificate.subject,
+          publicKey: keys.publicKey,
+          signingKey: issuer.keys.privateKey,
+          extensions: [
+            ...extensions,
+            await x509.SubjectKeyIdentifierExtension.create(keys.publicKey),
+            await x509.AuthorityKeyIdentifierExtension.create(issuer.certificate),
+          ],
+        });
   return { certificate, keys };
 }
 
@@ -89,7 +97,9 @@ async function save(directory: string, fileName: string, issued: Issued): Promis
 }
 
 function subjectAltName(hosts: readonly string[]): x509.SubjectAlternativeNameExtension {
-  return new x509.SubjectAlternativeNameExtension(hosts.map((host) => ({ type: isIP(host) ? 'ip' : 'dns', value: host })));
+  return new x509.SubjectAlternativeNameExtension(
+    hosts.map((host) => ({ type: isIP(host) ? 'ip' : 'dns', value: host })),
+  );
 }
 
 const caExtensions = (): x509.Extension[] => [

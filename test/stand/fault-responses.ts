@@ -26,7 +26,8 @@ const s3Messages: Readonly<Record<string, string>> = {
   SlowDown: 'Please reduce your request rate.',
   ServiceUnavailable: 'Service is unable to handle request.',
   PreconditionFailed: 'At least one of the pre-conditions you specified did not hold',
-  ConditionalRequestConflict: 'A conflicting conditional operation is currently in progress against this resource. Please try again.',
+  ConditionalRequestConflict:
+    'A conflicting conditional operation is currently in progress against this resource. Please try again.',
   AccessDenied: 'Access Denied',
 };
 

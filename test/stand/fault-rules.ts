@@ -28,19 +28,24 @@ export type FaultAction =
    * A 2xx non-JSON body quoting the request headers, Authorization included, as a broken proxy or a
    * debugging endpoint does: every header after a request line, or only the `only` ones, bare.
    */
-  | { readonly kind: 'echo-headers'; readonly status?: number; readonly contentType?: string; readonly only?: readonly string[] }
+  | {
+      readonly kind: 'echo-headers';
+      readonly status?: number;
+      readonly contentType?: string;
+      readonly only?: readonly string[];
+    }
   /**
    * Stream `bytes` bytes without holding them: spaces, ending with the upstream's real answer when
    * `aroundUpstream` (so JSON stays valid, only huge). No Content-Length unless `declareLength`,
    * so a client can only protect itself by capping what it reads.
    */
   | {
-    readonly kind: 'oversized';
-    readonly bytes: number;
-    readonly aroundUpstream?: boolean;
-    readonly contentType?: string;
-    readonly declareLength?: boolean;
-  };
+      readonly kind: 'oversized';
+      readonly bytes: number;
+      readonly aroundUpstream?: boolean;
+      readonly contentType?: string;
+      readonly declareLength?: boolean;
+    };
 
 export interface FaultRule {
   /** Names the rule in hit counts and in the request log. */
@@ -96,4 +101,3 @@ export function selected(rule: FaultRule, ordinal: number): boolean {
   if (rule.nth === undefined) return true;
   return typeof rule.nth === 'number' ? rule.nth === ordinal : rule.nth.includes(ordinal);
 }
-

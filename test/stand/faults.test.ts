@@ -7,7 +7,13 @@ import { execFile } from 'node:child_process';
 import { rm } from 'node:fs/promises';
 import { request as httpRequest } from 'node:http';
 import { promisify } from 'node:util';
-import { CreateBucketCommand, GetObjectCommand, PutBucketPolicyCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import {
+  CreateBucketCommand,
+  GetObjectCommand,
+  PutBucketPolicyCommand,
+  PutObjectCommand,
+  S3Client,
+} from '@aws-sdk/client-s3';
 import { IAMClient, ListOpenIDConnectProvidersCommand, ListRolesCommand } from '@aws-sdk/client-iam';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { kubernetesJwk } from './apiserver-keys.js';
@@ -48,10 +54,16 @@ function chunksOf(url: string, signal: AbortSignal): Promise<{ status: number; c
     const outgoing = httpRequest(url, { agent: false, signal }, (response) => {
       status = response.statusCode ?? 0;
       response.on('data', (chunk: Buffer) => chunks.push(chunk));
-      response.once('end', () => { resolve({ status, chunks, complete: true }); });
-      response.once('error', () => { resolve({ status, chunks, complete: false }); });
+      response.once('end', () => {
+        resolve({ status, chunks, complete: true });
+      });
+      response.once('error', () => {
+        resolve({ status, chunks, complete: false });
+      });
     });
-    outgoing.once('error', () => { resolve({ status, chunks, complete: false }); });
+    outgoing.once('error', () => {
+      resolve({ status, chunks, complete: false });
+    });
     outgoing.end();
   });
 }
@@ -60,12 +72,24 @@ beforeAll(async () => {
   moto = await startMoto();
   const s3 = s3Through(moto.endpoint);
   await s3.send(new CreateBucketCommand({ Bucket: bucket }));
-  await s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'doc.json', Body: '{"hello":"through the proxy, byte by byte"}', ContentType: 'application/json' }));
+  await s3.send(
+    new PutObjectCommand({
+      Bucket: bucket,
+      Key: 'doc.json',
+      Body: '{"hello":"through the proxy, byte by byte"}',
+      ContentType: 'application/json',
+    }),
+  );
   // Anyone may read, as on an issuer's bucket: the plain fetches below are unsigned.
-  await s3.send(new PutBucketPolicyCommand({
-    Bucket: bucket,
-    Policy: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: '*', Action: 's3:GetObject', Resource: `arn:aws:s3:::${bucket}/*` }] }),
-  }));
+  await s3.send(
+    new PutBucketPolicyCommand({
+      Bucket: bucket,
+      Policy: JSON.stringify({
+        Version: '2012-10-17',
+        Statement: [{ Effect: 'Allow', Principal: '*', Action: 's3:GetObject', Resource: `arn:aws:s3:::${bucket}/*` }],
+      }),
+    }),
+  );
   s3.destroy();
 });
 
@@ -89,24 +113,44 @@ describe('the fault proxy in front of moto', () => {
     const s3 = s3Through(proxy.url);
     const object = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: 'doc.json' }));
     expect(await object.Body?.transformToString()).toBe('{"hello":"through the proxy, byte by byte"}');
-    expect(proxy.requests).toEqual([{ method: 'GET', path: `/${bucket}/doc.json`, query: 'x-id=GetObject', status: 200, upstreamStatus: 200 }]);
+    expect(proxy.requests).toEqual([
+      { method: 'GET', path: `/${bucket}/doc.json`, query: 'x-id=GetObject', status: 200, upstreamStatus: 200 },
+    ]);
     s3.destroy();
   });
 
   it('answers an S3 error the SDK reads by its code: SlowDown on the first GET only, so the retry succeeds', async () => {
     await proxyToMoto();
-    proxy.inject({ name: 'slow-down', method: 'GET', path: /\/doc\.json$/, nth: 1, action: { kind: 'respond', response: s3Error(503, 'SlowDown') } });
+    proxy.inject({
+      name: 'slow-down',
+      method: 'GET',
+      path: /\/doc\.json$/,
+      nth: 1,
+      action: { kind: 'respond', response: s3Error(503, 'SlowDown') },
+    });
     const once = s3Through(proxy.url);
-    expect(await errorOf(once.send(new GetObjectCommand({ Bucket: bucket, Key: 'doc.json' })))).toEqual({ name: 'SlowDown', status: 503 });
+    expect(await errorOf(once.send(new GetObjectCommand({ Bucket: bucket, Key: 'doc.json' })))).toEqual({
+      name: 'SlowDown',
+      status: 503,
+    });
     once.destroy();
 
     proxy.reset();
-    proxy.inject({ name: 'slow-down', method: 'GET', path: /\/doc\.json$/, nth: 1, action: { kind: 'respond', response: s3Error(503, 'SlowDown') } });
+    proxy.inject({
+      name: 'slow-down',
+      method: 'GET',
+      path: /\/doc\.json$/,
+      nth: 1,
+      action: { kind: 'respond', response: s3Error(503, 'SlowDown') },
+    });
     const retrying = s3Through(proxy.url, 3);
     const object = await retrying.send(new GetObjectCommand({ Bucket: bucket, Key: 'doc.json' }));
     expect(object.$metadata.attempts).toBe(2);
     expect(proxy.hits('slow-down')).toBe(1);
-    expect(proxy.requests.map((request) => [request.fault, request.status])).toEqual([['slow-down', 503], [undefined, 200]]);
+    expect(proxy.requests.map((request) => [request.fault, request.status])).toEqual([
+      ['slow-down', 503],
+      [undefined, 200],
+    ]);
     retrying.destroy();
   });
 
@@ -116,23 +160,40 @@ describe('the fault proxy in front of moto', () => {
     [500, 'InternalError'],
   ])('answers a PUT with %i %s, and the object is not written', async (status, code) => {
     await proxyToMoto();
-    proxy.inject({ name: 'refuse', method: 'PUT', query: /x-id=PutObject/, action: { kind: 'respond', response: s3Error(status, code) } });
+    proxy.inject({
+      name: 'refuse',
+      method: 'PUT',
+      query: /x-id=PutObject/,
+      action: { kind: 'respond', response: s3Error(status, code) },
+    });
     const s3 = s3Through(proxy.url);
-    expect(await errorOf(s3.send(new PutObjectCommand({ Bucket: bucket, Key: `refused-${code}`, Body: 'x' })))).toEqual({ name: code, status });
+    expect(await errorOf(s3.send(new PutObjectCommand({ Bucket: bucket, Key: `refused-${code}`, Body: 'x' })))).toEqual(
+      { name: code, status },
+    );
     const direct = s3Through(moto.endpoint);
-    expect((await errorOf(direct.send(new GetObjectCommand({ Bucket: bucket, Key: `refused-${code}` })))).name).toBe('NoSuchKey');
+    expect((await errorOf(direct.send(new GetObjectCommand({ Bucket: bucket, Key: `refused-${code}` })))).name).toBe(
+      'NoSuchKey',
+    );
     s3.destroy();
     direct.destroy();
   });
 
   it('answers IAM Throttling on one query Action only; the SDK names it, other actions pass', async () => {
     await proxyToMoto();
-    proxy.inject({ name: 'throttle', awsAction: 'ListOpenIDConnectProviders', action: { kind: 'respond', response: awsQueryError(400, 'Throttling') } });
+    proxy.inject({
+      name: 'throttle',
+      awsAction: 'ListOpenIDConnectProviders',
+      action: { kind: 'respond', response: awsQueryError(400, 'Throttling') },
+    });
     const iam = iamThrough(proxy.url);
-    expect(await errorOf(iam.send(new ListOpenIDConnectProvidersCommand({})))).toEqual({ name: 'Throttling', status: 400 });
+    expect(await errorOf(iam.send(new ListOpenIDConnectProvidersCommand({})))).toEqual({
+      name: 'Throttling',
+      status: 400,
+    });
     await iam.send(new ListRolesCommand({}));
     expect(proxy.requests.map((request) => `${request.awsAction ?? '?'} ${String(request.status)}`)).toEqual([
-      'ListOpenIDConnectProviders 400', 'ListRoles 200',
+      'ListOpenIDConnectProviders 400',
+      'ListRoles 200',
     ]);
     expect(proxy.hits('throttle')).toBe(1);
     iam.destroy();
@@ -140,7 +201,12 @@ describe('the fault proxy in front of moto', () => {
 
   it('matches the form body by regex too', async () => {
     await proxyToMoto();
-    proxy.inject({ name: 'denied', method: 'POST', body: /Action=ListRoles(&|$)/, action: { kind: 'respond', response: awsQueryError(403, 'AccessDenied') } });
+    proxy.inject({
+      name: 'denied',
+      method: 'POST',
+      body: /Action=ListRoles(&|$)/,
+      action: { kind: 'respond', response: awsQueryError(403, 'AccessDenied') },
+    });
     const iam = iamThrough(proxy.url);
     expect((await errorOf(iam.send(new ListRolesCommand({})))).name).toBe('AccessDenied');
     iam.destroy();
@@ -149,24 +215,35 @@ describe('the fault proxy in front of moto', () => {
   it('blackholes a request: a fetch with a short deadline times out, and the upstream never sees it', async () => {
     await proxyToMoto();
     proxy.inject({ name: 'silence', path: /doc\.json$/, action: { kind: 'blackhole' } });
-    const error = await fetch(`${proxy.url}/${bucket}/doc.json`, { signal: AbortSignal.timeout(1000) }).then(() => undefined, (caught: unknown) => caught);
+    const error = await fetch(`${proxy.url}/${bucket}/doc.json`, { signal: AbortSignal.timeout(1000) }).then(
+      () => undefined,
+      (caught: unknown) => caught,
+    );
     expect((error as Error).name).toBe('TimeoutError');
     await proxy.waitForHit('silence');
-    expect(proxy.requests).toEqual([{ method: 'GET', path: `/${bucket}/doc.json`, query: '', fault: 'silence', status: 0 }]);
+    expect(proxy.requests).toEqual([
+      { method: 'GET', path: `/${bucket}/doc.json`, query: '', fault: 'silence', status: 0 },
+    ]);
   });
 
   it('delays, then forwards; a client that gave up meanwhile is dropped before the upstream sees it', async () => {
     await proxyToMoto();
     proxy.inject({ name: 'slow', path: /doc\.json$/, nth: 1, action: { kind: 'delay', ms: 60_000 } });
     proxy.inject({ name: 'brief', path: /doc\.json$/, action: { kind: 'delay', ms: 50 } });
-    const abandoned = fetch(`${proxy.url}/${bucket}/doc.json`).then(() => 'answered', () => 'cut off');
+    const abandoned = fetch(`${proxy.url}/${bucket}/doc.json`).then(
+      () => 'answered',
+      () => 'cut off',
+    );
     await proxy.waitForHit('slow');
     const answered = await fetch(`${proxy.url}/${bucket}/doc.json`);
     expect(answered.status).toBe(200);
     expect(await answered.json()).toEqual({ hello: 'through the proxy, byte by byte' });
     await proxy.stop();
     expect(await abandoned).toBe('cut off');
-    expect(proxy.requests.map((request) => [request.fault, request.upstreamStatus])).toEqual([['slow', undefined], ['brief', 200]]);
+    expect(proxy.requests.map((request) => [request.fault, request.upstreamStatus])).toEqual([
+      ['slow', undefined],
+      ['brief', 200],
+    ]);
   });
 
   it('holds requests at a gate until the test opens it: two clients lined up at the same step', async () => {
@@ -215,7 +292,9 @@ describe('the fault proxy in front of moto', () => {
     await proxyToMoto();
     proxy.inject({ name: 'cut', method: 'PUT', action: { kind: 'close' } });
     const s3 = s3Through(proxy.url);
-    await expect(s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'landed.json', Body: '{"landed":true}' }))).rejects.toThrow();
+    await expect(
+      s3.send(new PutObjectCommand({ Bucket: bucket, Key: 'landed.json', Body: '{"landed":true}' })),
+    ).rejects.toThrow();
     const direct = s3Through(moto.endpoint);
     const object = await direct.send(new GetObjectCommand({ Bucket: bucket, Key: 'landed.json' }));
     expect(await object.Body?.transformToString()).toBe('{"landed":true}');
@@ -235,7 +314,11 @@ describe('the fault proxy in front of moto', () => {
 
   it('streams an oversized body around the upstream answer: still valid JSON, only huge', async () => {
     await proxyToMoto();
-    proxy.inject({ name: 'huge', path: /doc\.json$/, action: { kind: 'oversized', bytes: 3 * 1024 * 1024, aroundUpstream: true } });
+    proxy.inject({
+      name: 'huge',
+      path: /doc\.json$/,
+      action: { kind: 'oversized', bytes: 3 * 1024 * 1024, aroundUpstream: true },
+    });
     const response = await fetch(`${proxy.url}/${bucket}/doc.json`);
     expect(response.headers.get('content-length')).toBeNull();
     const text = await response.text();
@@ -250,7 +333,9 @@ describe('the fault proxy in front of moto', () => {
     const before = process.memoryUsage().rss;
     // The reader counts and drops: a separate process, so only the proxy's memory is measured here.
     const reader = `const r = await fetch(process.argv[1]); let n = 0; for await (const c of r.body) n += c.length; console.log(n);`;
-    const { stdout } = await run(process.execPath, ['--input-type=module', '-e', reader, `${proxy.url}/big`], { timeout: 60_000 });
+    const { stdout } = await run(process.execPath, ['--input-type=module', '-e', reader, `${proxy.url}/big`], {
+      timeout: 60_000,
+    });
     expect(Number(stdout.trim())).toBe(bytes);
     expect(process.memoryUsage().rss - before).toBeLessThan(64 * 1024 * 1024);
   });
@@ -258,7 +343,10 @@ describe('the fault proxy in front of moto', () => {
   it('stops cleanly: held requests end, the port is closed', async () => {
     await proxyToMoto();
     proxy.inject({ name: 'silence', action: { kind: 'blackhole' } });
-    const held = fetch(`${proxy.url}/${bucket}/doc.json`).then(() => 'answered', () => 'cut off');
+    const held = fetch(`${proxy.url}/${bucket}/doc.json`).then(
+      () => 'answered',
+      () => 'cut off',
+    );
     await proxy.waitForHit('silence');
     await proxy.stop();
     expect(await held).toBe('cut off');
@@ -284,33 +372,51 @@ describe('the fault proxy in front of the API-server stand-in, over TLS', () => 
     proxy = await startFaultProxy({
       upstream: stand.url,
       upstreamCa: stand.caPem,
-      tls: { certPem: stand.chain.leaf.certPem, keyPem: stand.chain.leaf.keyPem, chain: [stand.chain.intermediate.certPem] },
+      tls: {
+        certPem: stand.chain.leaf.certPem,
+        keyPem: stand.chain.leaf.keyPem,
+        chain: [stand.chain.intermediate.certPem],
+      },
     });
     cleanups.push(() => proxy.stop());
     const token = stand.tokens.reader?.token ?? '';
     kubeconfig = await stand.writeKubeconfig([{ name: 'proxied', server: proxy.url, caPem: stand.caPem, token }]);
   }
 
-  it('is trusted by kubectl with the stand\'s CA and passes the JWKS through', async () => {
+  it("is trusted by kubectl with the stand's CA and passes the JWKS through", async () => {
     await proxyToStand();
     const { stdout } = await run('kubectl', ['--kubeconfig', kubeconfig, 'get', '--raw', jwksPath]);
     expect(JSON.parse(stdout)).toEqual({ keys: stand.keys.map(kubernetesJwk) });
-    expect(proxy.requests.find((request) => request.path === jwksPath)).toMatchObject({ method: 'GET', status: 200, upstreamStatus: 200 });
+    expect(proxy.requests.find((request) => request.path === jwksPath)).toMatchObject({
+      method: 'GET',
+      status: 200,
+      upstreamStatus: 200,
+    });
   });
 
-  it('answers a Kubernetes Status that kubectl reports as the server\'s error', async () => {
+  it("answers a Kubernetes Status that kubectl reports as the server's error", async () => {
     await proxyToStand();
-    proxy.inject({ name: 'forbidden', path: new RegExp(`^${discoveryPath}$`), action: { kind: 'respond', response: kubernetesStatus(403, 'Forbidden', 'injected: no discovery for you') } });
-    const failed = await run('kubectl', ['--kubeconfig', kubeconfig, 'get', '--raw', discoveryPath]).then(() => undefined, (error: unknown) => error as { stderr: string });
+    proxy.inject({
+      name: 'forbidden',
+      path: new RegExp(`^${discoveryPath}$`),
+      action: { kind: 'respond', response: kubernetesStatus(403, 'Forbidden', 'injected: no discovery for you') },
+    });
+    const failed = await run('kubectl', ['--kubeconfig', kubeconfig, 'get', '--raw', discoveryPath]).then(
+      () => undefined,
+      (error: unknown) => error as { stderr: string },
+    );
     expect(failed?.stderr).toMatch(/Error from server \(Forbidden\): injected: no discovery for you/);
   });
 });
 
 describe('the TCP blackhole', () => {
-  it('accepts the connection and never answers: only the client\'s deadline ends the wait', async () => {
+  it("accepts the connection and never answers: only the client's deadline ends the wait", async () => {
     const blackhole = await startBlackhole();
     cleanups.push(() => blackhole.stop());
-    const error = await fetch(`${blackhole.url}/bucket/key`, { signal: AbortSignal.timeout(1000) }).then(() => undefined, (caught: unknown) => caught);
+    const error = await fetch(`${blackhole.url}/bucket/key`, { signal: AbortSignal.timeout(1000) }).then(
+      () => undefined,
+      (caught: unknown) => caught,
+    );
     expect((error as Error).name).toBe('TimeoutError');
     expect(blackhole.connections).toBe(1);
     const iam = iamThrough(blackhole.url);

@@ -10,11 +10,25 @@
  * proxy too, and only its `server` changes.
  */
 import { once } from 'node:events';
-import { request as httpRequest, createServer as createHttpServer, type IncomingMessage, type OutgoingHttpHeaders, type Server, type ServerResponse } from 'node:http';
+import {
+  request as httpRequest,
+  createServer as createHttpServer,
+  type IncomingMessage,
+  type OutgoingHttpHeaders,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
 import { request as httpsRequest, createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { awsActionOf, matches, selected, type FaultAction, type FaultRule, type ProxiedRequest } from './fault-rules.js';
+import {
+  awsActionOf,
+  matches,
+  selected,
+  type FaultAction,
+  type FaultRule,
+  type ProxiedRequest,
+} from './fault-rules.js';
 
 export type { FaultAction, FaultRule, ProxiedRequest } from './fault-rules.js';
 
@@ -60,7 +74,16 @@ interface Upstream {
 }
 
 /** Headers that describe one connection or one framing, not the message. */
-const hopByHop = new Set(['connection', 'keep-alive', 'transfer-encoding', 'expect', 'upgrade', 'proxy-connection', 'te', 'trailer']);
+const hopByHop = new Set([
+  'connection',
+  'keep-alive',
+  'transfer-encoding',
+  'expect',
+  'upgrade',
+  'proxy-connection',
+  'te',
+  'trailer',
+]);
 
 function withoutHopByHop(headers: IncomingMessage['headers']): OutgoingHttpHeaders {
   const kept: OutgoingHttpHeaders = {};
@@ -149,7 +172,11 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
     switch (action.kind) {
       case 'respond': {
         const { status, contentType, body: content, headers } = action.response;
-        response.writeHead(status, { ...headers, 'content-type': contentType, 'content-length': String(Buffer.byteLength(content)) });
+        response.writeHead(status, {
+          ...headers,
+          'content-type': contentType,
+          'content-length': String(Buffer.byteLength(content)),
+        });
         response.end(content);
         return;
       }
@@ -207,20 +234,29 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
       }
       case 'echo-headers': {
         const only = action.only?.map((name) => name.toLowerCase());
-        const lines: string[] = only === undefined ? [`request received by ${incoming.method ?? 'GET'} ${incoming.url ?? '/'}`] : [];
+        const lines: string[] =
+          only === undefined ? [`request received by ${incoming.method ?? 'GET'} ${incoming.url ?? '/'}`] : [];
         for (let index = 0; index < incoming.rawHeaders.length; index += 2) {
           const name = incoming.rawHeaders[index] ?? '';
-          if (only === undefined || only.includes(name.toLowerCase())) lines.push(`${name}: ${incoming.rawHeaders[index + 1] ?? ''}`);
+          if (only === undefined || only.includes(name.toLowerCase()))
+            lines.push(`${name}: ${incoming.rawHeaders[index + 1] ?? ''}`);
         }
         const content = `${lines.join('\n')}\n`;
-        response.writeHead(action.status ?? 200, { 'content-type': action.contentType ?? 'text/plain; charset=utf-8', 'content-length': String(Buffer.byteLength(content)) });
+        response.writeHead(action.status ?? 200, {
+          'content-type': action.contentType ?? 'text/plain; charset=utf-8',
+          'content-length': String(Buffer.byteLength(content)),
+        });
         response.end(content);
         return;
       }
       case 'oversized': {
         const answer = action.aroundUpstream === true ? await buffered(incoming, body, record) : undefined;
         const tail = answer?.body ?? Buffer.alloc(0);
-        const contentType = action.contentType ?? (typeof answer?.headers['content-type'] === 'string' ? answer.headers['content-type'] : 'application/octet-stream');
+        const contentType =
+          action.contentType ??
+          (typeof answer?.headers['content-type'] === 'string'
+            ? answer.headers['content-type']
+            : 'application/octet-stream');
         response.writeHead(answer?.status ?? 200, {
           'content-type': contentType,
           ...(action.declareLength === true ? { 'content-length': String(Math.max(action.bytes, tail.length)) } : {}),
@@ -237,7 +273,12 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
     }
   };
 
-  const forward = async (incoming: IncomingMessage, response: ServerResponse, body: Buffer, record: ProxiedRequest): Promise<void> => {
+  const forward = async (
+    incoming: IncomingMessage,
+    response: ServerResponse,
+    body: Buffer,
+    record: ProxiedRequest,
+  ): Promise<void> => {
     if (response.destroyed) return;
     const answer = await sendUpstream(incoming, body, record);
     response.writeHead(answer.status, answer.headers);
@@ -267,10 +308,14 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
     }
     const record: ProxiedRequest = acting === undefined ? candidate : { ...candidate, fault: acting.rule.name };
     requests.push(record);
-    response.once('finish', () => { record.status = response.statusCode; });
+    response.once('finish', () => {
+      record.status = response.statusCode;
+    });
     // One signal for "stop waiting": the client went away, or the proxy is stopping.
     const clientGone = new AbortController();
-    response.once('close', () => { clientGone.abort(); });
+    response.once('close', () => {
+      clientGone.abort();
+    });
     const signal = AbortSignal.any([clientGone.signal, lifetime.signal]);
     if (acting === undefined) {
       await forward(incoming, response, body, record);
@@ -288,7 +333,12 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
   const onRequest = (incoming: IncomingMessage, response: ServerResponse): void => {
     handle(incoming, response).catch((error: unknown) => {
       // A held request cancelled by its client or by stop(), or an upstream that failed: cut the client off.
-      if (!response.headersSent && !response.destroyed && !lifetime.signal.aborted && !(error instanceof Error && error.name === 'AbortError')) {
+      if (
+        !response.headersSent &&
+        !response.destroyed &&
+        !lifetime.signal.aborted &&
+        !(error instanceof Error && error.name === 'AbortError')
+      ) {
         const message = `fault proxy: upstream ${upstream.host} failed: ${error instanceof Error ? error.message : String(error)}\n`;
         response.writeHead(502, { 'content-type': 'text/plain', 'content-length': String(Buffer.byteLength(message)) });
         response.end(message);
@@ -298,9 +348,16 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
     });
   };
 
-  const server: Server = options.tls === undefined
-    ? createHttpServer(onRequest)
-    : createHttpsServer({ key: options.tls.keyPem, cert: [options.tls.certPem, ...(options.tls.chain ?? [])].map((pem) => `${pem.trim()}\n`).join('') }, onRequest);
+  const server: Server =
+    options.tls === undefined
+      ? createHttpServer(onRequest)
+      : createHttpsServer(
+          {
+            key: options.tls.keyPem,
+            cert: [options.tls.certPem, ...(options.tls.chain ?? [])].map((pem) => `${pem.trim()}\n`).join(''),
+          },
+          onRequest,
+        );
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => {
@@ -318,9 +375,12 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
 
   return {
     url: `${options.tls === undefined ? 'http' : 'https'}://127.0.0.1:${String(port)}`,
-    get requests() { return [...requests]; },
+    get requests() {
+      return [...requests];
+    },
     inject(rule) {
-      if (rules.some((state) => state.rule.name === rule.name)) throw new Error(`fault proxy: a rule named ${rule.name} exists already`);
+      if (rules.some((state) => state.rule.name === rule.name))
+        throw new Error(`fault proxy: a rule named ${rule.name} exists already`);
       rules.push({ rule, matched: 0, hits: 0, waiters: [] });
     },
     hits: (name) => ruleNamed(name).hits,
@@ -329,9 +389,19 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
       if (state.hits >= count) return Promise.resolve();
       return new Promise<void>((resolve, reject) => {
         const timer = setTimeout(() => {
-          reject(new Error(`fault proxy: rule ${name} acted ${String(state.hits)} time(s), not ${String(count)}, within ${String(timeoutMs)} ms`));
+          reject(
+            new Error(
+              `fault proxy: rule ${name} acted ${String(state.hits)} time(s), not ${String(count)}, within ${String(timeoutMs)} ms`,
+            ),
+          );
         }, timeoutMs);
-        state.waiters.push({ count, resolve: () => { clearTimeout(timer); resolve(); } });
+        state.waiters.push({
+          count,
+          resolve: () => {
+            clearTimeout(timer);
+            resolve();
+          },
+        });
       });
     },
     release(name) {
@@ -349,7 +419,9 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
       new Promise<void>((resolve) => {
         lifetime.abort();
         for (const outgoing of upstreamRequests) outgoing.destroy();
-        server.close(() => { resolve(); });
+        server.close(() => {
+          resolve();
+        });
         server.closeAllConnections();
       }),
   };

@@ -48,48 +48,66 @@ export interface Federation {
 export async function startFederation(): Promise<Federation> {
   const chain = await createCertificateChain(['localhost', '127.0.0.1']);
   const root = await mkdtemp(join(tmpdir(), 'irsa-federation-'));
-  const host = await startTlsHost({ directory: root, certificate: chain.leaf, presentedChain: [chain.intermediate.certPem] });
+  const host = await startTlsHost({
+    directory: root,
+    certificate: chain.leaf,
+    presentedChain: [chain.intermediate.certPem],
+  });
   const issuer = parseIssuer(`${host.url}/${federationPrefix}`);
   const [stand, moto] = await Promise.all([startApiServer({ issuer: issuer.url }), startMoto()]);
   const connection = loadKubeConfig({ kubeconfig: stand.kubeconfigPath, context: 'reader' });
   const iam = motoIamClient(moto);
 
   const publish = async (): Promise<void> => {
-    await sync(
-      syncOptions(issuer.url),
-      { cluster: { read: () => readIssuerMetadata(connection) }, store: new FileStore(join(root, federationPrefix)), logger: pino({ level: 'silent' }) },
-    );
+    await sync(syncOptions(issuer.url), {
+      cluster: { read: () => readIssuerMetadata(connection) },
+      store: new FileStore(join(root, federationPrefix)),
+      logger: pino({ level: 'silent' }),
+    });
   };
 
   return {
-    chain, root, host, issuer, stand, connection, moto, iam,
+    chain,
+    root,
+    host,
+    issuer,
+    stand,
+    connection,
+    moto,
+    iam,
     published: (path) => join(root, federationPrefix, path),
     publish,
     async createProvider(overrides = {}) {
-      await iam.send(new CreateOpenIDConnectProviderCommand({
-        Url: issuer.url,
-        ClientIDList: overrides.clientIds ?? ['sts.amazonaws.com'],
-        // AWS's thumbprint: the last certificate the host presents, here the intermediate.
-        ThumbprintList: overrides.thumbprints ?? [chain.intermediate.sha1],
-      }));
+      await iam.send(
+        new CreateOpenIDConnectProviderCommand({
+          Url: issuer.url,
+          ClientIDList: overrides.clientIds ?? ['sts.amazonaws.com'],
+          // AWS's thumbprint: the last certificate the host presents, here the intermediate.
+          ThumbprintList: overrides.thumbprints ?? [chain.intermediate.sha1],
+        }),
+      );
     },
     async reset() {
       stand.reset();
       await resetMoto(moto);
       await rm(join(root, federationPrefix), { recursive: true, force: true });
       await publish();
-      await iam.send(new CreateRoleCommand({
-        RoleName: 'team-a-app',
-        AssumeRolePolicyDocument: JSON.stringify({
-          Version: '2012-10-17',
-          Statement: [{
-            Effect: 'Allow',
-            Principal: { Federated: `arn:aws:iam::123456789012:oidc-provider/${issuer.providerName}` },
-            Action: 'sts:AssumeRoleWithWebIdentity',
-            Condition: { StringEquals: { [`${issuer.providerName}:sub`]: 'system:serviceaccount:team-a:app' } },
-          }],
+      await iam.send(
+        new CreateRoleCommand({
+          RoleName: 'team-a-app',
+          AssumeRolePolicyDocument: JSON.stringify({
+            Version: '2012-10-17',
+            Statement: [
+              {
+                Effect: 'Allow',
+                Principal: { Federated: `arn:aws:iam::123456789012:oidc-provider/${issuer.providerName}` },
+                Action: 'sts:AssumeRoleWithWebIdentity',
+                Condition: { StringEquals: { [`${issuer.providerName}:sub`]: 'system:serviceaccount:team-a:app' } },
+              },
+            ],
+          }),
         }),
-      }));
+      );
     },
     async stop() {
       await Promise.all([host.stop(), stand.stop(), moto.stop()]);

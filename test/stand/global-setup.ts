@@ -15,7 +15,9 @@ export default async function prepare(): Promise<void> {
   try {
     await promisify(execFile)('openssl', ['version']);
   } catch {
-    throw new Error('openssl is not on the PATH; the thumbprint tests use openssl s_client as their oracle (apt-get install openssl).');
+    throw new Error(
+      'openssl is not on the PATH; the thumbprint tests use openssl s_client as their oracle (apt-get install openssl).',
+    );
   }
   await promisify(execFile)(process.execPath, ['scripts/build.mjs']);
 }

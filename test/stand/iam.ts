@@ -6,7 +6,10 @@ import type { IAMClient } from '@aws-sdk/client-iam';
 import { createIamClient } from '../../src/iam/client.js';
 import type { MotoServer } from './moto.js';
 
-export const dummyCredentials = { accessKeyId: 'AKIAIOSFODNN7EXAMPLE', secretAccessKey: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY' };
+export const dummyCredentials = {
+  accessKeyId: 'AKIAIOSFODNN7EXAMPLE',
+  secretAccessKey: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY',
+};
 
 export function motoIamClient(
   moto: MotoServer,

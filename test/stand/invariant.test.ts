@@ -61,12 +61,38 @@ describe('the invariant checker', () => {
   });
 
   it.each([
-    ['a discovery document naming a JWKS that is not there', () => ({ discovery: goodDiscovery() }), /not published: STS cannot fetch the keys/],
-    ['another issuer', () => ({ discovery: discoveryJson('https://other.example.com', `${issuer}${jwksPath}`, keys), jwks: keysetJson(keys) }), /names issuer "https:\/\/other\.example\.com"/],
-    ['a jwks_uri outside the issuer', () => ({ discovery: discoveryJson(issuer, `https://elsewhere.example.com${jwksPath}`, keys), jwks: keysetJson(keys) }), /names jwks_uri "https:\/\/elsewhere/],
+    [
+      'a discovery document naming a JWKS that is not there',
+      () => ({ discovery: goodDiscovery() }),
+      /not published: STS cannot fetch the keys/,
+    ],
+    [
+      'another issuer',
+      () => ({
+        discovery: discoveryJson('https://other.example.com', `${issuer}${jwksPath}`, keys),
+        jwks: keysetJson(keys),
+      }),
+      /names issuer "https:\/\/other\.example\.com"/,
+    ],
+    [
+      'a jwks_uri outside the issuer',
+      () => ({
+        discovery: discoveryJson(issuer, `https://elsewhere.example.com${jwksPath}`, keys),
+        jwks: keysetJson(keys),
+      }),
+      /names jwks_uri "https:\/\/elsewhere/,
+    ],
     ['a key missing', () => ({ discovery: goodDiscovery(), jwks: keysetJson(keys.slice(1)) }), /lacks the cluster key/],
-    ['a non-JSON discovery document', () => ({ discovery: '<html>', jwks: keysetJson(keys) }), /discovery document .* is not JSON/],
-    ['a truncated JWKS', () => ({ discovery: goodDiscovery(), jwks: keysetJson(keys).slice(0, 100) }), /JWKS .* is not JSON/],
+    [
+      'a non-JSON discovery document',
+      () => ({ discovery: '<html>', jwks: keysetJson(keys) }),
+      /discovery document .* is not JSON/,
+    ],
+    [
+      'a truncated JWKS',
+      () => ({ discovery: goodDiscovery(), jwks: keysetJson(keys).slice(0, 100) }),
+      /JWKS .* is not JSON/,
+    ],
   ])('flags %s', async (_, documents, violation) => {
     await publish(documents());
     const state = await check();
@@ -86,19 +112,36 @@ describe('the invariant checker', () => {
   });
 
   it('reads a public bucket anonymously, as STS does', async () => {
-    const s3 = new S3Client({ region: 'us-east-1', endpoint: moto.endpoint, forcePathStyle: true, credentials, maxAttempts: 1 });
+    const s3 = new S3Client({
+      region: 'us-east-1',
+      endpoint: moto.endpoint,
+      forcePathStyle: true,
+      credentials,
+      maxAttempts: 1,
+    });
     await s3.send(new CreateBucketCommand({ Bucket: bucket }));
-    await s3.send(new PutBucketPolicyCommand({
-      Bucket: bucket,
-      Policy: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: '*', Action: 's3:GetObject', Resource: `arn:aws:s3:::${bucket}/*` }] }),
-    }));
+    await s3.send(
+      new PutBucketPolicyCommand({
+        Bucket: bucket,
+        Policy: JSON.stringify({
+          Version: '2012-10-17',
+          Statement: [
+            { Effect: 'Allow', Principal: '*', Action: 's3:GetObject', Resource: `arn:aws:s3:::${bucket}/*` },
+          ],
+        }),
+      }),
+    );
     const source = anonymousHttpSource(`${moto.endpoint}/${bucket}/public`);
     expect(await checkPublished(source, { issuer, keys })).toEqual({ published: false, violations: [] });
     await s3.send(new PutObjectCommand({ Bucket: bucket, Key: `public${jwksPath}`, Body: keysetJson(keys) }));
     await s3.send(new PutObjectCommand({ Bucket: bucket, Key: `public${discoveryPath}`, Body: goodDiscovery() }));
     expect(await checkPublished(source, { issuer, keys })).toEqual({ published: true, violations: [] });
-    await s3.send(new PutObjectCommand({ Bucket: bucket, Key: `public${jwksPath}`, Body: keysetJson(keys.slice(0, 1)) }));
-    expect((await checkPublished(source, { issuer, keys })).violations).toEqual([expect.stringMatching(/lacks the cluster key/)]);
+    await s3.send(
+      new PutObjectCommand({ Bucket: bucket, Key: `public${jwksPath}`, Body: keysetJson(keys.slice(0, 1)) }),
+    );
+    expect((await checkPublished(source, { issuer, keys })).violations).toEqual([
+      expect.stringMatching(/lacks the cluster key/),
+    ]);
     s3.destroy();
   });
 });

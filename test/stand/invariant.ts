@@ -45,17 +45,21 @@ export function anonymousHttpSource(baseUrl: string, options: { readonly ca?: st
       new Promise((resolve, reject) => {
         const url = new URL(`${baseUrl.replace(/\/$/, '')}${path}`);
         const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
-        const request = send(url, { agent: false, ...(options.ca === undefined ? {} : { ca: options.ca }) }, (response) => {
-          const chunks: Buffer[] = [];
-          response.on('data', (chunk: Buffer) => chunks.push(chunk));
-          response.once('error', reject);
-          response.once('end', () => {
-            const status = response.statusCode ?? 0;
-            if (status === 200) resolve(Buffer.concat(chunks));
-            else if (status === 404 || status === 403) resolve(undefined);
-            else reject(new Error(`GET ${url.href} answered HTTP ${String(status)}`));
-          });
-        });
+        const request = send(
+          url,
+          { agent: false, ...(options.ca === undefined ? {} : { ca: options.ca }) },
+          (response) => {
+            const chunks: Buffer[] = [];
+            response.on('data', (chunk: Buffer) => chunks.push(chunk));
+            response.once('error', reject);
+            response.once('end', () => {
+              const status = response.statusCode ?? 0;
+              if (status === 200) resolve(Buffer.concat(chunks));
+              else if (status === 404 || status === 403) resolve(undefined);
+              else reject(new Error(`GET ${url.href} answered HTTP ${String(status)}`));
+            });
+          },
+        );
         request.setTimeout(10_000, () => request.destroy(new Error(`GET ${url.href}: no answer within 10 s`)));
         request.once('error', reject);
         request.end();
@@ -101,7 +105,12 @@ async function thumbprintOf(jwk: unknown): Promise<string | undefined> {
   }
 }
 
-async function checkKeySet(bytes: Uint8Array, where: string, expected: ExpectedIssuer | undefined, violations: string[]): Promise<void> {
+async function checkKeySet(
+  bytes: Uint8Array,
+  where: string,
+  expected: ExpectedIssuer | undefined,
+  violations: string[],
+): Promise<void> {
   const jwks = parseJson(bytes, `the JWKS at ${where}`, violations);
   if (jwks === undefined) return;
   const keys = isObject(jwks) && Array.isArray(jwks.keys) ? (jwks.keys as unknown[]) : undefined;
@@ -117,7 +126,8 @@ async function checkKeySet(bytes: Uint8Array, where: string, expected: ExpectedI
     }
     const kid = typeof key.kid === 'string' ? key.kid : `#${String(index)}`;
     const exposed = privateMembers.filter((member) => member in key);
-    if (exposed.length > 0) violations.push(`key ${kid} of the JWKS at ${where} carries private members: ${exposed.join(', ')}`);
+    if (exposed.length > 0)
+      violations.push(`key ${kid} of the JWKS at ${where} carries private members: ${exposed.join(', ')}`);
     if (byKid.has(kid)) violations.push(`kid ${kid} appears twice in the JWKS at ${where}`);
     byKid.set(kid, key);
   }
@@ -155,17 +165,23 @@ export async function checkPublished(source: PublishedSource, expected: Expected
     return { published: true, violations };
   }
   if (discovery.issuer !== expected.issuer) {
-    violations.push(`the discovery document at ${discoveryAt} names issuer ${JSON.stringify(discovery.issuer)}, not ${expected.issuer}`);
+    violations.push(
+      `the discovery document at ${discoveryAt} names issuer ${JSON.stringify(discovery.issuer)}, not ${expected.issuer}`,
+    );
   }
   const jwksUri = discovery.jwks_uri;
   if (typeof jwksUri !== 'string' || !jwksUri.startsWith(`${expected.issuer}/`) || !jwksUri.startsWith('https://')) {
-    violations.push(`the discovery document at ${discoveryAt} names jwks_uri ${JSON.stringify(jwksUri)}, not an https:// URL under ${expected.issuer}`);
+    violations.push(
+      `the discovery document at ${discoveryAt} names jwks_uri ${JSON.stringify(jwksUri)}, not an https:// URL under ${expected.issuer}`,
+    );
     return { published: true, violations };
   }
   const relative = jwksUri.slice(expected.issuer.length);
   const jwksBytes = await source.read(relative);
   if (jwksBytes === undefined) {
-    violations.push(`the discovery document at ${discoveryAt} names ${jwksUri}, which is not published: STS cannot fetch the keys`);
+    violations.push(
+      `the discovery document at ${discoveryAt} names ${jwksUri}, which is not published: STS cannot fetch the keys`,
+    );
     return { published: true, violations };
   }
   await checkKeySet(jwksBytes, `${source.description}${relative}`, expected, violations);

@@ -22,7 +22,9 @@ export async function freePort(): Promise<number> {
     server.listen(0, '127.0.0.1', () => {
       const address = server.address();
       const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => { resolve(port); });
+      server.close(() => {
+        resolve(port);
+      });
     });
   });
 }
@@ -31,7 +33,8 @@ async function waitUntilServing(endpoint: string, child: ChildProcess, deadlineM
   const deadline = Date.now() + deadlineMs;
   let lastError: unknown;
   while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`moto_server exited with code ${child.exitCode} before serving. ${motoInstallHint}`);
+    if (child.exitCode !== null)
+      throw new Error(`moto_server exited with code ${child.exitCode} before serving. ${motoInstallHint}`);
     try {
       const response = await fetch(`${endpoint}/moto-api/`, { signal: AbortSignal.timeout(1000) });
       if (response.status < 500) return;
@@ -58,9 +61,13 @@ export async function startMoto(options: MotoOptions = {}): Promise<MotoServer> 
     env: { ...process.env, ...options.env },
   });
   let stderr = '';
-  child.stderr.on('data', (chunk: Buffer) => { stderr = (stderr + chunk.toString()).slice(-4000); });
+  child.stderr.on('data', (chunk: Buffer) => {
+    stderr = (stderr + chunk.toString()).slice(-4000);
+  });
   const spawnError = new Promise<never>((_, reject) => {
-    child.once('error', (error) => { reject(new Error(`could not start moto_server: ${error.message}. ${motoInstallHint}`)); });
+    child.once('error', (error) => {
+      reject(new Error(`could not start moto_server: ${error.message}. ${motoInstallHint}`));
+    });
   });
   const endpoint = `${options.tls ? 'https' : 'http'}://127.0.0.1:${port}`;
   try {
@@ -74,8 +81,13 @@ export async function startMoto(options: MotoOptions = {}): Promise<MotoServer> 
     port,
     stop: () =>
       new Promise<void>((resolve) => {
-        if (child.exitCode !== null) { resolve(); return; }
-        child.once('exit', () => { resolve(); });
+        if (child.exitCode !== null) {
+          resolve();
+          return;
+        }
+        child.once('exit', () => {
+          resolve();
+        });
         child.kill('SIGTERM');
       }),
   };

@@ -12,7 +12,8 @@ const run = promisify(execFile);
 /** kube-apiserver's kid of a public key, the way a person would compute it with openssl. */
 export async function opensslKeyId(publicKey: KeyObject): Promise<string> {
   const pem = publicKey.export({ type: 'spki', format: 'pem' }).toString();
-  const pipeline = 'openssl pkey -pubin -outform DER | openssl dgst -sha256 -binary | basenc --base64url | tr -d "=\\n"';
+  const pipeline =
+    'openssl pkey -pubin -outform DER | openssl dgst -sha256 -binary | basenc --base64url | tr -d "=\\n"';
   const child = run('bash', ['-o', 'pipefail', '-c', pipeline]);
   child.child.stdin?.end(pem);
   const { stdout } = await child;
@@ -34,14 +35,22 @@ function algorithm(alg: string): { readonly hash: string; readonly ec: boolean }
 }
 
 /** Verifies a compact JWS with the JWK named by its kid, with Node's crypto: true when the signature holds. */
-export function nodeVerifies(token: string, jwks: { readonly keys: readonly Readonly<Record<string, unknown>>[] }): boolean {
+export function nodeVerifies(
+  token: string,
+  jwks: { readonly keys: readonly Readonly<Record<string, unknown>>[] },
+): boolean {
   const [header = '', payload = '', signature = ''] = token.split('.');
   const { alg, kid } = JSON.parse(Buffer.from(header, 'base64url').toString('utf8')) as { alg: string; kid: string };
   const jwk = jwks.keys.find((key) => key.kid === kid);
   if (jwk === undefined) return false;
   const { hash, ec } = algorithm(alg);
   const key = createPublicKey({ key: jwk, format: 'jwk' });
-  return verify(hash, Buffer.from(`${header}.${payload}`), ec ? { key, dsaEncoding: 'ieee-p1363' } : key, Buffer.from(signature, 'base64url'));
+  return verify(
+    hash,
+    Buffer.from(`${header}.${payload}`),
+    ec ? { key, dsaEncoding: 'ieee-p1363' } : key,
+    Buffer.from(signature, 'base64url'),
+  );
 }
 
 /**
@@ -50,10 +59,14 @@ export function nodeVerifies(token: string, jwks: { readonly keys: readonly Read
  */
 function pyjwtPython(): string {
   for (const candidate of ['python3', '/usr/bin/python3']) {
-    const probe = spawnSync(candidate, ['-c', 'import jwt, jwt.algorithms; assert jwt.algorithms.has_crypto'], { stdio: 'ignore' });
+    const probe = spawnSync(candidate, ['-c', 'import jwt, jwt.algorithms; assert jwt.algorithms.has_crypto'], {
+      stdio: 'ignore',
+    });
     if (probe.status === 0) return candidate;
   }
-  throw new Error('These tests verify tokens with PyJWT too: install it (pip install "pyjwt[crypto]", or apt-get install python3-jwt).');
+  throw new Error(
+    'These tests verify tokens with PyJWT too: install it (pip install "pyjwt[crypto]", or apt-get install python3-jwt).',
+  );
 }
 
 const pyjwtScript = `
@@ -79,14 +92,19 @@ print(json.dumps([verdict(token, request["jwks"], request["audience"], request["
 `;
 
 /** What PyJWT made of one token: what it verified, or why it refused. */
-export type PyJwtVerdict = { readonly alg: string; readonly kid: string; readonly sub: string } | { readonly error: string };
+export type PyJwtVerdict =
+  { readonly alg: string; readonly kid: string; readonly sub: string } | { readonly error: string };
 
 /**
  * PyJWT's verdicts on tokens against a JWKS, the way a Python OIDC client reads one: it picks the
  * key by kid, takes the algorithm from the JWK, and checks signature, iss and aud. One Python
  * process for all the tokens.
  */
-export async function pyjwtVerdicts(tokens: readonly string[], jwks: object, expected: { issuer: string; audience: string }): Promise<PyJwtVerdict[]> {
+export async function pyjwtVerdicts(
+  tokens: readonly string[],
+  jwks: object,
+  expected: { issuer: string; audience: string },
+): Promise<PyJwtVerdict[]> {
   const child = run(pyjwtPython(), ['-c', pyjwtScript]);
   child.child.stdin?.end(JSON.stringify({ tokens, jwks, ...expected }));
   const { stdout } = await child;

@@ -23,7 +23,9 @@ export function motoS3Client(moto: MotoServer, credentials: Credentials = anyCre
 }
 
 export async function createBucket(client: S3Client, bucket: string): Promise<void> {
-  await client.send(new CreateBucketCommand({ Bucket: bucket, CreateBucketConfiguration: { LocationConstraint: testRegion } }));
+  await client.send(
+    new CreateBucketCommand({ Bucket: bucket, CreateBucketConfiguration: { LocationConstraint: testRegion } }),
+  );
 }
 
 /** What `bootstrap` puts on the bucket: anyone may GET the objects under the prefix, nothing else. */
@@ -68,7 +70,12 @@ export async function anonymousGet(moto: MotoServer, bucket: string, key: string
  * An IAM user in moto allowed exactly `actions` on `arn:aws:s3:::BUCKET/*`, with an access key.
  * Only meaningful once moto's authentication is on (setMotoAuthentication).
  */
-export async function createS3User(moto: MotoServer, name: string, bucket: string, actions: readonly string[]): Promise<Credentials> {
+export async function createS3User(
+  moto: MotoServer,
+  name: string,
+  bucket: string,
+  actions: readonly string[],
+): Promise<Credentials> {
   const iam = new IAMClient({ region: 'us-east-1', endpoint: moto.endpoint, credentials: anyCredentials });
   try {
     await iam.send(new CreateUserCommand({ UserName: name }));

@@ -30,9 +30,12 @@ describe('a minted chain serves real TLS', () => {
     const { createServer } = await import('node:https');
     const { execFileSync } = await import('node:child_process');
     const chain = await createCertificateChain();
-    const server = createServer({ cert: chain.leaf.certPem + chain.intermediate.certPem, key: chain.leaf.keyPem }, (_, response) => {
-      response.end('ok');
-    });
+    const server = createServer(
+      { cert: chain.leaf.certPem + chain.intermediate.certPem, key: chain.leaf.keyPem },
+      (_, response) => {
+        response.end('ok');
+      },
+    );
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const port = (server.address() as { port: number }).port;
     try {
@@ -41,11 +44,22 @@ describe('a minted chain serves real TLS', () => {
         request({ host: '127.0.0.1', port, servername: 'localhost', ca: chain.root.certPem }, (response) => {
           let text = '';
           response.on('data', (chunk: Buffer) => (text += chunk.toString()));
-          response.on('end', () => { resolve(text); });
-        }).on('error', reject).end();
+          response.on('end', () => {
+            resolve(text);
+          });
+        })
+          .on('error', reject)
+          .end();
       });
       expect(body).toBe('ok');
-      const verify = execFileSync('openssl', ['verify', '-CAfile', chain.root.certPath, '-untrusted', chain.intermediate.certPath, chain.leaf.certPath]).toString();
+      const verify = execFileSync('openssl', [
+        'verify',
+        '-CAfile',
+        chain.root.certPath,
+        '-untrusted',
+        chain.intermediate.certPath,
+        chain.leaf.certPath,
+      ]).toString();
       expect(verify).toContain('OK');
     } finally {
       server.close();

@@ -24,7 +24,8 @@ export class StsRefusal extends Error {
 const refuse = (code: string, status: number, message: string): StsRefusal => new StsRefusal({ code, status, message });
 
 /** The model's description of InvalidIdentityToken, used where no pasted STS text was found. */
-const notValidated = 'The web identity token that was passed could not be validated by AWS. Get a new identity token from the identity provider and then retry the request.';
+const notValidated =
+  'The web identity token that was passed could not be validated by AWS. Get a new identity token from the identity provider and then retry the request.';
 
 export const refusals = {
   /**
@@ -33,14 +34,20 @@ export const refusals = {
    * from real STS in a 2022 Vault/LocalStack IRSA write-up (the token reached the real
    * sts.amazonaws.com).
    */
-  notAJwt: () => refuse('InvalidIdentityToken', 400, 'The ID Token provided is not a valid JWT. (You may see this error if you sent an Access Token)'),
+  notAJwt: () =>
+    refuse(
+      'InvalidIdentityToken',
+      400,
+      'The ID Token provided is not a valid JWT. (You may see this error if you sent an Access Token)',
+    ),
 
   /**
    * No provider whose URL is the token's `iss` in the role's account, e.g.
    * aws-actions/configure-aws-credentials#721, mozilla-iam/mozilla-aws-cli#127 (the whole
    * ErrorResponse, HTTP 400), namespacelabs/foundation#801 ("StatusCode: 400").
    */
-  noProvider: (issuer: string) => refuse('InvalidIdentityToken', 400, `No OpenIDConnect provider found in your account for ${issuer}`),
+  noProvider: (issuer: string) =>
+    refuse('InvalidIdentityToken', 400, `No OpenIDConnect provider found in your account for ${issuer}`),
 
   /**
    * The discovery document or JWKS could not be read, or holds no key for the token's `kid`:
@@ -49,7 +56,12 @@ export const refusals = {
    * AWS's knowledge-center article "iam-sts-invalididentitytoken" lists the causes: documents not
    * public, a firewall, more than 5 seconds of latency.
    */
-  noVerificationKey: () => refuse('InvalidIdentityToken', 400, 'Couldn\'t retrieve verification key from your identity provider,  please reference AssumeRoleWithWebIdentity documentation for requirements'),
+  noVerificationKey: () =>
+    refuse(
+      'InvalidIdentityToken',
+      400,
+      "Couldn't retrieve verification key from your identity provider,  please reference AssumeRoleWithWebIdentity documentation for requirements",
+    ),
 
   /**
    * The identity provider could not be reached at all (connection refused, reset, no such host).
@@ -57,14 +69,24 @@ export const refusals = {
    * answering an unreachable issuer with `noVerificationKey` (the knowledge-center article above):
    * a `verify` that explains one must explain both.
    */
-  idpUnreachable: () => refuse('IDPCommunicationError', 400, 'The request could not be fulfilled because the identity provider (IDP) that was asked to verify the incoming identity token could not be reached. This is often a transient error caused by network conditions. Retry the request a limited number of times so that you don\'t exceed the request rate. If the error persists, the identity provider might be down or not responding.'),
+  idpUnreachable: () =>
+    refuse(
+      'IDPCommunicationError',
+      400,
+      "The request could not be fulfilled because the identity provider (IDP) that was asked to verify the incoming identity token could not be reached. This is often a transient error caused by network conditions. Retry the request a limited number of times so that you don't exceed the request rate. If the error persists, the identity provider might be down or not responding.",
+    ),
 
   /**
    * The TLS certificate of the issuer's host does not chain to a CA the provider's thumbprints
    * name: alphagov/gsp#889, hashicorp-education/learn-terraform-dynamic-credentials#2
    * ("StatusCode: 400 ... InvalidIdentityToken"), AWS knowledge-center "eks-error-invalid-identity-token".
    */
-  thumbprintMismatch: () => refuse('InvalidIdentityToken', 400, 'OpenIDConnect provider\'s HTTPS certificate doesn\'t match configured thumbprint'),
+  thumbprintMismatch: () =>
+    refuse(
+      'InvalidIdentityToken',
+      400,
+      "OpenIDConnect provider's HTTPS certificate doesn't match configured thumbprint",
+    ),
 
   /** No `aud` in the provider's client IDs: awslabs/amazon-eks-irsa-cfn#18, guardian/cdk#1944. */
   wrongAudience: () => refuse('InvalidIdentityToken', 400, 'Incorrect token audience'),
@@ -83,7 +105,12 @@ export const refusals = {
    * 1731098245 must be before the expiration date/time 1731095240 (Service: Sts, Status Code: 400"
    * in aws/aws-sdk-java-v2#5709; the same text in awslabs/aws-orbit-workbench#771.
    */
-  expired: (now: number, expiry: number) => refuse('ExpiredTokenException', 400, `Token expired: current date/time ${now} must be before the expiration date/time ${expiry}`),
+  expired: (now: number, expiry: number) =>
+    refuse(
+      'ExpiredTokenException',
+      400,
+      `Token expired: current date/time ${now} must be before the expiration date/time ${expiry}`,
+    ),
 
   /**
    * The trust policy does not let this token assume the role, or the role does not exist (STS does
@@ -110,10 +137,12 @@ export const refusals = {
    * DurationSeconds exceeds the MaxSessionDuration set for this role. status code: 400",
    * kreuzwerker/awsu#27; the same text for AssumeRoleWithSAML in GuildEducationInc/aws-jumpcloud#49.
    */
-  durationTooLong: () => refuse('ValidationError', 400, 'The requested DurationSeconds exceeds the MaxSessionDuration set for this role.'),
+  durationTooLong: () =>
+    refuse('ValidationError', 400, 'The requested DurationSeconds exceeds the MaxSessionDuration set for this role.'),
 
   /** An action this stand does not serve, worded as AWS's query APIs answer an unknown action. */
-  unknownAction: (action: string) => refuse('InvalidAction', 400, `Could not find operation ${action} for version 2011-06-15`),
+  unknownAction: (action: string) =>
+    refuse('InvalidAction', 400, `Could not find operation ${action} for version 2011-06-15`),
 } as const;
 
 /*

@@ -40,14 +40,24 @@ export function iamFor(endpoint: string, account: string): IAMClient {
  * The provider whose URL is exactly the token's `iss` without its scheme, trailing slash included:
  * STS matches `iss` exactly, and looks only in the account of the role being assumed.
  */
-export async function findProvider(iam: IAMClient, partition: string, account: string, issuer: string): Promise<OidcProvider> {
+export async function findProvider(
+  iam: IAMClient,
+  partition: string,
+  account: string,
+  issuer: string,
+): Promise<OidcProvider> {
   if (!issuer.startsWith('https://')) throw refusals.noProvider(issuer);
   const name = issuer.slice('https://'.length);
   const arn = `arn:${partition}:iam::${account}:oidc-provider/${name}`;
   const { OpenIDConnectProviderList = [] } = await iam.send(new ListOpenIDConnectProvidersCommand({}));
   if (!OpenIDConnectProviderList.some((provider) => provider.Arn === arn)) throw refusals.noProvider(issuer);
   const provider = await iam.send(new GetOpenIDConnectProviderCommand({ OpenIDConnectProviderArn: arn }));
-  return { arn, name, clientIds: provider.ClientIDList ?? [], thumbprints: (provider.ThumbprintList ?? []).map((value) => value.toLowerCase()) };
+  return {
+    arn,
+    name,
+    clientIds: provider.ClientIDList ?? [],
+    thumbprints: (provider.ThumbprintList ?? []).map((value) => value.toLowerCase()),
+  };
 }
 
 export interface FetchOptions {
@@ -63,7 +73,15 @@ export interface FetchOptions {
 const maxDocumentBytes = 1024 * 1024;
 
 /** Connection-level failures: the IdP "could not be reached". */
-const unreachable = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE']);
+const unreachable = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EPIPE',
+]);
 
 /** The certificates as the server sent them (OpenSSL's peer chain, no trust store involved), last one last. */
 function lastPresented(socket: TLSSocket): X509Certificate | undefined {
@@ -80,34 +98,71 @@ function lastPresented(socket: TLSSocket): X509Certificate | undefined {
 export async function fetchJson(url: string, options: FetchOptions): Promise<unknown> {
   if (!url.startsWith('https://')) throw refusals.noVerificationKey();
   const body = await new Promise<Buffer>((resolve, reject) => {
-    const outgoing = request(url, { method: 'GET', ca: [...options.ca], agent: false, timeout: options.timeoutMs, headers: { accept: 'application/json' } }, (response) => {
-      const fail = (refusal: StsRefusal) => { response.destroy(); reject(refusal); };
-      const { socket } = response;
-      const last = socket instanceof TLSSocket ? lastPresented(socket) : undefined;
-      const thumbprint = last?.fingerprint.replaceAll(':', '').toLowerCase();
-      if (options.thumbprints !== undefined && (thumbprint === undefined || !options.thumbprints.includes(thumbprint))) {
-        fail(refusals.thumbprintMismatch());
+    const outgoing = request(
+      url,
+      {
+        method: 'GET',
+        ca: [...options.ca],
+        agent: false,
+        timeout: options.timeoutMs,
+        headers: { accept: 'application/json' },
+      },
+      (response) => {
+        const fail = (refusal: StsRefusal) => {
+          response.destroy();
+          reject(refusal);
+        };
+        const { socket } = response;
+        const last = socket instanceof TLSSocket ? lastPresented(socket) : undefined;
+        const thumbprint = last?.fingerprint.replaceAll(':', '').toLowerCase();
+        if (
+          options.thumbprints !== undefined &&
+          (thumbprint === undefined || !options.thumbprints.includes(thumbprint))
+        ) {
+          fail(refusals.thumbprintMismatch());
+          return;
+        }
+        // STS follows no redirect: a 3xx is as good as a 404.
+        if (response.statusCode !== 200) {
+          fail(refusals.noVerificationKey());
+          return;
+        }
+        const chunks: Buffer[] = [];
+        let size = 0;
+        response.on('data', (chunk: Buffer) => {
+          size += chunk.length;
+          if (size > maxDocumentBytes) {
+            fail(refusals.noVerificationKey());
+            return;
+          }
+          chunks.push(chunk);
+        });
+        response.on('end', () => {
+          resolve(Buffer.concat(chunks));
+        });
+        response.on('error', () => {
+          reject(refusals.noVerificationKey());
+        });
+      },
+    );
+    outgoing.on('timeout', () => {
+      outgoing.destroy(refusals.noVerificationKey());
+    });
+    outgoing.on('error', (error: NodeJS.ErrnoException) => {
+      if (error instanceof StsRefusal) {
+        reject(error);
         return;
       }
-      // STS follows no redirect: a 3xx is as good as a 404.
-      if (response.statusCode !== 200) { fail(refusals.noVerificationKey()); return; }
-      const chunks: Buffer[] = [];
-      let size = 0;
-      response.on('data', (chunk: Buffer) => {
-        size += chunk.length;
-        if (size > maxDocumentBytes) { fail(refusals.noVerificationKey()); return; }
-        chunks.push(chunk);
-      });
-      response.on('end', () => { resolve(Buffer.concat(chunks)); });
-      response.on('error', () => { reject(refusals.noVerificationKey()); });
-    });
-    outgoing.on('timeout', () => { outgoing.destroy(refusals.noVerificationKey()); });
-    outgoing.on('error', (error: NodeJS.ErrnoException) => {
-      if (error instanceof StsRefusal) { reject(error); return; }
       const code = error.code ?? '';
-      if (unreachable.has(code)) { reject(refusals.idpUnreachable()); return; }
+      if (unreachable.has(code)) {
+        reject(refusals.idpUnreachable());
+        return;
+      }
       // A chain that does not verify against the CA the provider's thumbprint stands for.
-      if (/CERT|SELF_SIGNED|UNABLE_TO|ALTNAME|ERR_TLS/.test(code)) { reject(refusals.thumbprintMismatch()); return; }
+      if (/CERT|SELF_SIGNED|UNABLE_TO|ALTNAME|ERR_TLS/.test(code)) {
+        reject(refusals.thumbprintMismatch());
+        return;
+      }
       reject(refusals.noVerificationKey());
     });
     outgoing.end();
@@ -125,7 +180,8 @@ export async function fetchJson(url: string, options: FetchOptions): Promise<unk
  */
 export async function fetchIssuerKeys(issuer: string, options: FetchOptions): Promise<unknown> {
   const discovery = await fetchJson(`${issuer.replace(/\/$/, '')}/.well-known/openid-configuration`, options);
-  const jwksUri = typeof discovery === 'object' && discovery !== null ? (discovery as { jwks_uri?: unknown }).jwks_uri : undefined;
+  const jwksUri =
+    typeof discovery === 'object' && discovery !== null ? (discovery as { jwks_uri?: unknown }).jwks_uri : undefined;
   if (typeof jwksUri !== 'string') throw refusals.noVerificationKey();
   return fetchJson(jwksUri, options);
 }

@@ -11,7 +11,9 @@ import { refusals } from './sts-errors.js';
  * What STS accepts: "Tokens must be signed using either RSA keys (RS256, RS384, or RS512) or ECDSA
  * keys (ES256, ES384, or ES512)" (the WebIdentityToken member of STS's service model).
  */
-const algorithms: Readonly<Record<string, { readonly kty: 'RSA' | 'EC'; readonly hash: string; readonly crv?: string }>> = {
+const algorithms: Readonly<
+  Record<string, { readonly kty: 'RSA' | 'EC'; readonly hash: string; readonly crv?: string }>
+> = {
   RS256: { kty: 'RSA', hash: 'sha256' },
   RS384: { kty: 'RSA', hash: 'sha384' },
   RS512: { kty: 'RSA', hash: 'sha512' },
@@ -62,7 +64,12 @@ export function readToken(token: string): WebIdentityToken {
   const { iss, sub, aud } = claims;
   if (typeof iss !== 'string') throw refusals.missingClaim('iss');
   if (typeof sub !== 'string') throw refusals.missingClaim('sub');
-  const audiences = typeof aud === 'string' ? [aud] : Array.isArray(aud) ? aud.filter((value): value is string => typeof value === 'string') : [];
+  const audiences =
+    typeof aud === 'string'
+      ? [aud]
+      : Array.isArray(aud)
+        ? aud.filter((value): value is string => typeof value === 'string')
+        : [];
   if (audiences.length === 0) throw refusals.missingClaim('aud');
   return {
     alg,
@@ -86,7 +93,10 @@ function isJwk(value: unknown): value is JsonWebKey & { kid?: unknown; use?: unk
  * `alg` (another `use`, `alg`, key type or curve) is a token STS could not validate.
  */
 export function verificationKey(jwks: unknown, token: WebIdentityToken): KeyObject {
-  const keys = isJwk(jwks) && Array.isArray((jwks as { keys?: unknown }).keys) ? (jwks as { keys: unknown[] }).keys.filter(isJwk) : undefined;
+  const keys =
+    isJwk(jwks) && Array.isArray((jwks as { keys?: unknown }).keys)
+      ? (jwks as { keys: unknown[] }).keys.filter(isJwk)
+      : undefined;
   if (keys === undefined) throw refusals.noVerificationKey();
   const count = (kty: string) => keys.filter((key) => key.kty === kty).length;
   if (count('RSA') > maxKeysPerType || count('EC') > maxKeysPerType) throw refusals.noVerificationKey();
@@ -94,18 +104,22 @@ export function verificationKey(jwks: unknown, token: WebIdentityToken): KeyObje
   const [key] = candidates;
   if (key === undefined) throw refusals.noVerificationKey();
   const expected = algorithms[token.alg];
-  const usable = candidates.length === 1 && expected !== undefined
-    && (key.use === undefined || key.use === 'sig')
-    && (key.alg === undefined || key.alg === token.alg)
-    && key.kty === expected.kty
-    && (expected.crv === undefined || key.crv === expected.crv);
+  const usable =
+    candidates.length === 1 &&
+    expected !== undefined &&
+    (key.use === undefined || key.use === 'sig') &&
+    (key.alg === undefined || key.alg === token.alg) &&
+    key.kty === expected.kty &&
+    (expected.crv === undefined || key.crv === expected.crv);
   if (!usable) throw refusals.notValidated();
   // Only the public members: a JWKS that (wrongly) carries `d` must still yield a public key.
   const members = key.kty === 'RSA' ? ['kty', 'n', 'e'] : ['kty', 'crv', 'x', 'y'];
-  const jwk: JsonWebKey = Object.fromEntries(members.flatMap((name) => {
-    const value = (key as Record<string, unknown>)[name];
-    return typeof value === 'string' ? [[name, value] as const] : [];
-  }));
+  const jwk: JsonWebKey = Object.fromEntries(
+    members.flatMap((name) => {
+      const value = (key as Record<string, unknown>)[name];
+      return typeof value === 'string' ? [[name, value] as const] : [];
+    }),
+  );
   try {
     return createPublicKey({ key: jwk, format: 'jwk' });
   } catch {
@@ -119,7 +133,12 @@ export function checkSignature(token: WebIdentityToken, key: KeyObject): void {
   if (algorithm === undefined) throw refusals.notValidated();
   const valid = (() => {
     try {
-      return verify(algorithm.hash, token.signingInput, algorithm.kty === 'EC' ? { key, dsaEncoding: 'ieee-p1363' } : key, token.signature);
+      return verify(
+        algorithm.hash,
+        token.signingInput,
+        algorithm.kty === 'EC' ? { key, dsaEncoding: 'ieee-p1363' } : key,
+        token.signature,
+      );
     } catch {
       return false;
     }

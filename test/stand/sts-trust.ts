@@ -28,7 +28,10 @@ const strings = (value: unknown): string[] => list(value).filter((item): item is
 
 /** IAM's `*` and `?` wildcards (StringLike, and in actions). */
 function wildcard(pattern: string, value: string, ignoreCase: boolean): boolean {
-  const source = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replaceAll('*', '.*').replaceAll('?', '.');
+  const source = pattern
+    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+    .replaceAll('*', '.*')
+    .replaceAll('?', '.');
   return new RegExp(`^${source}$`, ignoreCase ? 'is' : 's').test(value);
 }
 
@@ -52,7 +55,10 @@ const operators: Readonly<Record<string, { readonly match: Matcher; readonly neg
   StringEquals: { match: (pattern, value) => pattern === value, negated: false },
   StringNotEquals: { match: (pattern, value) => pattern === value, negated: true },
   StringEqualsIgnoreCase: { match: (pattern, value) => pattern.toLowerCase() === value.toLowerCase(), negated: false },
-  StringNotEqualsIgnoreCase: { match: (pattern, value) => pattern.toLowerCase() === value.toLowerCase(), negated: true },
+  StringNotEqualsIgnoreCase: {
+    match: (pattern, value) => pattern.toLowerCase() === value.toLowerCase(),
+    negated: true,
+  },
   StringLike: { match: (pattern, value) => wildcard(pattern, value, false), negated: false },
   StringNotLike: { match: (pattern, value) => wildcard(pattern, value, false), negated: true },
 };
@@ -82,10 +88,16 @@ function statementApplies(statement: Record<string, unknown>, request: WebIdenti
     if (unsupported in statement) throw new UnsupportedPolicyError(`the STS stand does not evaluate ${unsupported}`);
   }
   const { Principal: principal, Action: actions, Condition: condition = {} } = statement;
-  const federated = principal === '*' ? ['*'] : typeof principal === 'object' && principal !== null ? strings((principal as { Federated?: unknown }).Federated) : [];
+  const federated =
+    principal === '*'
+      ? ['*']
+      : typeof principal === 'object' && principal !== null
+        ? strings((principal as { Federated?: unknown }).Federated)
+        : [];
   if (!federated.some((name) => name === '*' || name === request.providerArn)) return false;
   if (!strings(actions).some((pattern) => wildcard(pattern, action, true))) return false;
-  if (typeof condition !== 'object' || condition === null) throw new UnsupportedPolicyError('a Condition that is not an object');
+  if (typeof condition !== 'object' || condition === null)
+    throw new UnsupportedPolicyError('a Condition that is not an object');
   const keys = contextKeys(request);
   return Object.entries(condition).every(([operatorName, block]) => conditionHolds(operatorName, block, keys));
 }
@@ -94,7 +106,9 @@ function statementApplies(statement: Record<string, unknown>, request: WebIdenti
 function parsePolicy(document: string): Record<string, unknown>[] {
   const text = document.trimStart().startsWith('{') ? document : decodeURIComponent(document);
   const policy = JSON.parse(text) as { Statement?: unknown };
-  return list(policy.Statement).filter((statement): statement is Record<string, unknown> => typeof statement === 'object' && statement !== null);
+  return list(policy.Statement).filter(
+    (statement): statement is Record<string, unknown> => typeof statement === 'object' && statement !== null,
+  );
 }
 
 /** Whether the role's trust policy lets this token's identity assume it. */

@@ -75,7 +75,8 @@ interface Assumed {
 /** Temporary credentials in STS's formats: an ASIA key id, a 40-character secret, an opaque token. */
 function successXml(assumed: Assumed, requestId: string): string {
   const [, partition = 'aws', account = '', roleName = ''] = roleArnPattern.exec(assumed.roleArn) ?? [];
-  const base32 = (length: number) => [...randomBytes(length)].map((byte) => 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567'.charAt(byte % 32)).join('');
+  const base32 = (length: number) =>
+    [...randomBytes(length)].map((byte) => 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567'.charAt(byte % 32)).join('');
   const element = (name: string, value: string) => `<${name}>${escapeXml(value)}</${name}>`;
   return [
     `<AssumeRoleWithWebIdentityResponse xmlns="${xmlNamespace}">`,
@@ -114,27 +115,43 @@ function validate(form: URLSearchParams): Parameters {
   const problems: string[] = [];
   const value = (name: string, member: string, min: number, max: number, sensitive = false): string => {
     const raw = form.get(name);
-    if (raw === null) { problems.push(`Value null at '${member}' failed to satisfy constraint: Member must not be null`); return ''; }
+    if (raw === null) {
+      problems.push(`Value null at '${member}' failed to satisfy constraint: Member must not be null`);
+      return '';
+    }
     const shown = sensitive ? 'Value' : `Value '${raw}'`;
-    if (raw.length < min) problems.push(`${shown} at '${member}' failed to satisfy constraint: Member must have length greater than or equal to ${min}`);
-    if (raw.length > max) problems.push(`${shown} at '${member}' failed to satisfy constraint: Member must have length less than or equal to ${max}`);
+    if (raw.length < min)
+      problems.push(
+        `${shown} at '${member}' failed to satisfy constraint: Member must have length greater than or equal to ${min}`,
+      );
+    if (raw.length > max)
+      problems.push(
+        `${shown} at '${member}' failed to satisfy constraint: Member must have length less than or equal to ${max}`,
+      );
     return raw;
   };
   const roleArn = value('RoleArn', 'roleArn', 20, 2048);
   const sessionName = value('RoleSessionName', 'roleSessionName', 2, 64);
   if (!sessionNamePattern.test(sessionName)) {
-    problems.push(`Value '${sessionName}' at 'roleSessionName' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w+=,.@-]*`);
+    problems.push(
+      `Value '${sessionName}' at 'roleSessionName' failed to satisfy constraint: Member must satisfy regular expression pattern: [\\w+=,.@-]*`,
+    );
   }
   const token = value('WebIdentityToken', 'webIdentityToken', 4, 20_000, true);
   const rawDuration = form.get('DurationSeconds');
   const durationSeconds = rawDuration === null ? defaultDurationSeconds : Number(rawDuration);
   if (!Number.isInteger(durationSeconds) || durationSeconds < 900) {
-    problems.push(`Value '${rawDuration ?? ''}' at 'durationSeconds' failed to satisfy constraint: Member must have value greater than or equal to 900`);
+    problems.push(
+      `Value '${rawDuration ?? ''}' at 'durationSeconds' failed to satisfy constraint: Member must have value greater than or equal to 900`,
+    );
   } else if (durationSeconds > 43_200) {
-    problems.push(`Value '${String(durationSeconds)}' at 'durationSeconds' failed to satisfy constraint: Member must have value less than or equal to 43200`);
+    problems.push(
+      `Value '${String(durationSeconds)}' at 'durationSeconds' failed to satisfy constraint: Member must have value less than or equal to 43200`,
+    );
   }
   if (problems.length > 0) {
-    const count = problems.length === 1 ? '1 validation error detected' : `${String(problems.length)} validation errors detected`;
+    const count =
+      problems.length === 1 ? '1 validation error detected' : `${String(problems.length)} validation errors detected`;
     throw new StsRefusal({ code: 'ValidationError', status: 400, message: `${count}: ${problems.join('; ')}` });
   }
   return { roleArn, sessionName, token, durationSeconds };
@@ -144,7 +161,8 @@ async function readForm(request: IncomingMessage): Promise<URLSearchParams> {
   const chunks: Buffer[] = [];
   for await (const chunk of request) chunks.push(chunk as Buffer);
   const form = new URLSearchParams(Buffer.concat(chunks).toString('utf8'));
-  for (const [name, value] of new URL(request.url ?? '/', 'http://sts').searchParams) if (!form.has(name)) form.set(name, value);
+  for (const [name, value] of new URL(request.url ?? '/', 'http://sts').searchParams)
+    if (!form.has(name)) form.set(name, value);
   return form;
 }
 
@@ -171,15 +189,27 @@ export async function startSts(options: StsStandOptions): Promise<StsStand> {
       const audience = token.audiences.find((candidate) => provider.clientIds.includes(candidate));
       if (audience === undefined) throw refusals.wrongAudience();
       // STS does not say whether the role is missing or does not trust the token: both are AccessDenied.
-      const role = await iam.send(new GetRoleCommand({ RoleName: roleName })).then(({ Role }) => Role, (error: unknown) => {
-        if ((error as { name?: string }).name === 'NoSuchEntityException') return undefined;
-        throw error;
-      });
-      if (role?.AssumeRolePolicyDocument === undefined || role.Arn !== parameters.roleArn) throw refusals.accessDenied();
-      if (!trustAllows(role.AssumeRolePolicyDocument, { providerArn: provider.arn, providerName: provider.name, subject: token.subject, audience })) {
+      const role = await iam.send(new GetRoleCommand({ RoleName: roleName })).then(
+        ({ Role }) => Role,
+        (error: unknown) => {
+          if ((error as { name?: string }).name === 'NoSuchEntityException') return undefined;
+          throw error;
+        },
+      );
+      if (role?.AssumeRolePolicyDocument === undefined || role.Arn !== parameters.roleArn)
+        throw refusals.accessDenied();
+      if (
+        !trustAllows(role.AssumeRolePolicyDocument, {
+          providerArn: provider.arn,
+          providerName: provider.name,
+          subject: token.subject,
+          audience,
+        })
+      ) {
         throw refusals.accessDenied();
       }
-      if (parameters.durationSeconds > (role.MaxSessionDuration ?? defaultDurationSeconds)) throw refusals.durationTooLong();
+      if (parameters.durationSeconds > (role.MaxSessionDuration ?? defaultDurationSeconds))
+        throw refusals.durationTooLong();
       return {
         subject: token.subject,
         audience,
@@ -213,12 +243,22 @@ export async function startSts(options: StsStandOptions): Promise<StsStand> {
     } catch (error) {
       if (error instanceof StsRefusal) {
         const { code, status, message } = error.refusal;
-        reply(status, errorXml(error.refusal, requestId), { status, code, message, ...(roleArn === undefined ? {} : { roleArn }) });
+        reply(status, errorXml(error.refusal, requestId), {
+          status,
+          code,
+          message,
+          ...(roleArn === undefined ? {} : { roleArn }),
+        });
         return;
       }
       // The stand's own failure (moto down, a policy it cannot evaluate): loud, and not an STS code a test could mistake.
-      const message = error instanceof UnsupportedPolicyError ? error.message : `the STS stand failed: ${String(error)}`;
-      reply(500, errorXml({ code: 'StsStandFailure', status: 500, message }, requestId), { status: 500, code: 'StsStandFailure', message });
+      const message =
+        error instanceof UnsupportedPolicyError ? error.message : `the STS stand failed: ${String(error)}`;
+      reply(500, errorXml({ code: 'StsStandFailure', status: 500, message }, requestId), {
+        status: 500,
+        code: 'StsStandFailure',
+        message,
+      });
     }
   };
 
@@ -230,20 +270,28 @@ export async function startSts(options: StsStandOptions): Promise<StsStand> {
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => { resolve(); });
+    server.listen(0, '127.0.0.1', () => {
+      resolve();
+    });
   });
   const { port } = server.address() as AddressInfo;
   return {
     endpoint: `http://127.0.0.1:${String(port)}`,
-    get answers() { return [...state.answers]; },
-    setClockOffset(seconds) { state.clockOffsetSeconds = seconds; },
+    get answers() {
+      return [...state.answers];
+    },
+    setClockOffset(seconds) {
+      state.clockOffsetSeconds = seconds;
+    },
     reset() {
       state.clockOffsetSeconds = 0;
       state.answers = [];
     },
     stop: () =>
       new Promise<void>((resolve) => {
-        server.close(() => { resolve(); });
+        server.close(() => {
+          resolve();
+        });
         server.closeAllConnections();
       }),
   };

@@ -7,7 +7,11 @@ import { createCertificateChain, type CertificateChain } from './certs.js';
 import { startTlsHost, type TlsHost } from './tls-host.js';
 
 /** The static host the thumbprint tests probe, and later end-to-end tests publish to. */
-async function get(url: string, ca: string, method = 'GET'): Promise<{ status: number; type: string | undefined; body: string }> {
+async function get(
+  url: string,
+  ca: string,
+  method = 'GET',
+): Promise<{ status: number; type: string | undefined; body: string }> {
   return new Promise((resolve, reject) => {
     const outgoing = request(url, { ca, method }, (response) => {
       let body = '';
@@ -51,11 +55,20 @@ describe('the static TLS host stand-in', () => {
       status: 200,
       type: 'application/json',
     });
-    await expect(get(`${tlsHost.url}/prod/openid/v1/jwks`, chain.root.certPem, 'HEAD')).resolves.toMatchObject({ status: 200, body: '' });
+    await expect(get(`${tlsHost.url}/prod/openid/v1/jwks`, chain.root.certPem, 'HEAD')).resolves.toMatchObject({
+      status: 200,
+      body: '',
+    });
   });
 
   it('answers 404 for what is not there, directories and paths outside the directory', async () => {
-    for (const path of ['/prod/openid/v1/keys', '/prod/openid', '/', '/%2e%2e/%2e%2e/etc/passwd', '/..%2f..%2fetc%2fpasswd']) {
+    for (const path of [
+      '/prod/openid/v1/keys',
+      '/prod/openid',
+      '/',
+      '/%2e%2e/%2e%2e/etc/passwd',
+      '/..%2f..%2fetc%2fpasswd',
+    ]) {
       await expect(get(`${tlsHost.url}${path}`, chain.root.certPem)).resolves.toMatchObject({ status: 404 });
     }
     await expect(get(`${tlsHost.url}/notes.txt`, chain.root.certPem, 'POST')).resolves.toMatchObject({ status: 405 });

@@ -39,7 +39,8 @@ const documentPaths = ['/.well-known/openid-configuration', '/openid/v1/jwks'];
 export async function startTlsHost(options: TlsHostOptions): Promise<TlsHost> {
   const { origin } = options;
   const directory = resolve(options.directory ?? '.');
-  if ((options.directory === undefined) === (origin === undefined)) throw new Error('startTlsHost: give a directory or an origin');
+  if ((options.directory === undefined) === (origin === undefined))
+    throw new Error('startTlsHost: give a directory or an origin');
   const host = options.host ?? '127.0.0.1';
   const server: Server = createServer(
     {
@@ -51,7 +52,10 @@ export async function startTlsHost(options: TlsHostOptions): Promise<TlsHost> {
       ca: [],
     },
     (request, response) => {
-      const reply = origin === undefined ? serve(directory, request.method ?? 'GET', request.url ?? '/') : forward(origin, request.url ?? '/');
+      const reply =
+        origin === undefined
+          ? serve(directory, request.method ?? 'GET', request.url ?? '/')
+          : forward(origin, request.url ?? '/');
       void reply.then(({ status, headers, body }) => {
         response.writeHead(status, headers);
         response.end(request.method === 'HEAD' ? undefined : body);
@@ -106,7 +110,10 @@ async function serve(directory: string, method: string, rawUrl: string): Promise
     const json = documentPaths.some((path) => pathname.endsWith(path)) || pathname.endsWith('.json');
     return {
       status: 200,
-      headers: { 'content-type': json ? 'application/json' : 'application/octet-stream', 'content-length': String(body.length) },
+      headers: {
+        'content-type': json ? 'application/json' : 'application/octet-stream',
+        'content-length': String(body.length),
+      },
       body,
     };
   } catch {

@@ -62,7 +62,11 @@ async function provider() {
 beforeAll(async () => {
   moto = await startMoto();
   chain = await createCertificateChain();
-  front = await startTlsHost({ origin: `${moto.endpoint}/${bucket}`, certificate: chain.leaf, presentedChain: [chain.intermediate.certPem] });
+  front = await startTlsHost({
+    origin: `${moto.endpoint}/${bucket}`,
+    certificate: chain.leaf,
+    presentedChain: [chain.intermediate.certPem],
+  });
   issuerUrl = `${front.url}/${prefix}`;
   stand = await startApiServer({ issuer: issuerUrl });
   sts = await startSts({ iamEndpoint: moto.endpoint, ca: chain.root.certPem });
@@ -86,14 +90,18 @@ beforeEach(async () => {
 });
 
 describe('sync with registration', () => {
-  it('takes an empty account and bucket to a provider trusting the issuer, with the presented chain\'s thumbprint', async () => {
+  it("takes an empty account and bucket to a provider trusting the issuer, with the presented chain's thumbprint", async () => {
     const report = await run();
     const registered = await provider();
     expect(registered.ThumbprintList).toEqual([chain.intermediate.sha1]);
     expect(registered.ClientIDList).toEqual(['sts.amazonaws.com']);
     expect(registered.Tags).toEqual([{ Key: 'cluster', Value: 'prod' }]);
     expect(report.steps.map((step) => `${step.stage}:${step.status}`)).toEqual([
-      'read:unchanged', 'build:unchanged', 'publish:changed', 'thumbprint:unchanged', 'register:changed',
+      'read:unchanged',
+      'build:unchanged',
+      'publish:changed',
+      'thumbprint:unchanged',
+      'register:changed',
     ]);
     expect(report.warnings.join('\n')).toMatch(/not trusted by this machine's CA store/);
   });
@@ -136,9 +144,18 @@ describe('sync --verify', () => {
   it('one sync takes an empty account and bucket to a registered provider and a passing verify', async () => {
     const report = await run({ verify: { ca: chain.root.certPem } });
     expect(report.verification?.checks.map((check) => `${check.id}:${check.status}`)).toEqual([
-      'discovery:passed', 'issuer:passed', 'jwks:passed', 'metadata:passed', 'limits:passed', 'signing:passed', 'keys:passed',
-      'provider:passed', 'thumbprint:passed', 'audience:passed',
-      'token:skipped', 'sts:skipped',
+      'discovery:passed',
+      'issuer:passed',
+      'jwks:passed',
+      'metadata:passed',
+      'limits:passed',
+      'signing:passed',
+      'keys:passed',
+      'provider:passed',
+      'thumbprint:passed',
+      'audience:passed',
+      'token:skipped',
+      'sts:skipped',
     ]);
     expect(report.steps.at(-1)).toMatchObject({ stage: 'verify', status: 'unchanged' });
   });
@@ -157,31 +174,48 @@ describe('a workload federates through what sync published', () => {
   let client: STSClient;
 
   beforeAll(() => {
-    client = new STSClient({ region: 'us-east-1', endpoint: sts.endpoint, credentials: dummyCredentials, maxAttempts: 1 });
+    client = new STSClient({
+      region: 'us-east-1',
+      endpoint: sts.endpoint,
+      credentials: dummyCredentials,
+      maxAttempts: 1,
+    });
   });
 
-  afterAll(() => { client.destroy(); });
+  afterAll(() => {
+    client.destroy();
+  });
 
   beforeEach(async () => {
     sts.reset();
-    await iam.send(new CreateRoleCommand({
-      RoleName: 'team-a-app',
-      AssumeRolePolicyDocument: JSON.stringify({
-        Version: '2012-10-17',
-        Statement: [{
-          Effect: 'Allow',
-          Principal: { Federated: `arn:aws:iam::123456789012:oidc-provider/${parseIssuer(issuerUrl).providerName}` },
-          Action: 'sts:AssumeRoleWithWebIdentity',
-          Condition: { StringEquals: { [`${parseIssuer(issuerUrl).providerName}:sub`]: 'system:serviceaccount:team-a:app' } },
-        }],
+    await iam.send(
+      new CreateRoleCommand({
+        RoleName: 'team-a-app',
+        AssumeRolePolicyDocument: JSON.stringify({
+          Version: '2012-10-17',
+          Statement: [
+            {
+              Effect: 'Allow',
+              Principal: {
+                Federated: `arn:aws:iam::123456789012:oidc-provider/${parseIssuer(issuerUrl).providerName}`,
+              },
+              Action: 'sts:AssumeRoleWithWebIdentity',
+              Condition: {
+                StringEquals: { [`${parseIssuer(issuerUrl).providerName}:sub`]: 'system:serviceaccount:team-a:app' },
+              },
+            },
+          ],
+        }),
       }),
-    }));
+    );
   });
 
   const exchange = (token: string) =>
-    client.send(new AssumeRoleWithWebIdentityCommand({ RoleArn: roleArn, RoleSessionName: 'workload', WebIdentityToken: token }));
+    client.send(
+      new AssumeRoleWithWebIdentityCommand({ RoleArn: roleArn, RoleSessionName: 'workload', WebIdentityToken: token }),
+    );
 
-  it('after one sync, STS exchanges a service account\'s token for its role', async () => {
+  it("after one sync, STS exchanges a service account's token for its role", async () => {
     await run();
     const answer = await exchange(await requestToken(stand, { namespace: 'team-a', name: 'app' }));
     expect(answer.AssumedRoleUser?.Arn).toBe('arn:aws:sts::123456789012:assumed-role/team-a-app/workload');
@@ -195,7 +229,8 @@ describe('a workload federates through what sync published', () => {
       const token = await requestToken(stand, { namespace: 'team-a', name: 'app' });
       await expect(exchange(token)).rejects.toMatchObject({
         name: 'InvalidIdentityTokenException',
-        message: 'Couldn\'t retrieve verification key from your identity provider,  please reference AssumeRoleWithWebIdentity documentation for requirements',
+        message:
+          "Couldn't retrieve verification key from your identity provider,  please reference AssumeRoleWithWebIdentity documentation for requirements",
       });
       await run();
       expect((await exchange(token)).SubjectFromWebIdentityToken).toBe('system:serviceaccount:team-a:app');

@@ -8,7 +8,14 @@ import { sync, type SyncRequest } from '../../src/sync.js';
 import { generateSigningKey } from '../stand/apiserver-keys.js';
 import { startApiServer, type ApiServerStand } from '../stand/apiserver.js';
 import { resetMoto, startMoto, type MotoServer } from '../stand/moto.js';
-import { allowPublicRead, anonymousGet, createBucket, motoS3Client, recordRequests, type RecordedRequest } from '../stand/s3.js';
+import {
+  allowPublicRead,
+  anonymousGet,
+  createBucket,
+  motoS3Client,
+  recordRequests,
+  type RecordedRequest,
+} from '../stand/s3.js';
 import { syncOptions } from '../stand/sync-options.js';
 
 const bucket = 'acme-oidc';

@@ -3,8 +3,15 @@
  * and S3 store them, normalised so that two spellings of one grant compare equal.
  */
 import {
-  GetOpenIDConnectProviderCommand, GetRoleCommand, GetRolePolicyCommand, ListAttachedRolePoliciesCommand,
-  ListOpenIDConnectProvidersCommand, ListPoliciesCommand, ListRolePoliciesCommand, ListRolesCommand, type IAMClient,
+  GetOpenIDConnectProviderCommand,
+  GetRoleCommand,
+  GetRolePolicyCommand,
+  ListAttachedRolePoliciesCommand,
+  ListOpenIDConnectProvidersCommand,
+  ListPoliciesCommand,
+  ListRolePoliciesCommand,
+  ListRolesCommand,
+  type IAMClient,
 } from '@aws-sdk/client-iam';
 import { ListBucketsCommand, type S3Client } from '@aws-sdk/client-s3';
 import { readFile } from 'node:fs/promises';
@@ -80,8 +87,17 @@ export function publisherGrants(
   return grants({
     Version: '2012-10-17',
     Statement: [
-      { Effect: 'Allow', Action: actions.objects, Resource: where.documentKeys.map((key) => `${where.bucketArn}/${key}`) },
-      { Effect: 'Allow', Action: actions.bucket, Resource: where.bucketArn, Condition: { StringEquals: { 's3:prefix': [...where.documentKeys] } } },
+      {
+        Effect: 'Allow',
+        Action: actions.objects,
+        Resource: where.documentKeys.map((key) => `${where.bucketArn}/${key}`),
+      },
+      {
+        Effect: 'Allow',
+        Action: actions.bucket,
+        Resource: where.bucketArn,
+        Condition: { StringEquals: { 's3:prefix': [...where.documentKeys] } },
+      },
       { Effect: 'Allow', Action: actions.provider, Resource: where.providerArn },
       { Effect: 'Allow', Action: actions.account, Resource: '*' },
     ],
@@ -100,11 +116,17 @@ export async function readPublisherRole(iam: IAMClient, roleName: string): Promi
   const { PolicyNames = [] } = await iam.send(new ListRolePoliciesCommand({ RoleName: roleName }));
   const inline: Record<string, PolicyDocument> = {};
   for (const name of PolicyNames) {
-    const { PolicyDocument: document } = await iam.send(new GetRolePolicyCommand({ RoleName: roleName, PolicyName: name }));
+    const { PolicyDocument: document } = await iam.send(
+      new GetRolePolicyCommand({ RoleName: roleName, PolicyName: name }),
+    );
     inline[name] = parsePolicy(document);
   }
   const { AttachedPolicies = [] } = await iam.send(new ListAttachedRolePoliciesCommand({ RoleName: roleName }));
-  return { trust: parsePolicy(Role?.AssumeRolePolicyDocument), inline, attached: AttachedPolicies.map((policy) => policy.PolicyArn ?? '') };
+  return {
+    trust: parsePolicy(Role?.AssumeRolePolicyDocument),
+    inline,
+    attached: AttachedPolicies.map((policy) => policy.PolicyArn ?? ''),
+  };
 }
 
 export async function readProvider(iam: IAMClient, arn: string) {

@@ -7,7 +7,12 @@
  */
 import type { IAMClient } from '@aws-sdk/client-iam';
 import {
-  GetBucketOwnershipControlsCommand, GetBucketPolicyCommand, GetBucketVersioningCommand, GetPublicAccessBlockCommand, PutObjectCommand, type S3Client,
+  GetBucketOwnershipControlsCommand,
+  GetBucketPolicyCommand,
+  GetBucketVersioningCommand,
+  GetPublicAccessBlockCommand,
+  PutObjectCommand,
+  type S3Client,
 } from '@aws-sdk/client-s3';
 import { rm } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -15,7 +20,15 @@ import { startApiServer, type ApiServerStand } from '../stand/apiserver.js';
 import { motoIamClient } from '../stand/iam.js';
 import { startMoto, type MotoServer } from '../stand/moto.js';
 import { anonymousGet, motoS3Client, testRegion } from '../stand/s3.js';
-import { accountContents, grants, parsePolicy, publisherActions, publisherGrants, readProvider, readPublisherRole } from './account.js';
+import {
+  accountContents,
+  grants,
+  parsePolicy,
+  publisherActions,
+  publisherGrants,
+  readProvider,
+  readPublisherRole,
+} from './account.js';
 import { startIssuerHost, type IssuerHost } from './issuer-host.js';
 import { flagValues, irsaIssuer, motoEnv, thumbprintOf } from './irsa-issuer.js';
 import { createWorkspace, moduleSource, terraformOrSkip, type Workspace } from './workspace.js';
@@ -78,14 +91,20 @@ describe.skipIf(setup === undefined)('terraform/examples/complete against moto',
     thumbprint = await thumbprintOf(front.url);
     expect(thumbprint).toBe(front.chain.intermediate.sha1);
     // The job's objects land in the bucket later; force_destroy lets destroy remove them with it.
-    await workspace.setVariables({ bucket_name: bucket, prefix, issuer_url: issuer, thumbprint_list: [thumbprint], force_destroy: true });
+    await workspace.setVariables({
+      bucket_name: bucket,
+      prefix,
+      issuer_url: issuer,
+      thumbprint_list: [thumbprint],
+      force_destroy: true,
+    });
     const { stdout: applied } = await workspace.terraform(['apply', '-auto-approve', '-input=false', '-no-color']);
     expect(applied).toMatch(/Apply complete! Resources: 8 added, 0 changed, 0 destroyed/);
     expect(applied).not.toMatch(/Warning/);
     outputs = (await workspace.outputs()) as unknown as CompleteOutputs;
   });
 
-  it('outputs the issuer, the kube-apiserver flags and the chart\'s values', () => {
+  it("outputs the issuer, the kube-apiserver flags and the chart's values", () => {
     expect(outputs.issuer_url).toBe(issuer);
     expect(outputs.jwks_uri).toBe(`${issuer}/openid/v1/jwks`);
     expect(outputs.target).toBe(`s3://${bucket}/${prefix}`);
@@ -95,27 +114,40 @@ describe.skipIf(setup === undefined)('terraform/examples/complete against moto',
       `--service-account-issuer=${kubeadmIssuer}`,
       `--service-account-jwks-uri=${issuer}/openid/v1/jwks`,
     ]);
-    expect(outputs.helm_values).toEqual({ issuer, 'aws.roleArn': outputs.publisher_role_arn, 'aws.region': testRegion });
-    expect(outputs.oidc_provider_arn).toBe(`arn:aws:iam::123456789012:oidc-provider/${issuer.slice('https://'.length)}`);
+    expect(outputs.helm_values).toEqual({
+      issuer,
+      'aws.roleArn': outputs.publisher_role_arn,
+      'aws.region': testRegion,
+    });
+    expect(outputs.oidc_provider_arn).toBe(
+      `arn:aws:iam::123456789012:oidc-provider/${issuer.slice('https://'.length)}`,
+    );
   });
 
-  it('the provider trusts the issuer for sts.amazonaws.com with the host\'s thumbprint', async () => {
+  it("the provider trusts the issuer for sts.amazonaws.com with the host's thumbprint", async () => {
     const provider = await readProvider(iam, outputs.oidc_provider_arn);
     expect(provider.ClientIDList).toEqual(['sts.amazonaws.com']);
     expect(provider.ThumbprintList).toEqual([thumbprint]);
     expect(provider.Tags).toEqual([{ Key: 'irsa-issuer/cluster', Value: 'prod' }]);
   });
 
-  it('the publisher role trusts exactly the job\'s service account, through that provider', async () => {
+  it("the publisher role trusts exactly the job's service account, through that provider", async () => {
     const role = await readPublisherRole(iam, 'irsa-issuer-prod');
     const name = issuer.slice('https://'.length);
-    expect(role.trust.Statement).toEqual([{
-      Sid: 'IrsaIssuerJob',
-      Effect: 'Allow',
-      Principal: { Federated: outputs.oidc_provider_arn },
-      Action: 'sts:AssumeRoleWithWebIdentity',
-      Condition: { StringEquals: { [`${name}:sub`]: 'system:serviceaccount:irsa-issuer:irsa-issuer', [`${name}:aud`]: 'sts.amazonaws.com' } },
-    }]);
+    expect(role.trust.Statement).toEqual([
+      {
+        Sid: 'IrsaIssuerJob',
+        Effect: 'Allow',
+        Principal: { Federated: outputs.oidc_provider_arn },
+        Action: 'sts:AssumeRoleWithWebIdentity',
+        Condition: {
+          StringEquals: {
+            [`${name}:sub`]: 'system:serviceaccount:irsa-issuer:irsa-issuer',
+            [`${name}:aud`]: 'sts.amazonaws.com',
+          },
+        },
+      },
+    ]);
   });
 
   it('the publisher role may do exactly what terraform/publisher-actions.json lists, on exactly its resources', async () => {
@@ -136,13 +168,25 @@ describe.skipIf(setup === undefined)('terraform/examples/complete against moto',
 
   it('the bucket lets anyone read the two documents and nothing else, ACLs off, versioned', async () => {
     const { Policy } = await s3.send(new GetBucketPolicyCommand({ Bucket: bucket }));
-    expect(grants(parsePolicy(Policy))).toEqual(grants({
-      Version: '2012-10-17',
-      Statement: [{ Effect: 'Allow', Principal: '*', Action: 's3:GetObject', Resource: documentKeys.map((key) => `arn:aws:s3:::${bucket}/${key}`) }],
-    }));
+    expect(grants(parsePolicy(Policy))).toEqual(
+      grants({
+        Version: '2012-10-17',
+        Statement: [
+          {
+            Effect: 'Allow',
+            Principal: '*',
+            Action: 's3:GetObject',
+            Resource: documentKeys.map((key) => `arn:aws:s3:::${bucket}/${key}`),
+          },
+        ],
+      }),
+    );
     const { PublicAccessBlockConfiguration } = await s3.send(new GetPublicAccessBlockCommand({ Bucket: bucket }));
     expect(PublicAccessBlockConfiguration).toEqual({
-      BlockPublicAcls: true, IgnorePublicAcls: true, BlockPublicPolicy: false, RestrictPublicBuckets: false,
+      BlockPublicAcls: true,
+      IgnorePublicAcls: true,
+      BlockPublicPolicy: false,
+      RestrictPublicBuckets: false,
     });
     const { OwnershipControls } = await s3.send(new GetBucketOwnershipControlsCommand({ Bucket: bucket }));
     expect(OwnershipControls?.Rules).toEqual([{ ObjectOwnership: 'BucketOwnerEnforced' }]);
@@ -163,8 +207,18 @@ describe.skipIf(setup === undefined)('terraform/examples/complete against moto',
     expect(sync.stderr).not.toMatch(/irsa-issuer:/);
     expect(sync.code).toBe(0);
     const verify = await irsaIssuer(
-      ['verify', '--issuer', outputs.issuer_url, ...cluster, '--ca-file', front.chain.root.certPath,
-        '--service-account', 'irsa-issuer/irsa-issuer', '--role-arn', outputs.publisher_role_arn],
+      [
+        'verify',
+        '--issuer',
+        outputs.issuer_url,
+        ...cluster,
+        '--ca-file',
+        front.chain.root.certPath,
+        '--service-account',
+        'irsa-issuer/irsa-issuer',
+        '--role-arn',
+        outputs.publisher_role_arn,
+      ],
       motoEnv(moto),
     );
     expect(verify.stdout).toMatch(/Verified: all 12 checks run passed/);
@@ -178,7 +232,7 @@ describe.skipIf(setup === undefined)('terraform/examples/complete against moto',
     expect((await anonymousGet(moto, bucket, `${prefix}/notes.json`)).status).toBe(403);
   });
 
-  it('a second plan shows no changes, the job\'s objects and all', async () => {
+  it("a second plan shows no changes, the job's objects and all", async () => {
     const plan = await workspace.terraform(['plan', '-detailed-exitcode', '-input=false', '-no-color'], [0, 2]);
     expect(plan.stdout).toMatch(/No changes/);
     expect(plan.code).toBe(0);
@@ -188,8 +242,21 @@ describe.skipIf(setup === undefined)('terraform/examples/complete against moto',
     if (stand === undefined) throw new Error('no cluster');
     const rotated = 'a'.repeat(40);
     const sync = await irsaIssuer(
-      ['sync', '--issuer', outputs.issuer_url, '--target', outputs.target, '--s3-endpoint', moto.endpoint, '--thumbprint', rotated,
-        '--kubeconfig', stand.kubeconfigPath, '--context', 'reader'],
+      [
+        'sync',
+        '--issuer',
+        outputs.issuer_url,
+        '--target',
+        outputs.target,
+        '--s3-endpoint',
+        moto.endpoint,
+        '--thumbprint',
+        rotated,
+        '--kubeconfig',
+        stand.kubeconfigPath,
+        '--context',
+        'reader',
+      ],
       motoEnv(moto),
     );
     expect(sync.code).toBe(0);

@@ -19,7 +19,10 @@ const setup = await terraformOrSkip();
 /** The parts of `terraform show -json PLAN` read here. */
 interface ShownPlan {
   readonly planned_values: { readonly outputs: Record<string, { readonly value?: unknown }> };
-  readonly resource_changes: readonly { readonly address: string; readonly change: { readonly after: Record<string, unknown> } }[];
+  readonly resource_changes: readonly {
+    readonly address: string;
+    readonly change: { readonly after: Record<string, unknown> };
+  }[];
 }
 
 /** Module outputs the root re-exports as NAME_OUTPUT (a plan shows only root outputs, and only known ones). */
@@ -28,7 +31,9 @@ const reexported = ['issuer_url', 'target', 'apiserver_flags'];
 /** A root module: the provider block moto_override.tf amends, and one module call per case. */
 function root(calls: Readonly<Record<string, Readonly<Record<string, string>>>>): string {
   const modules = Object.entries(calls).map(([name, inputs]) => {
-    const lines = Object.entries({ source: '"../.."', cluster_name: '"prod"', ...inputs }).map(([input, value]) => `  ${input} = ${value}`);
+    const lines = Object.entries({ source: '"../.."', cluster_name: '"prod"', ...inputs }).map(
+      ([input, value]) => `  ${input} = ${value}`,
+    );
     const outputs = reexported.map((output) => `output "${name}_${output}" {\n  value = module.${name}.${output}\n}\n`);
     return [`module "${name}" {\n${lines.join('\n')}\n}\n`, ...outputs].join('\n');
   });
@@ -49,7 +54,7 @@ const refusedIssuers: readonly (readonly [string, string])[] = [
   [`https://oidc.example.com/${'p'.repeat(240)}`, 'issuer_url must be at most 255 characters'],
 ];
 
-describe.skipIf(setup === undefined)('the module\'s inputs', { timeout: 120_000 }, () => {
+describe.skipIf(setup === undefined)("the module's inputs", { timeout: 120_000 }, () => {
   let terraform: TerraformSetup;
   let moto: MotoServer;
   let planned: ShownPlan;
@@ -83,8 +88,11 @@ describe.skipIf(setup === undefined)('the module\'s inputs', { timeout: 120_000 
         'main.tf': root({
           s3: { bucket_name: '"acme-oidc"', prefix: '"clusters/prod"' },
           existing: {
-            bucket_name: '"acme-existing"', prefix: '"clusters/prod"', issuer_url: `"${existingIssuer}"`,
-            create_bucket: 'false', create_oidc_provider: 'false',
+            bucket_name: '"acme-existing"',
+            prefix: '"clusters/prod"',
+            issuer_url: `"${existingIssuer}"`,
+            create_bucket: 'false',
+            create_oidc_provider: 'false',
           },
           // A dotted bucket is fine here: CloudFront, not S3's one-label wildcard certificate, serves the issuer.
           cloudfront: { bucket_name: '"acme.oidc"', prefix: '"clusters/prod"', cloudfront: '{ enabled = true }' },
@@ -98,33 +106,51 @@ describe.skipIf(setup === undefined)('the module\'s inputs', { timeout: 120_000 
       }
     }, 120_000);
 
-    const changes = (module: string) => planned.resource_changes.filter((change) => change.address.startsWith(`module.${module}.`));
-    const after = (module: string, resource: string) => changes(module).find((change) => change.address === `module.${module}.${resource}`)?.change.after;
+    const changes = (module: string) =>
+      planned.resource_changes.filter((change) => change.address.startsWith(`module.${module}.`));
+    const after = (module: string, resource: string) =>
+      changes(module).find((change) => change.address === `module.${module}.${resource}`)?.change.after;
     const outputs = (module: string) =>
-      Object.fromEntries(reexported.map((output) => [output, planned.planned_values.outputs[`${module}_${output}`]?.value]));
+      Object.fromEntries(
+        reexported.map((output) => [output, planned.planned_values.outputs[`${module}_${output}`]?.value]),
+      );
 
-    it('without issuer_url, the issuer is the bucket\'s S3 URL in the provider\'s region, and anyone may read only its two documents', () => {
+    it("without issuer_url, the issuer is the bucket's S3 URL in the provider's region, and anyone may read only its two documents", () => {
       const issuer = 'https://acme-oidc.s3.eu-west-1.amazonaws.com/clusters/prod';
       expect(outputs('s3')).toMatchObject({
         issuer_url: issuer,
         target: 's3://acme-oidc/clusters/prod',
         apiserver_flags: [`--service-account-issuer=${issuer}`, `--service-account-jwks-uri=${issuer}/openid/v1/jwks`],
       });
-      expect(after('s3', 'aws_iam_openid_connect_provider.this[0]')).toMatchObject({ url: issuer, client_id_list: ['sts.amazonaws.com'] });
-      expect(grants(JSON.parse(String(after('s3', 'aws_s3_bucket_policy.this[0]')?.policy)) as PolicyDocument)).toEqual(grants({
-        Version: '2012-10-17',
-        Statement: [{
-          Effect: 'Allow',
-          Principal: '*',
-          Action: 's3:GetObject',
-          Resource: ['arn:aws:s3:::acme-oidc/clusters/prod/.well-known/openid-configuration', 'arn:aws:s3:::acme-oidc/clusters/prod/openid/v1/jwks'],
-        }],
-      }));
+      expect(after('s3', 'aws_iam_openid_connect_provider.this[0]')).toMatchObject({
+        url: issuer,
+        client_id_list: ['sts.amazonaws.com'],
+      });
+      expect(grants(JSON.parse(String(after('s3', 'aws_s3_bucket_policy.this[0]')?.policy)) as PolicyDocument)).toEqual(
+        grants({
+          Version: '2012-10-17',
+          Statement: [
+            {
+              Effect: 'Allow',
+              Principal: '*',
+              Action: 's3:GetObject',
+              Resource: [
+                'arn:aws:s3:::acme-oidc/clusters/prod/.well-known/openid-configuration',
+                'arn:aws:s3:::acme-oidc/clusters/prod/openid/v1/jwks',
+              ],
+            },
+          ],
+        }),
+      );
     });
 
     it('with an existing bucket and provider, adds only the bucket policy and the role, which trusts that provider', () => {
       // Block Public Access, ownership and versioning of a bucket it did not create are its owner's.
-      expect(changes('existing').map((change) => change.address).sort()).toEqual([
+      expect(
+        changes('existing')
+          .map((change) => change.address)
+          .sort(),
+      ).toEqual([
         'module.existing.aws_iam_role.publisher[0]',
         'module.existing.aws_iam_role_policy.publisher[0]',
         'module.existing.aws_s3_bucket_policy.this[0]',
@@ -136,11 +162,19 @@ describe.skipIf(setup === undefined)('the module\'s inputs', { timeout: 120_000 
 
     it('with cloudfront, keeps the bucket fully private behind a distribution with Origin Access Control', () => {
       expect(after('cloudfront', 'aws_s3_bucket_public_access_block.this[0]')).toMatchObject({
-        block_public_acls: true, ignore_public_acls: true, block_public_policy: true, restrict_public_buckets: true,
+        block_public_acls: true,
+        ignore_public_acls: true,
+        block_public_policy: true,
+        restrict_public_buckets: true,
       });
-      expect(after('cloudfront', 'aws_cloudfront_origin_access_control.this[0]')).toMatchObject({ origin_access_control_origin_type: 's3', signing_behavior: 'always' });
+      expect(after('cloudfront', 'aws_cloudfront_origin_access_control.this[0]')).toMatchObject({
+        origin_access_control_origin_type: 's3',
+        signing_behavior: 'always',
+      });
       expect(after('cloudfront', 'aws_cloudfront_distribution.this[0]')).toMatchObject({
-        default_cache_behavior: [expect.objectContaining({ viewer_protocol_policy: 'https-only', allowed_methods: ['GET', 'HEAD'] })],
+        default_cache_behavior: [
+          expect.objectContaining({ viewer_protocol_policy: 'https-only', allowed_methods: ['GET', 'HEAD'] }),
+        ],
       });
     });
   });
@@ -154,13 +188,15 @@ describe.skipIf(setup === undefined)('the module\'s inputs', { timeout: 120_000 
         cluster_name: `"${'c'.repeat(53)}"`,
       },
     };
-    for (const [index, [issuer]] of refusedIssuers.entries()) calls[`issuer_${index}`] = { bucket_name: '"acme-oidc"', issuer_url: `"${issuer}"` };
+    for (const [index, [issuer]] of refusedIssuers.entries())
+      calls[`issuer_${index}`] = { bucket_name: '"acme-oidc"', issuer_url: `"${issuer}"` };
     const workspace = await createWorkspace(terraform, 'refused', moto, { 'main.tf': root(calls) });
     try {
       const refused = await workspace.terraform(['plan', '-input=false', '-no-color'], [1]);
       // One diagnostic per refusal; Terraform wraps their text, so compare each as one line.
       const diagnostics = refused.stderr.split(/^Error: /m).map((diagnostic) => diagnostic.replace(/\s+/g, ' '));
-      const reasonsFor = (call: string) => diagnostics.filter((diagnostic) => diagnostic.includes(`in module "${call}"`));
+      const reasonsFor = (call: string) =>
+        diagnostics.filter((diagnostic) => diagnostic.includes(`in module "${call}"`));
       for (const [index, [issuer, reason]] of refusedIssuers.entries()) {
         expect(reasonsFor(`issuer_${index}`).join('\n'), issuer).toContain(reason);
       }

@@ -27,7 +27,13 @@ export async function startIssuerHost(origin: string): Promise<IssuerHost> {
     const address = `127.${randomInt(1, 255)}.${randomInt(0, 256)}.${randomInt(1, 255)}`;
     const chain = await createCertificateChain([address]);
     try {
-      const host = await startTlsHost({ origin, certificate: chain.leaf, presentedChain: [chain.intermediate.certPem], host: address, port: 443 });
+      const host = await startTlsHost({
+        origin,
+        certificate: chain.leaf,
+        presentedChain: [chain.intermediate.certPem],
+        host: address,
+        port: 443,
+      });
       return {
         host,
         chain,

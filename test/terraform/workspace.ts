@@ -24,7 +24,8 @@ export const terraformInstallHint =
 export function findPluginDir(): string | undefined {
   const candidates = [process.env.TF_PLUGIN_DIR, '/opt/tf-plugins', join(homedir(), '.terraform.d', 'plugins')];
   return candidates.find(
-    (dir): dir is string => dir !== undefined && dir !== '' && existsSync(join(dir, 'registry.terraform.io', 'hashicorp', 'aws')),
+    (dir): dir is string =>
+      dir !== undefined && dir !== '' && existsSync(join(dir, 'registry.terraform.io', 'hashicorp', 'aws')),
   );
 }
 
@@ -55,7 +56,8 @@ export async function findTerraform(): Promise<TerraformSetup | { readonly missi
     return { missing: `terraform is not on the PATH. ${terraformInstallHint}` };
   }
   const [major = 0, minor = 0] = version.split('.').map(Number);
-  if (major < 1 || (major === 1 && minor < 9)) return { missing: `terraform ${version} is older than 1.9, which the module needs. ${terraformInstallHint}` };
+  if (major < 1 || (major === 1 && minor < 9))
+    return { missing: `terraform ${version} is older than 1.9, which the module needs. ${terraformInstallHint}` };
   const pluginDir = findPluginDir();
   if (pluginDir === undefined) return { missing: `No plugin directory holds hashicorp/aws. ${terraformInstallHint}` };
   return { pluginDir, version };
@@ -79,7 +81,9 @@ function isolatedEnv(home: string): NodeJS.ProcessEnv {
 
 /** Every endpoint the module and its examples use, pointed at moto; the credentials are moto's any-key. */
 function motoProviderOverride(moto: MotoServer): string {
-  const endpoints = ['s3', 'iam', 'sts', 'cloudfront'].map((service) => `    ${service} = "${moto.endpoint}"`).join('\n');
+  const endpoints = ['s3', 'iam', 'sts', 'cloudfront']
+    .map((service) => `    ${service} = "${moto.endpoint}"`)
+    .join('\n');
   return `provider "aws" {
   region                      = "${testRegion}"
   access_key                  = "AKIAIRSAISSUERTESTKEY"
@@ -133,7 +137,14 @@ export async function createWorkspace(
   await cp(moduleSource, root, {
     recursive: true,
     // A developer's own runs in the repository must not leak in.
-    filter: (source) => !['.terraform', '.terraform.lock.hcl', 'terraform.tfstate', 'terraform.tfstate.backup', 'terraform.tfvars.json'].includes(basename(source)),
+    filter: (source) =>
+      ![
+        '.terraform',
+        '.terraform.lock.hcl',
+        'terraform.tfstate',
+        'terraform.tfstate.backup',
+        'terraform.tfvars.json',
+      ].includes(basename(source)),
   });
   await writeFile(join(home, 'terraformrc'), '');
   const dir = join(root, 'examples', example);
@@ -147,7 +158,9 @@ export async function createWorkspace(
       });
     });
     if (!okCodes.includes(run.code)) {
-      throw new Error(`terraform ${args.join(' ')} exited ${run.code} in ${dir}\n${run.stdout.slice(-6000)}\n${run.stderr.slice(-6000)}`);
+      throw new Error(
+        `terraform ${args.join(' ')} exited ${run.code} in ${dir}\n${run.stdout.slice(-6000)}\n${run.stderr.slice(-6000)}`,
+      );
     }
     return run;
   };

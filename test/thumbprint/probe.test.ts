@@ -16,7 +16,9 @@ import { startTlsHost, type TlsHost } from '../stand/tls-host.js';
 
 /** The oracle: what `openssl s_client -connect 127.0.0.1:PORT -showcerts </dev/null` prints, as SHA-1s in order. */
 async function opensslShowcerts(port: number): Promise<string[]> {
-  const child = spawn('openssl', ['s_client', '-connect', `127.0.0.1:${port}`, '-showcerts'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn('openssl', ['s_client', '-connect', `127.0.0.1:${port}`, '-showcerts'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stdout = '';
   child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
   await new Promise<void>((resolve, reject) => {
@@ -35,9 +37,11 @@ async function listen(server: Server | ReturnType<typeof createHttpServer>): Pro
 }
 
 async function close(server: Server | ReturnType<typeof createHttpServer>): Promise<void> {
-  await new Promise<void>((resolve) => server.close(() => {
-    resolve();
-  }));
+  await new Promise<void>((resolve) =>
+    server.close(() => {
+      resolve();
+    }),
+  );
 }
 
 let chain: CertificateChain;
@@ -53,7 +57,11 @@ async function host(certificate: Certificate, presentedChain: readonly string[])
 }
 
 beforeAll(async () => {
-  [chain, selfSigned, unrelated] = await Promise.all([createCertificateChain(), createSelfSigned(), createSelfSigned(['unrelated.test'])]);
+  [chain, selfSigned, unrelated] = await Promise.all([
+    createCertificateChain(),
+    createSelfSigned(),
+    createSelfSigned(['unrelated.test']),
+  ]);
   directory = await mkdtemp(join(tmpdir(), 'irsa-issuer-probe-'));
 });
 
@@ -101,7 +109,10 @@ describe('the thumbprint is of the last certificate the server presents, as open
 
   it.each(cases)('$name', async ({ server, trustError }) => {
     const { certificate, presented } = server();
-    const tlsHost = await host(certificate, presented.map((c) => c.certPem));
+    const tlsHost = await host(
+      certificate,
+      presented.map((c) => c.certPem),
+    );
 
     const oracle = await opensslShowcerts(tlsHost.port);
     // The stand really presents what the case says (no certificate appended by OpenSSL's auto-chain).
@@ -142,16 +153,19 @@ describe('a root the client trusts locally is never reported', () => {
   it('Node itself would report it: getPeerCertificate(true) walks on to the trusted root (the trap)', async () => {
     const tlsHost = await host(chain.leaf, [chain.intermediate.certPem]);
     const walked = await new Promise<string[]>((resolve, reject) => {
-      const socket = connect({ host: '127.0.0.1', port: tlsHost.port, ca: chain.root.certPem, rejectUnauthorized: false }, () => {
-        const seen: string[] = [];
-        let certificate = socket.getPeerCertificate(true);
-        while (!seen.includes(certificate.fingerprint)) {
-          seen.push(certificate.fingerprint);
-          certificate = certificate.issuerCertificate;
-        }
-        socket.destroy();
-        resolve(seen.map((fingerprint) => fingerprint.replaceAll(':', '').toLowerCase()));
-      });
+      const socket = connect(
+        { host: '127.0.0.1', port: tlsHost.port, ca: chain.root.certPem, rejectUnauthorized: false },
+        () => {
+          const seen: string[] = [];
+          let certificate = socket.getPeerCertificate(true);
+          while (!seen.includes(certificate.fingerprint)) {
+            seen.push(certificate.fingerprint);
+            certificate = certificate.issuerCertificate;
+          }
+          socket.destroy();
+          resolve(seen.map((fingerprint) => fingerprint.replaceAll(':', '').toLowerCase()));
+        },
+      );
       socket.once('error', reject);
     });
     expect(walked).toEqual([chain.leaf.sha1, chain.intermediate.sha1, chain.root.sha1]);
@@ -172,10 +186,14 @@ describe('a root the client trusts locally is never reported', () => {
     const probeModule = pathToFileURL(join(import.meta.dirname, '../../src/thumbprint/probe.ts')).href;
     const script = `import { probeThumbprint } from ${JSON.stringify(probeModule)};
       process.stdout.write(JSON.stringify(await probeThumbprint({ host: '127.0.0.1', port: ${tlsHost.port} })));`;
-    const { stdout } = await promisify(execFile)(process.execPath, ['--import', 'tsx', '--input-type=module', '--eval', script], {
-      cwd: join(import.meta.dirname, '../..'),
-      env: { ...process.env, NODE_EXTRA_CA_CERTS: chain.root.certPath },
-    });
+    const { stdout } = await promisify(execFile)(
+      process.execPath,
+      ['--import', 'tsx', '--input-type=module', '--eval', script],
+      {
+        cwd: join(import.meta.dirname, '../..'),
+        env: { ...process.env, NODE_EXTRA_CA_CERTS: chain.root.certPath },
+      },
+    );
     const probe = JSON.parse(stdout) as ThumbprintProbe;
     expect(probe.trusted).toBe(true);
     expect(probe.thumbprint).toBe(chain.intermediate.sha1);
@@ -184,10 +202,21 @@ describe('a root the client trusts locally is never reported', () => {
 
   it('a trusted chain for the SNI name is trusted; the wrong name is not, with the reason', async () => {
     const tlsHost = await host(chain.leaf, [chain.intermediate.certPem]);
-    const good = await probeThumbprint({ host: '127.0.0.1', port: tlsHost.port, servername: 'localhost' }, { ca: [chain.root.certPem] });
-    expect(good).toMatchObject({ servername: 'localhost', trusted: true, hostnameMatches: true, thumbprint: chain.intermediate.sha1 });
+    const good = await probeThumbprint(
+      { host: '127.0.0.1', port: tlsHost.port, servername: 'localhost' },
+      { ca: [chain.root.certPem] },
+    );
+    expect(good).toMatchObject({
+      servername: 'localhost',
+      trusted: true,
+      hostnameMatches: true,
+      thumbprint: chain.intermediate.sha1,
+    });
 
-    const wrong = await probeThumbprint({ host: '127.0.0.1', port: tlsHost.port, servername: 'example.com' }, { ca: [chain.root.certPem] });
+    const wrong = await probeThumbprint(
+      { host: '127.0.0.1', port: tlsHost.port, servername: 'example.com' },
+      { ca: [chain.root.certPem] },
+    );
     expect(wrong).toMatchObject({
       servername: 'example.com',
       trusted: false,
@@ -256,7 +285,9 @@ describe('failures name host:port, why, and what to do', () => {
     const server = createHttpServer((_request, response) => response.end('hello'));
     const port = await listen(server);
     await expect(probeThumbprint({ host: '127.0.0.1', port })).rejects.toThrow(
-      new RegExp(`The TLS handshake with 127\\.0\\.0\\.1:${port} failed: wrong version number\\. The port may serve plain HTTP`),
+      new RegExp(
+        `The TLS handshake with 127\\.0\\.0\\.1:${port} failed: wrong version number\\. The port may serve plain HTTP`,
+      ),
     );
     server.closeAllConnections();
     await close(server);

@@ -14,7 +14,9 @@ describe('the Terraform external data source query', () => {
   });
 
   it('takes a host with an optional port, and a timeout', () => {
-    expect(parseTerraformQuery('{"host":"issuer.example.com"}')).toEqual({ target: { host: 'issuer.example.com', port: 443 } });
+    expect(parseTerraformQuery('{"host":"issuer.example.com"}')).toEqual({
+      target: { host: 'issuer.example.com', port: 443 },
+    });
     expect(parseTerraformQuery('{"host":"issuer.example.com","port":"8443","timeout_ms":"2500"}')).toEqual({
       target: { host: 'issuer.example.com', port: 8443 },
       timeoutMs: 2500,
@@ -28,12 +30,20 @@ describe('the Terraform external data source query', () => {
   });
 
   it.each([
-    ['an unknown key', '{"url":"https://a.example.com","thumbprint_url":"x"}', /unknown key "thumbprint_url".*url, host, port, timeout_ms/],
+    [
+      'an unknown key',
+      '{"url":"https://a.example.com","thumbprint_url":"x"}',
+      /unknown key "thumbprint_url".*url, host, port, timeout_ms/,
+    ],
     ['a non-string value', '{"host":"a.example.com","port":443}', /value of port must be a string/],
     ['neither url nor host', '{}', /neither url nor host/],
     ['both url and host', '{"url":"https://a.example.com","host":"b.example.com"}', /both url and host/],
     ['a url with a port key', '{"url":"https://a.example.com","port":"8443"}', /both url and host\/port/],
-    ['a port that is not a port', '{"host":"a.example.com","port":"https"}', /port = "https" is not a whole number from 1 to 65535/],
+    [
+      'a port that is not a port',
+      '{"host":"a.example.com","port":"https"}',
+      /port = "https" is not a whole number from 1 to 65535/,
+    ],
     ['port 0', '{"host":"a.example.com","port":"0"}', /not a whole number/],
     ['an http:// url', '{"url":"http://a.example.com"}', /https:\/\/ only/],
     ['not JSON', 'url=https://a.example.com', /not JSON/],
@@ -53,8 +63,18 @@ describe('the Terraform external data source result', () => {
     servername: 'issuer.example.com',
     thumbprint: 'b'.repeat(40),
     chain: [
-      { subject: 'CN=issuer.example.com', issuer: 'CN=Example CA', sha1: 'a'.repeat(40), notAfter: '2027-01-01T00:00:00.000Z' },
-      { subject: 'CN=Example CA', issuer: 'CN=Example Root', sha1: 'b'.repeat(40), notAfter: '2030-01-01T00:00:00.000Z' },
+      {
+        subject: 'CN=issuer.example.com',
+        issuer: 'CN=Example CA',
+        sha1: 'a'.repeat(40),
+        notAfter: '2027-01-01T00:00:00.000Z',
+      },
+      {
+        subject: 'CN=Example CA',
+        issuer: 'CN=Example Root',
+        sha1: 'b'.repeat(40),
+        notAfter: '2030-01-01T00:00:00.000Z',
+      },
     ],
     trusted: false,
     trustError: 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',

@@ -12,7 +12,12 @@ let base: string;
 let handler: (path: string, response: ServerResponse) => void;
 const seen: { path: string; headers: IncomingHttpHeaders }[] = [];
 
-const trusting = (overrides: Partial<PublicFetchOptions> = {}): PublicFetchOptions => ({ timeoutMs: 2000, maxBytes: 1024, ca: chain.root.certPem, ...overrides });
+const trusting = (overrides: Partial<PublicFetchOptions> = {}): PublicFetchOptions => ({
+  timeoutMs: 2000,
+  maxBytes: 1024,
+  ca: chain.root.certPem,
+  ...overrides,
+});
 
 async function failure(promise: Promise<unknown>): Promise<PublicFetchError> {
   try {
@@ -26,11 +31,14 @@ async function failure(promise: Promise<unknown>): Promise<PublicFetchError> {
 
 beforeAll(async () => {
   chain = await createCertificateChain(['localhost', '127.0.0.1']);
-  server = createServer({ key: chain.leaf.keyPem, cert: chain.leaf.certPem + chain.intermediate.certPem }, (request, response) => {
-    const path = request.url ?? '/';
-    seen.push({ path, headers: request.headers });
-    handler(path, response);
-  });
+  server = createServer(
+    { key: chain.leaf.keyPem, cert: chain.leaf.certPem + chain.intermediate.certPem },
+    (request, response) => {
+      const path = request.url ?? '/';
+      seen.push({ path, headers: request.headers });
+      handler(path, response);
+    },
+  );
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   base = `https://127.0.0.1:${(server.address() as AddressInfo).port}`;
 });
@@ -59,7 +67,11 @@ describe('fetching a public document as STS does', () => {
 
   it('does not follow a redirect: the 3xx and its Location come back', async () => {
     handler = (path, response) => {
-      if (path === '/moved') { response.writeHead(302, { location: `${base}/target` }); response.end(); return; }
+      if (path === '/moved') {
+        response.writeHead(302, { location: `${base}/target` });
+        response.end();
+        return;
+      }
       response.end('{}');
     };
     const response = await fetchPublic(`${base}/moved`, trusting());
@@ -82,7 +94,10 @@ describe('fetching a public document as STS does', () => {
   });
 
   it('gives up at the deadline on a host that never finishes answering', async () => {
-    handler = (_path, response) => { response.writeHead(200); response.write('{'); };
+    handler = (_path, response) => {
+      response.writeHead(200);
+      response.write('{');
+    };
     const started = Date.now();
     const error = await failure(fetchPublic(`${base}/slow`, trusting({ timeoutMs: 300 })));
     expect(error.failure).toBe('timeout');

@@ -83,7 +83,12 @@ export async function usageError(argv: readonly string[]): Promise<string | unde
   const errors: string[] = [];
   const command = factory(quietIo())
     .exitOverride()
-    .configureOutput({ writeOut: () => undefined, writeErr: (text) => { errors.push(text.trim()); } });
+    .configureOutput({
+      writeOut: () => undefined,
+      writeErr: (text) => {
+        errors.push(text.trim());
+      },
+    });
   command.action((...args: unknown[]) => {
     const flags = command.opts<{ issuer?: string; audience?: string[] }>();
     if (name === 'thumbprint') {
@@ -111,7 +116,9 @@ export interface Verdict {
 /** Every suggested command line in these texts, with the parser's verdict on it. */
 export async function commandVerdicts(texts: readonly string[]): Promise<Verdict[]> {
   const commands = texts.flatMap(suggestedCommands);
-  return Promise.all(commands.map(async (argv) => ({ command: `irsa-issuer ${argv.join(' ')}`, error: await usageError(argv) })));
+  return Promise.all(
+    commands.map(async (argv) => ({ command: `irsa-issuer ${argv.join(' ')}`, error: await usageError(argv) })),
+  );
 }
 
 /** The same for these checks' fixes and warnings. */

@@ -17,8 +17,12 @@ describe('an issuer with a trailing slash', () => {
     const issuer = parseIssuer(aks, verifyIssuerRules);
     expect(issuer.url).toBe(aks);
     expect(issuer.providerName).toBe('westeurope.oic.prod-aks.azure.com/00000000-tenant/11111111-cluster/');
-    expect(issuer.discoveryUrl).toBe('https://westeurope.oic.prod-aks.azure.com/00000000-tenant/11111111-cluster/.well-known/openid-configuration');
-    expect(issuer.jwksUrl).toBe('https://westeurope.oic.prod-aks.azure.com/00000000-tenant/11111111-cluster/openid/v1/jwks');
+    expect(issuer.discoveryUrl).toBe(
+      'https://westeurope.oic.prod-aks.azure.com/00000000-tenant/11111111-cluster/.well-known/openid-configuration',
+    );
+    expect(issuer.jwksUrl).toBe(
+      'https://westeurope.oic.prod-aks.azure.com/00000000-tenant/11111111-cluster/openid/v1/jwks',
+    );
   });
 
   it('is taken for verify with no path at all', () => {
@@ -49,7 +53,16 @@ describe('an issuer with a trailing slash', () => {
     const help = await cli(['verify', '--help']);
     expect(help.stdout.replace(/\s+/g, ' ')).toContain('with a trailing slash only if they carry one (AKS)');
     // Nothing listens on the loopback port: the check fails (exit 4), the flag was taken.
-    const result = await cli(['verify', '--issuer', 'https://127.0.0.1:9/tenant/guid/', '--no-aws', '--public-key-file', '/nonexistent', '--timeout', '2']);
+    const result = await cli([
+      'verify',
+      '--issuer',
+      'https://127.0.0.1:9/tenant/guid/',
+      '--no-aws',
+      '--public-key-file',
+      '/nonexistent',
+      '--timeout',
+      '2',
+    ]);
     expect(result.stderr).not.toMatch(/ends with a slash/);
     expect(result.code).toBe(4);
     expect(result.stdout).toMatch(/^✗ discovery .*127\.0\.0\.1:9/m);

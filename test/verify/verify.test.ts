@@ -4,7 +4,12 @@
  * keys and TokenRequest, moto_server for IAM, and the STS stand-in (which checks the token the way
  * STS does, against those documents and moto's IAM) for STS.
  */
-import { CreateOpenIDConnectProviderCommand, CreateRoleCommand, UpdateAssumeRolePolicyCommand, type IAMClient } from '@aws-sdk/client-iam';
+import {
+  CreateOpenIDConnectProviderCommand,
+  CreateRoleCommand,
+  UpdateAssumeRolePolicyCommand,
+  type IAMClient,
+} from '@aws-sdk/client-iam';
 import type { STSClient } from '@aws-sdk/client-sts';
 import { createServer, type Server } from 'node:https';
 import { mkdtemp, rm, unlink, writeFile } from 'node:fs/promises';
@@ -21,7 +26,13 @@ import type { Check, CheckId } from '../../src/verify/check.js';
 import { renderVerifyReport } from '../../src/cli/report.js';
 import { createAnonymousStsClient } from '../../src/verify/sts.js';
 import { tokenMinterFor } from '../../src/verify/token.js';
-import { verificationFailure, verifyIssuer, type VerifyDependencies, type VerifyOptions, type VerifyReport } from '../../src/verify/verify.js';
+import {
+  verificationFailure,
+  verifyIssuer,
+  type VerifyDependencies,
+  type VerifyOptions,
+  type VerifyReport,
+} from '../../src/verify/verify.js';
 import { generateSigningKey } from '../stand/apiserver-keys.js';
 import type { ApiServerStand } from '../stand/apiserver.js';
 import type { CertificateChain } from '../stand/certs.js';
@@ -51,7 +62,8 @@ let stsStand: StsStand;
 
 let federation: Federation;
 const published = (path: string) => federation.published(path);
-const createProvider = (overrides?: { thumbprints?: string[]; clientIds?: string[] }) => federation.createProvider(overrides);
+const createProvider = (overrides?: { thumbprints?: string[]; clientIds?: string[] }) =>
+  federation.createProvider(overrides);
 
 /** Overrides where `undefined` means "leave it out". */
 type Overrides<T> = { [K in keyof T]?: T[K] | undefined };
@@ -61,7 +73,15 @@ function withoutUndefined<T>(value: Overrides<T>): T {
 }
 
 function options(overrides: Overrides<VerifyOptions> = {}): VerifyOptions {
-  return withoutUndefined<VerifyOptions>({ issuer, audiences: ['sts.amazonaws.com'], serviceAccount, roleArn, ca: chain.root.certPem, timeoutMs: 3000, ...overrides });
+  return withoutUndefined<VerifyOptions>({
+    issuer,
+    audiences: ['sts.amazonaws.com'],
+    serviceAccount,
+    roleArn,
+    ca: chain.root.certPem,
+    timeoutMs: 3000,
+    ...overrides,
+  });
 }
 
 function dependencies(overrides: Overrides<VerifyDependencies> = {}): VerifyDependencies {
@@ -81,14 +101,22 @@ function check(report: VerifyReport, id: CheckId): Check {
   return found;
 }
 
-const statuses = (report: VerifyReport) => Object.fromEntries(report.checks.map((candidate) => [candidate.id, candidate.status]));
+const statuses = (report: VerifyReport) =>
+  Object.fromEntries(report.checks.map((candidate) => [candidate.id, candidate.status]));
 
 /** An HTTPS host on the same chain that answers every request with `answer`. */
-async function startOddHost(answer: { status: number; headers: Record<string, string>; body: string }): Promise<{ url: string; server: Server }> {
-  const server = createServer({ key: chain.leaf.keyPem, cert: chain.leaf.certPem + chain.intermediate.certPem }, (_request, response) => {
-    response.writeHead(answer.status, answer.headers);
-    response.end(answer.body);
-  });
+async function startOddHost(answer: {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+}): Promise<{ url: string; server: Server }> {
+  const server = createServer(
+    { key: chain.leaf.keyPem, cert: chain.leaf.certPem + chain.intermediate.certPem },
+    (_request, response) => {
+      response.writeHead(answer.status, answer.headers);
+      response.end(answer.body);
+    },
+  );
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return { url: `https://127.0.0.1:${(server.address() as AddressInfo).port}`, server };
 }
@@ -116,7 +144,18 @@ describe('verify: a federation STS would accept', () => {
     await createProvider();
     const report = await verifyIssuer(options(), dependencies());
     expect(report.checks.map((candidate) => candidate.id)).toEqual([
-      'discovery', 'issuer', 'jwks', 'metadata', 'limits', 'signing', 'keys', 'provider', 'thumbprint', 'audience', 'token', 'sts',
+      'discovery',
+      'issuer',
+      'jwks',
+      'metadata',
+      'limits',
+      'signing',
+      'keys',
+      'provider',
+      'thumbprint',
+      'audience',
+      'token',
+      'sts',
     ]);
     expect(statuses(report)).toEqual(Object.fromEntries(report.checks.map((candidate) => [candidate.id, 'passed'])));
     expect(report.ok).toBe(true);
@@ -124,7 +163,9 @@ describe('verify: a federation STS would accept', () => {
     expect(check(report, 'thumbprint').detail).toContain(chain.intermediate.sha1);
     expect(check(report, 'thumbprint').detail).toMatch(/not signed by a publicly trusted CA/);
     expect(check(report, 'keys').detail).toContain(stand.keys[0]?.kid ?? 'never');
-    expect(check(report, 'sts').detail).toContain('arn:aws:sts::123456789012:assumed-role/team-a-app/irsa-issuer-verify');
+    expect(check(report, 'sts').detail).toContain(
+      'arn:aws:sts::123456789012:assumed-role/team-a-app/irsa-issuer-verify',
+    );
     // The port in the test issuer is legal for OIDC, refused by real IAM: said once, as a warning.
     expect(report.warnings.join(' ')).toMatch(/port/);
   });
@@ -139,8 +180,18 @@ describe('verify: a federation STS would accept', () => {
   it('checks only the public side when given no cluster and no AWS, skipping the rest with reasons', async () => {
     const report = await verifyIssuer(options({ roleArn: undefined }), { logger: silent });
     expect(statuses(report)).toEqual({
-      discovery: 'passed', issuer: 'passed', jwks: 'passed', metadata: 'passed', limits: 'passed', signing: 'passed',
-      keys: 'skipped', provider: 'skipped', thumbprint: 'skipped', audience: 'skipped', token: 'skipped', sts: 'skipped',
+      discovery: 'passed',
+      issuer: 'passed',
+      jwks: 'passed',
+      metadata: 'passed',
+      limits: 'passed',
+      signing: 'passed',
+      keys: 'skipped',
+      provider: 'skipped',
+      thumbprint: 'skipped',
+      audience: 'skipped',
+      token: 'skipped',
+      sts: 'skipped',
     });
     expect(report.ok).toBe(true);
     expect(check(report, 'keys').detail).toMatch(/no cluster access/);
@@ -150,18 +201,29 @@ describe('verify: a federation STS would accept', () => {
 
   it('compares the keys with PEM files when there is no cluster yet', async () => {
     const pem = join(root, 'sa.pub');
-    await writeFile(pem, stand.keys.map((key) => key.publicKey.export({ type: 'spki', format: 'pem' }).toString()).join(''));
-    const report = await verifyIssuer(options({ serviceAccount: undefined, roleArn: undefined }), { cluster: pemFileReader([pem]), logger: silent });
+    await writeFile(
+      pem,
+      stand.keys.map((key) => key.publicKey.export({ type: 'spki', format: 'pem' }).toString()).join(''),
+    );
+    const report = await verifyIssuer(options({ serviceAccount: undefined, roleArn: undefined }), {
+      cluster: pemFileReader([pem]),
+      logger: silent,
+    });
     expect(check(report, 'keys').status).toBe('passed');
     expect(check(report, 'token').detail).toMatch(/no --service-account/);
   });
 });
 
 describe('verify: each way STS would refuse, with its ✗ and its fix', () => {
-  beforeEach(async () => { await createProvider(); });
+  beforeEach(async () => {
+    await createProvider();
+  });
 
   it('the discovery document names another issuer', async () => {
-    await writeFile(published(discoveryPath), JSON.stringify({ issuer: 'https://someone-else.example.com', jwks_uri: issuer.jwksUrl }));
+    await writeFile(
+      published(discoveryPath),
+      JSON.stringify({ issuer: 'https://someone-else.example.com', jwks_uri: issuer.jwksUrl }),
+    );
     const report = await verifyIssuer(options(), dependencies());
     const failure = check(report, 'issuer');
     expect(failure.status).toBe('failed');
@@ -254,10 +316,15 @@ describe('verify: each way STS would refuse, with its ✗ and its fix', () => {
     const odd = await startOddHost({ status: 301, headers: { location: 'https://elsewhere.example.com/x' }, body: '' });
     try {
       const redirecting = parseIssuer(`${odd.url}/${prefix}`);
-      const report = await verifyIssuer(options({ issuer: redirecting }), dependencies({ cluster: undefined, mintToken: undefined }));
+      const report = await verifyIssuer(
+        options({ issuer: redirecting }),
+        dependencies({ cluster: undefined, mintToken: undefined }),
+      );
       const failure = check(report, 'discovery');
       expect(failure.status).toBe('failed');
-      expect(failure.detail).toBe('HTTP 301 redirect to https://elsewhere.example.com/x; STS does not follow redirects');
+      expect(failure.detail).toBe(
+        'HTTP 301 redirect to https://elsewhere.example.com/x; STS does not follow redirects',
+      );
       expect(failure.fix).toMatch(/Serve the discovery document at exactly/);
       expect(check(report, 'issuer').status).toBe('skipped');
     } finally {
@@ -278,7 +345,10 @@ describe('verify: each way STS would refuse, with its ✗ and its fix', () => {
 
   it('the discovery host is down: a clear ✗, not an exception', async () => {
     const down = parseIssuer(`https://127.0.0.1:${await freePort()}`);
-    const report = await verifyIssuer(options({ issuer: down }), dependencies({ cluster: undefined, mintToken: undefined }));
+    const report = await verifyIssuer(
+      options({ issuer: down }),
+      dependencies({ cluster: undefined, mintToken: undefined }),
+    );
     const failure = check(report, 'discovery');
     expect(failure.status).toBe('failed');
     expect(failure.detail).toMatch(/connection to 127\.0\.0\.1:\d+ was refused/);
@@ -293,23 +363,38 @@ describe('verify: each way STS itself refuses the exchange, with its ✗ and its
 
   it('the role trusts another service account: AccessDenied, and the trust policy that lets this one in', async () => {
     await createProvider();
-    const report = await verifyIssuer(options({ serviceAccount: { namespace: 'team-b', name: 'worker' } }), dependencies());
+    const report = await verifyIssuer(
+      options({ serviceAccount: { namespace: 'team-b', name: 'worker' } }),
+      dependencies(),
+    );
     const failure = check(report, 'sts');
     expect(check(report, 'token').status).toBe('passed');
     expect(failure.status).toBe('failed');
     expect(failure.detail).toBe(stsDetail('AccessDenied: Not authorized to perform sts:AssumeRoleWithWebIdentity'));
     expect(failure.fix).toContain(`"Principal":{"Federated":"${providerArn()}"}`);
     expect(failure.fix).toContain(`"${issuer.providerName}:sub":"system:serviceaccount:team-b:worker"`);
-    expect(stsStand.answers).toEqual([{ status: 403, code: 'AccessDenied', message: 'Not authorized to perform sts:AssumeRoleWithWebIdentity', roleArn }]);
+    expect(stsStand.answers).toEqual([
+      {
+        status: 403,
+        code: 'AccessDenied',
+        message: 'Not authorized to perform sts:AssumeRoleWithWebIdentity',
+        roleArn,
+      },
+    ]);
     expect(verificationFailure(report)?.exitCode).toBe(4);
   });
 
   it('the trust policy names the provider but not the action', async () => {
     await createProvider();
-    await iam.send(new UpdateAssumeRolePolicyCommand({
-      RoleName: 'team-a-app',
-      PolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Federated: providerArn() }, Action: 'sts:AssumeRole' }] }),
-    }));
+    await iam.send(
+      new UpdateAssumeRolePolicyCommand({
+        RoleName: 'team-a-app',
+        PolicyDocument: JSON.stringify({
+          Version: '2012-10-17',
+          Statement: [{ Effect: 'Allow', Principal: { Federated: providerArn() }, Action: 'sts:AssumeRole' }],
+        }),
+      }),
+    );
     const failure = check(await verifyIssuer(options(), dependencies()), 'sts');
     expect(failure.detail).toBe(stsDetail('AccessDenied: Not authorized to perform sts:AssumeRoleWithWebIdentity'));
     expect(failure.fix).toContain('"Action":"sts:AssumeRoleWithWebIdentity"');
@@ -319,8 +404,12 @@ describe('verify: each way STS itself refuses the exchange, with its ✗ and its
     const report = await verifyIssuer(options(), dependencies());
     expect(check(report, 'provider').status).toBe('failed');
     const failure = check(report, 'sts');
-    expect(failure.detail).toBe(stsDetail(`InvalidIdentityTokenException: No OpenIDConnect provider found in your account for ${issuer.url}`));
-    expect(failure.fix).toBe(`Create the IAM OIDC provider in the role's account: irsa-issuer sync --issuer ${issuer.url}.`);
+    expect(failure.detail).toBe(
+      stsDetail(`InvalidIdentityTokenException: No OpenIDConnect provider found in your account for ${issuer.url}`),
+    );
+    expect(failure.fix).toBe(
+      `Create the IAM OIDC provider in the role's account: irsa-issuer sync --issuer ${issuer.url}.`,
+    );
   });
 
   it('the provider does not list the audience: Incorrect token audience, and the client ID to add', async () => {
@@ -329,14 +418,20 @@ describe('verify: each way STS itself refuses the exchange, with its ✗ and its
     expect(check(report, 'audience').status).toBe('failed');
     const failure = check(report, 'sts');
     expect(failure.detail).toBe(stsDetail('InvalidIdentityTokenException: Incorrect token audience'));
-    expect(failure.fix).toBe(`Add client ID sts.amazonaws.com to the provider: irsa-issuer sync --issuer ${issuer.url} --audience sts.amazonaws.com.`);
+    expect(failure.fix).toBe(
+      `Add client ID sts.amazonaws.com to the provider: irsa-issuer sync --issuer ${issuer.url} --audience sts.amazonaws.com.`,
+    );
   });
 
-  it('STS\'s clock is ahead of the cluster\'s by more than the token\'s life: ExpiredTokenException, fix the clocks', async () => {
+  it("STS's clock is ahead of the cluster's by more than the token's life: ExpiredTokenException, fix the clocks", async () => {
     await createProvider();
     stsStand.setClockOffset(600 + 301);
     const failure = check(await verifyIssuer(options(), dependencies()), 'sts');
-    expect(failure.detail).toMatch(new RegExp(`^${stsDetail('ExpiredTokenException: Token expired: current date/time \\d+ must be before the expiration date/time \\d+$')}`));
+    expect(failure.detail).toMatch(
+      new RegExp(
+        `^${stsDetail('ExpiredTokenException: Token expired: current date/time \\d+ must be before the expiration date/time \\d+$')}`,
+      ),
+    );
     expect(failure.fix).toMatch(/time synchronisation \(NTP\)/);
   });
 
@@ -344,7 +439,11 @@ describe('verify: each way STS itself refuses the exchange, with its ✗ and its
     await createProvider({ thumbprints: ['0123456789abcdef0123456789abcdef01234567'] });
     const report = await verifyIssuer(options(), dependencies());
     expect(check(report, 'thumbprint').status).toBe('failed');
-    expect(check(report, 'sts').detail).toBe(stsDetail('InvalidIdentityTokenException: OpenIDConnect provider\'s HTTPS certificate doesn\'t match configured thumbprint'));
+    expect(check(report, 'sts').detail).toBe(
+      stsDetail(
+        "InvalidIdentityTokenException: OpenIDConnect provider's HTTPS certificate doesn't match configured thumbprint",
+      ),
+    );
   });
 
   const missingRole = 'arn:aws:iam::123456789012:role/no-such-role';
@@ -352,7 +451,9 @@ describe('verify: each way STS itself refuses the exchange, with its ✗ and its
   it('the role does not exist: AccessDenied, exactly as for a trust policy that says no', async () => {
     await createProvider();
     const failure = check(await verifyIssuer(options({ roleArn: missingRole }), dependencies()), 'sts');
-    expect(failure.detail).toBe(`AssumeRoleWithWebIdentity for ${missingRole} failed: AccessDenied: Not authorized to perform sts:AssumeRoleWithWebIdentity`);
+    expect(failure.detail).toBe(
+      `AssumeRoleWithWebIdentity for ${missingRole} failed: AccessDenied: Not authorized to perform sts:AssumeRoleWithWebIdentity`,
+    );
   });
 
   it('the provider holds a stale thumbprint: the fix names the certificate and the command that updates it', async () => {
@@ -360,7 +461,9 @@ describe('verify: each way STS itself refuses the exchange, with its ✗ and its
     const fix = check(await verifyIssuer(options(), dependencies()), 'sts').fix;
     expect(fix).toMatch(/thumbprint.*irsa-issuer sync/);
     expect(fix).toContain(`CN=irsa-issuer test intermediate (thumbprint ${chain.intermediate.sha1})`);
-    expect(fix).toContain(`irsa-issuer sync --issuer ${issuer.url} updates it, or: aws iam update-open-id-connect-provider-thumbprint`);
+    expect(fix).toContain(
+      `irsa-issuer sync --issuer ${issuer.url} updates it, or: aws iam update-open-id-connect-provider-thumbprint`,
+    );
   });
 
   const documentsFix = (kid: string) =>
@@ -371,44 +474,83 @@ describe('verify: each way STS itself refuses the exchange, with its ✗ and its
     const mint = tokenMinterFor(connection);
     // verify has read the JWKS before it mints the token: a host that answers this machine but not
     // the internet (a firewall, a private DNS name) looks exactly like this to STS.
-    const report = await verifyIssuer(options(), dependencies({
-      mintToken: async (account, audience) => {
-        const token = await mint(account, audience);
-        await unlink(published(jwksPath));
-        return token;
-      },
-    }));
+    const report = await verifyIssuer(
+      options(),
+      dependencies({
+        mintToken: async (account, audience) => {
+          const token = await mint(account, audience);
+          await unlink(published(jwksPath));
+          return token;
+        },
+      }),
+    );
     expect(check(report, 'token').status).toBe('passed');
     const failure = check(report, 'sts');
-    expect(failure.detail).toBe(stsDetail('InvalidIdentityTokenException: Couldn\'t retrieve verification key from your identity provider,  please reference AssumeRoleWithWebIdentity documentation for requirements'));
+    expect(failure.detail).toBe(
+      stsDetail(
+        "InvalidIdentityTokenException: Couldn't retrieve verification key from your identity provider,  please reference AssumeRoleWithWebIdentity documentation for requirements",
+      ),
+    );
     expect(failure.fix).toContain(documentsFix(stand.keys[0]?.kid ?? 'never'));
     expect(failure.fix).toContain(`irsa-issuer sync --issuer ${issuer.url}`);
   });
 
-  it('the issuer\'s host is down by the time STS fetches: IDPCommunicationError, explained the same way', async () => {
+  it("the issuer's host is down by the time STS fetches: IDPCommunicationError, explained the same way", async () => {
     const directory = await mkdtemp(join(tmpdir(), 'irsa-verify-down-'));
-    const host = await startTlsHost({ directory, certificate: chain.leaf, presentedChain: [chain.intermediate.certPem] });
+    const host = await startTlsHost({
+      directory,
+      certificate: chain.leaf,
+      presentedChain: [chain.intermediate.certPem],
+    });
     try {
       const down = parseIssuer(`${host.url}/${prefix}`);
       stand.setIssuer(down.url);
-      await sync(syncOptions(down.url), { cluster: { read: () => readIssuerMetadata(connection) }, store: new FileStore(join(directory, prefix)), logger: silent });
-      await iam.send(new CreateOpenIDConnectProviderCommand({ Url: down.url, ClientIDList: ['sts.amazonaws.com'], ThumbprintList: [chain.intermediate.sha1] }));
-      await iam.send(new UpdateAssumeRolePolicyCommand({
-        RoleName: 'team-a-app',
-        PolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Federated: `arn:aws:iam::123456789012:oidc-provider/${down.providerName}` }, Action: 'sts:AssumeRoleWithWebIdentity' }] }),
-      }));
+      await sync(syncOptions(down.url), {
+        cluster: { read: () => readIssuerMetadata(connection) },
+        store: new FileStore(join(directory, prefix)),
+        logger: silent,
+      });
+      await iam.send(
+        new CreateOpenIDConnectProviderCommand({
+          Url: down.url,
+          ClientIDList: ['sts.amazonaws.com'],
+          ThumbprintList: [chain.intermediate.sha1],
+        }),
+      );
+      await iam.send(
+        new UpdateAssumeRolePolicyCommand({
+          RoleName: 'team-a-app',
+          PolicyDocument: JSON.stringify({
+            Version: '2012-10-17',
+            Statement: [
+              {
+                Effect: 'Allow',
+                Principal: { Federated: `arn:aws:iam::123456789012:oidc-provider/${down.providerName}` },
+                Action: 'sts:AssumeRoleWithWebIdentity',
+              },
+            ],
+          }),
+        }),
+      );
       const mint = tokenMinterFor(connection);
-      const report = await verifyIssuer(options({ issuer: down }), dependencies({
-        mintToken: async (account, audience) => {
-          const token = await mint(account, audience);
-          await host.stop();
-          return token;
-        },
-      }));
+      const report = await verifyIssuer(
+        options({ issuer: down }),
+        dependencies({
+          mintToken: async (account, audience) => {
+            const token = await mint(account, audience);
+            await host.stop();
+            return token;
+          },
+        }),
+      );
       expect(check(report, 'token').status).toBe('passed');
       const failure = check(report, 'sts');
-      expect(failure.detail).toMatch(/^AssumeRoleWithWebIdentity for .* failed: IDPCommunicationErrorException: The request could not be fulfilled because the identity provider \(IDP\) that was asked to verify the incoming identity token could not be reached/);
-      expect(failure.fix).toContain(`STS could not read ${down.discoveryUrl} or the JWKS it names anonymously over HTTPS`);
+      expect(failure.detail).toMatch(
+        /^AssumeRoleWithWebIdentity for .* failed: IDPCommunicationErrorException: The request could not be fulfilled because the identity provider \(IDP\) that was asked to verify the incoming identity token could not be reached/,
+      );
+      expect(failure.fix).toContain(
+        `STS could not read ${down.discoveryUrl} or the JWKS it names anonymously over HTTPS`,
+      );
     } finally {
       await host.stop();
       await rm(directory, { recursive: true, force: true });
@@ -419,22 +561,35 @@ describe('verify: each way STS itself refuses the exchange, with its ✗ and its
     await createProvider();
     // Real IAM keeps MaxSessionDuration at 3600 or more, so verify's 900 s always fit; moto takes 600,
     // which makes the STS stand-in answer the ValidationError STS gives for a session too long.
-    await iam.send(new CreateRoleCommand({
-      RoleName: 'short-session',
-      MaxSessionDuration: 600,
-      AssumeRolePolicyDocument: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { Federated: providerArn() }, Action: 'sts:AssumeRoleWithWebIdentity' }] }),
-    }));
+    await iam.send(
+      new CreateRoleCommand({
+        RoleName: 'short-session',
+        MaxSessionDuration: 600,
+        AssumeRolePolicyDocument: JSON.stringify({
+          Version: '2012-10-17',
+          Statement: [
+            { Effect: 'Allow', Principal: { Federated: providerArn() }, Action: 'sts:AssumeRoleWithWebIdentity' },
+          ],
+        }),
+      }),
+    );
     const shortSession = 'arn:aws:iam::123456789012:role/short-session';
     const failure = check(await verifyIssuer(options({ roleArn: shortSession }), dependencies()), 'sts');
-    expect(failure.detail).toBe(`AssumeRoleWithWebIdentity for ${shortSession} failed: ValidationError: The requested DurationSeconds exceeds the MaxSessionDuration set for this role.`);
-    expect(failure.fix).toBe('STS says: "The requested DurationSeconds exceeds the MaxSessionDuration set for this role." verify asks for 900 seconds, the shortest session STS grants; check the role\'s maximum: aws iam get-role --role-name short-session --query Role.MaxSessionDuration.');
+    expect(failure.detail).toBe(
+      `AssumeRoleWithWebIdentity for ${shortSession} failed: ValidationError: The requested DurationSeconds exceeds the MaxSessionDuration set for this role.`,
+    );
+    expect(failure.fix).toBe(
+      'STS says: "The requested DurationSeconds exceeds the MaxSessionDuration set for this role." verify asks for 900 seconds, the shortest session STS grants; check the role\'s maximum: aws iam get-role --role-name short-session --query Role.MaxSessionDuration.',
+    );
   });
 
   it('STS refuses the role ARN: the fix says how to spell one', async () => {
     await createProvider();
     const tooLong = `arn:aws:iam::123456789012:role/${'r'.repeat(65)}`;
     const failure = check(await verifyIssuer(options({ roleArn: tooLong }), dependencies()), 'sts');
-    expect(failure.detail).toBe(`AssumeRoleWithWebIdentity for ${tooLong} failed: ValidationError: Request ARN is invalid`);
+    expect(failure.detail).toBe(
+      `AssumeRoleWithWebIdentity for ${tooLong} failed: ValidationError: Request ARN is invalid`,
+    );
     expect(failure.fix).toBe('Pass the role as arn:aws:iam::ACCOUNT:role/NAME with --role-arn.');
   });
 
@@ -447,16 +602,23 @@ describe('verify: each way STS itself refuses the exchange, with its ✗ and its
 });
 
 describe('verify: when its own access fails, the check says so', () => {
-  beforeEach(async () => { await createProvider(); });
+  beforeEach(async () => {
+    await createProvider();
+  });
 
   it('an API server that cannot be reached fails the keys and token checks, naming it', async () => {
     const gone = `https://127.0.0.1:${await freePort()}`;
-    const kubeconfig = await stand.writeKubeconfig([{ name: 'gone', server: gone, caPem: stand.caPem, token: 'not-a-real-token' }]);
+    const kubeconfig = await stand.writeKubeconfig([
+      { name: 'gone', server: gone, caPem: stand.caPem, token: 'not-a-real-token' },
+    ]);
     const unreachable = loadKubeConfig({ kubeconfig });
-    const report = await verifyIssuer(options({ roleArn: undefined, timeoutMs: 2000 }), dependencies({
-      cluster: { read: () => readIssuerMetadata(unreachable, { timeoutMs: 2000 }) },
-      mintToken: tokenMinterFor(unreachable, 2000),
-    }));
+    const report = await verifyIssuer(
+      options({ roleArn: undefined, timeoutMs: 2000 }),
+      dependencies({
+        cluster: { read: () => readIssuerMetadata(unreachable, { timeoutMs: 2000 }) },
+        mintToken: tokenMinterFor(unreachable, 2000),
+      }),
+    );
     expect(check(report, 'keys').status).toBe('failed');
     expect(check(report, 'keys').detail).toContain(gone);
     expect(check(report, 'token').status).toBe('failed');
@@ -494,16 +656,30 @@ describe('verify: what STS is lenient about', () => {
   it('a stale thumbprint on a publicly trusted chain is a warning: AWS does not use it then', async () => {
     await createProvider({ thumbprints: ['0123456789abcdef0123456789abcdef01234567'] });
     // No publicly trusted certificate can be had offline: the probe reports one, the rest is real.
-    const report = await verifyIssuer(options({ serviceAccount: undefined, roleArn: undefined }), dependencies({
-      probe: (target) => Promise.resolve({
-        host: target.host, port: target.port ?? 443, thumbprint: chain.intermediate.sha1, trusted: true, hostnameMatches: true,
-        chain: [{ subject: 'CN=Amazon RSA 2048 M02', issuer: 'CN=Amazon Root CA 1', sha1: chain.intermediate.sha1, notAfter: '2030-01-01T00:00:00.000Z' }],
+    const report = await verifyIssuer(
+      options({ serviceAccount: undefined, roleArn: undefined }),
+      dependencies({
+        probe: (target) =>
+          Promise.resolve({
+            host: target.host,
+            port: target.port ?? 443,
+            thumbprint: chain.intermediate.sha1,
+            trusted: true,
+            hostnameMatches: true,
+            chain: [
+              {
+                subject: 'CN=Amazon RSA 2048 M02',
+                issuer: 'CN=Amazon Root CA 1',
+                sha1: chain.intermediate.sha1,
+                notAfter: '2030-01-01T00:00:00.000Z',
+              },
+            ],
+          }),
       }),
-    }));
+    );
     const thumbprint = check(report, 'thumbprint');
     expect(thumbprint.status).toBe('passed');
     expect(thumbprint.detail).toMatch(/publicly trusted CA, so AWS verifies it without the thumbprint/);
     expect(thumbprint.warnings.join(' ')).toMatch(/stale/);
   });
 });
-
