@@ -20,6 +20,7 @@ export interface Registration {
   readonly pinnedThumbprints: readonly string[];
   readonly tags: Readonly<Record<string, string>>;
   readonly pruneAudiences: boolean;
+  readonly pruneThumbprints: boolean;
   readonly provider: ProviderApi;
   readonly probe: JwksHostProbe;
 }

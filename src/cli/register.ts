@@ -12,6 +12,7 @@ export interface RegisterFlags {
   readonly thumbprint: string[];
   readonly tag: string[];
   readonly pruneAudiences?: boolean;
+  readonly pruneThumbprints?: boolean;
 }
 
 export function addRegisterOptions(command: Command): Command {
@@ -30,6 +31,12 @@ export function addRegisterOptions(command: Command): Command {
       new Option(
         '--prune-audiences',
         'remove client IDs the provider lists but --audience does not (default: keep them)',
+      ),
+    )
+    .addOption(
+      new Option(
+        '--prune-thumbprints',
+        "remove thumbprints the provider lists but this run does not want (default: keep them, within IAM's five)",
       ),
     );
 }
@@ -57,6 +64,7 @@ export function registrationFrom(
     pinnedThumbprints: normaliseThumbprints(flags.thumbprint),
     tags,
     pruneAudiences: flags.pruneAudiences === true,
+    pruneThumbprints: flags.pruneThumbprints === true,
     // IAM is global; the bucket's region only decides the partition (aws, aws-cn, aws-us-gov).
     provider: createIamClient({
       logger,

@@ -1,4 +1,4 @@
-import { unique, validateDesiredProvider } from './limits.js';
+import { maxThumbprints, unique, validateDesiredProvider } from './limits.js';
 import type { ActualProvider, DesiredProvider } from './provider.js';
 
 export type ProviderChange =
@@ -40,6 +40,8 @@ export interface ProviderPlan {
    * pruneAudiences) and tags (never removed: they may belong to someone else).
    */
   readonly kept: {
+    /** Thumbprints staged by someone else (a certificate rotation), kept within IAM's five. */
+    readonly thumbprints: readonly string[];
     readonly clientIds: readonly string[];
     readonly tags: Readonly<Record<string, string>>;
   };
@@ -48,6 +50,8 @@ export interface ProviderPlan {
 export interface PlanOptions {
   /** Remove client IDs the provider has but the desired state does not list (`--prune-audiences`). */
   readonly pruneAudiences: boolean;
+  /** Remove thumbprints the provider lists but the desired state does not (`--prune-thumbprints`). */
+  readonly pruneThumbprints?: boolean;
 }
 
 function list(values: readonly string[]): string {
@@ -99,20 +103,27 @@ export function planProvider(
           description: `create provider ${issuer.url}: ${parts.join('; ')}`,
         },
       ],
-      kept: { clientIds: [], tags: {} },
+      kept: { thumbprints: [], clientIds: [], tags: {} },
     };
   }
 
   const changes: ProviderChange[] = [];
 
   // IAM compares thumbprints as hex; a list someone typed in upper case is still the same list.
-  const actualThumbprints = actual.thumbprints.map((thumbprint) => thumbprint.toLowerCase());
-  if (!sameSet(actualThumbprints, thumbprints)) {
+  // Extra ones (staged ahead of a certificate rotation) stay, as extra audiences and tags do, as
+  // far as IAM's five allow after ours.
+  const actualThumbprints = unique(actual.thumbprints.map((thumbprint) => thumbprint.toLowerCase()));
+  const extraThumbprints = options.pruneThumbprints
+    ? []
+    : actualThumbprints.filter((thumbprint) => !thumbprints.includes(thumbprint));
+  const keptThumbprints = extraThumbprints.slice(0, Math.max(0, maxThumbprints - thumbprints.length));
+  const wantedThumbprints = [...thumbprints, ...keptThumbprints];
+  if (!sameSet(actualThumbprints, wantedThumbprints)) {
     changes.push({
       kind: 'update-thumbprints',
       from: actual.thumbprints,
-      to: thumbprints,
-      description: `thumbprints: ${list(actual.thumbprints)} → ${list(thumbprints)}`,
+      to: wantedThumbprints,
+      description: `thumbprints: ${list(actual.thumbprints)} → ${list(wantedThumbprints)}`,
     });
   }
 
@@ -159,6 +170,6 @@ export function planProvider(
     ...base,
     arn: actual.arn,
     changes,
-    kept: { clientIds: options.pruneAudiences ? [] : extraClientIds, tags: extraTags },
+    kept: { thumbprints: keptThumbprints, clientIds: options.pruneAudiences ? [] : extraClientIds, tags: extraTags },
   };
 }

@@ -8,10 +8,14 @@ export interface RegisterOptions {
   readonly dryRun: boolean;
   /** Remove client IDs the provider lists but the desired state does not (`--prune-audiences`). */
   readonly pruneAudiences: boolean;
+  readonly pruneThumbprints: boolean;
 }
 
 function keptNotes(plan: ProviderPlan): string[] {
   return [
+    ...plan.kept.thumbprints.map(
+      (thumbprint) => `kept thumbprint ${thumbprint} (not asked for; --prune-thumbprints removes it)`,
+    ),
     ...plan.kept.clientIds.map((clientId) => `kept audience ${clientId} (not asked for; --prune-audiences removes it)`),
     ...Object.entries(plan.kept.tags).map(([key, value]) => `kept tag ${key}=${value}`),
   ];
@@ -42,7 +46,7 @@ export async function registerStage(
     arn = plan.arn;
     status = plan.changes.length === 0 ? 'unchanged' : 'planned';
   } else {
-    const result = await reconcileProvider(desired, api, { pruneAudiences: options.pruneAudiences, log });
+    const result = await reconcileProvider(desired, api, { ...options, log });
     plan = result.plan;
     arn = result.arn;
     status = result.applied ? 'changed' : 'unchanged';

@@ -26,7 +26,7 @@ function actual(overrides: Partial<ActualProvider> = {}): ActualProvider {
 }
 
 const keep = { pruneAudiences: false };
-const prune = { pruneAudiences: true };
+const prune = { pruneAudiences: true, pruneThumbprints: true };
 
 describe('planning the IAM OIDC provider', () => {
   it('creates a missing provider in one call with client IDs, thumbprints and tags', () => {
@@ -42,7 +42,7 @@ describe('planning the IAM OIDC provider', () => {
         description: `create provider https://oidc.example.com/clusters/prod: client IDs [sts.amazonaws.com]; thumbprints [${thumbA}]; tags owner=platform`,
       },
     ]);
-    expect(plan.kept).toEqual({ clientIds: [], tags: {} });
+    expect(plan.kept).toEqual({ thumbprints: [], clientIds: [], tags: {} });
   });
 
   it('plans nothing when the provider is already as desired', () => {
@@ -60,16 +60,41 @@ describe('planning the IAM OIDC provider', () => {
     expect(plan.changes).toEqual([]);
   });
 
-  it('replaces the thumbprint list with the desired one when the sets differ', () => {
+  it('adds the desired thumbprints and keeps the ones someone staged, noting them', () => {
     const plan = planProvider(desired({ thumbprints: [thumbB, thumbC] }), actual(), keep);
     expect(plan.changes).toEqual([
       {
         kind: 'update-thumbprints',
         from: [thumbA],
-        to: [thumbB, thumbC],
-        description: `thumbprints: [${thumbA}] → [${thumbB}, ${thumbC}]`,
+        to: [thumbB, thumbC, thumbA],
+        description: `thumbprints: [${thumbA}] → [${thumbB}, ${thumbC}, ${thumbA}]`,
       },
     ]);
+    expect(plan.kept.thumbprints).toEqual([thumbA]);
+  });
+
+  it('plans nothing when the desired thumbprint is listed beside a staged one', () => {
+    const plan = planProvider(desired(), actual({ thumbprints: [thumbA, thumbB] }), keep);
+    expect(plan.changes).toEqual([]);
+    expect(plan.kept.thumbprints).toEqual([thumbB]);
+  });
+
+  it('replaces the thumbprint list with the desired one with --prune-thumbprints', () => {
+    const plan = planProvider(desired({ thumbprints: [thumbB, thumbC] }), actual(), {
+      ...keep,
+      pruneThumbprints: true,
+    });
+    expect(plan.changes.map((change) => change.description)).toEqual([
+      `thumbprints: [${thumbA}] → [${thumbB}, ${thumbC}]`,
+    ]);
+    expect(plan.kept.thumbprints).toEqual([]);
+  });
+
+  it("keeps staged thumbprints only as far as IAM's five allow, ours first", () => {
+    const staged = ['1', '2', '3', '4', '5'].map((digit) => digit.repeat(40));
+    const plan = planProvider(desired({ thumbprints: [thumbB] }), actual({ thumbprints: staged }), keep);
+    const change = plan.changes[0];
+    expect(change?.kind === 'update-thumbprints' ? change.to : []).toEqual([thumbB, ...staged.slice(0, 4)]);
   });
 
   it('adds each missing audience', () => {

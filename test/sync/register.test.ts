@@ -43,6 +43,7 @@ const registration = (): Registration => ({
   pinnedThumbprints: [],
   tags: { cluster: 'prod' },
   pruneAudiences: false,
+  pruneThumbprints: false,
   provider: iam,
   probe: (url) => thumbprintFromUrl(url),
 });
@@ -129,8 +130,17 @@ describe('sync with registration', () => {
     await run();
     const pinned = 'a'.repeat(40);
     const report = await run({ register: { ...registration(), pinnedThumbprints: [pinned] } });
+    expect((await provider()).ThumbprintList).toEqual([pinned, chain.intermediate.sha1]);
+    const register = report.steps.find((step) => step.stage === 'register');
+    expect(register?.changes.join('\n')).toContain(pinned);
+    expect(register?.notes.join('\n')).toContain(`kept thumbprint ${chain.intermediate.sha1}`);
+  });
+
+  it('drops thumbprints it was not asked for only with --prune-thumbprints', async () => {
+    await run();
+    const pinned = 'a'.repeat(40);
+    await run({ register: { ...registration(), pinnedThumbprints: [pinned], pruneThumbprints: true } });
     expect((await provider()).ThumbprintList).toEqual([pinned]);
-    expect(report.steps.find((step) => step.stage === 'register')?.changes.join('\n')).toContain(pinned);
   });
 
   it('keeps an audience someone else added, reporting it, unless told to prune', async () => {
