@@ -173,7 +173,10 @@ describe('registering the IAM OIDC provider (against moto_server)', () => {
       'UpdateOpenIDConnectProviderThumbprintCommand',
       'TagOpenIDConnectProviderCommand',
     ]);
-    expect(await describeInIam(iam, result.arn)).toMatchObject({ thumbprints: [thumbA, thumbB], tags: { owner: 'platform' } });
+    expect(await describeInIam(iam, result.arn)).toMatchObject({
+      thumbprints: [thumbA, thumbB],
+      tags: { owner: 'platform' },
+    });
   });
 
   it("honours the SDK's AWS_ENDPOINT_URL_IAM when no endpoint is passed", async () => {
