@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, open, readFile, rename, stat, unlink } from 'node:fs/promises';
-import { basename, dirname, join, relative, resolve, sep } from 'node:path';
+import { mkdir, open, readFile, realpath, rename, stat, unlink } from 'node:fs/promises';
+import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { describeCause, PublishError } from '../errors.js';
 import type { ObjectStore, ObjectWrite, StoredObject, WriteOutcome } from './store.js';
 import { describeTarget } from './target.js';
@@ -21,6 +21,7 @@ export class FileStore implements ObjectStore {
 
   async get(key: string): Promise<StoredObject | undefined> {
     const path = this.#path(key);
+    await this.#staysInside(path);
     const body = await readCurrent(path);
     return body === undefined ? undefined : { body, etag: contentHash(body) };
   }
@@ -33,6 +34,7 @@ export class FileStore implements ObjectStore {
   async put(write: ObjectWrite): Promise<WriteOutcome> {
     const path = this.#path(write.key);
     const directory = dirname(path);
+    await this.#staysInside(path);
     try {
       await makeDirectory(directory);
     } catch (error) {
@@ -67,6 +69,22 @@ export class FileStore implements ObjectStore {
     return 'written';
   }
 
+  /**
+   * A symbolic link inside the target (openid -> /etc) would send a write outside it while the
+   * report names the inside path: the real directory must be inside the real root.
+   */
+  async #staysInside(path: string): Promise<void> {
+    const [root, directory] = await Promise.all([existingRealPath(this.#root), existingRealPath(dirname(path))]);
+    if (root === undefined || directory === undefined) return;
+    const inside = relative(root, directory);
+    if (inside.startsWith('..') || isAbsolute(inside)) {
+      throw new PublishError(
+        `${dirname(path)} resolves to ${directory}, outside the target ${root}: a symbolic link inside the target ` +
+          'leads out of it. Nothing was written there; remove the link, or point file:// at the real directory.',
+      );
+    }
+  }
+
   #path(key: string): string {
     const path = resolve(this.#root, ...key.split('/'));
     const inside = relative(this.#root, path);
@@ -77,6 +95,19 @@ export class FileStore implements ObjectStore {
       );
     }
     return path;
+  }
+}
+
+/**
+ * The real path of `path`, or of its deepest ancestor that exists (what a mkdir -p there would go
+ * through), with every symbolic link resolved; undefined when not even the root exists.
+ */
+async function existingRealPath(path: string): Promise<string | undefined> {
+  try {
+    return await realpath(path);
+  } catch (error) {
+    if (errorCode(error) !== 'ENOENT') throw await fileError(error, path, 'read');
+    return dirname(path) === path ? undefined : existingRealPath(dirname(path));
   }
 }
 

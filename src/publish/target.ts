@@ -27,13 +27,31 @@ export function parseTarget(raw: string): Target {
     }
     return { kind: 's3', bucket, prefix };
   }
-  if (raw.startsWith('file://')) {
-    const directory = raw.slice('file://'.length);
-    if (directory === '')
-      throw new ConfigError(`The target ${raw} names no directory; use file://DIR, e.g. file://./public.`);
-    return { kind: 'file', directory };
-  }
+  if (raw.startsWith('file://')) return { kind: 'file', directory: fileDirectory(raw) };
   throw new ConfigError(`The target ${JSON.stringify(raw)} is neither s3://BUCKET[/PREFIX] nor file://DIR.`);
+}
+
+/**
+ * `file:///abs/dir` and `file://localhost/abs/dir` (RFC 8089: an empty host and `localhost` are this
+ * machine), percent-escapes decoded; a relative `file://./dir` is taken from the working directory.
+ * `~` is not a shell here: refused rather than made into a directory named `~`.
+ */
+function fileDirectory(raw: string): string {
+  const rest = raw.slice('file://'.length);
+  const local = rest.startsWith('localhost/') ? rest.slice('localhost'.length) : rest;
+  let directory: string;
+  try {
+    directory = decodeURIComponent(local);
+  } catch {
+    throw new ConfigError(`The target ${raw} has a malformed %-escape; write the directory as file:///abs/dir.`);
+  }
+  if (directory === '') throw new ConfigError(`The target ${raw} names no directory; use file://DIR, e.g. file://./public.`);
+  if (directory === '~' || directory.startsWith('~/')) {
+    throw new ConfigError(
+      `The target ${raw} starts with ~, which no shell expands here; write the full path, e.g. file:///home/me/public.`,
+    );
+  }
+  return directory;
 }
 
 const s3VirtualHosted = /^([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])\.s3(?:[.-]([a-z0-9-]+))?\.amazonaws\.com$/;

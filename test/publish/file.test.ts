@@ -1,14 +1,15 @@
 import { execFile } from 'node:child_process';
-import { chmod, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, mkdtemp, readdir, readFile, rm, stat, symlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { discoveryPath, jwksPath } from '../../src/issuer.js';
-import { KeyReplacementError, PublishConflictError, PublishError } from '../../src/errors.js';
+import { ConfigError, KeyReplacementError, PublishConflictError, PublishError } from '../../src/errors.js';
 import { contentHash, FileStore } from '../../src/publish/file.js';
 import { applyPublish, planPublish, readActual, type DesiredObject } from '../../src/publish/plan.js';
 import type { ObjectStore } from '../../src/publish/store.js';
+import { parseTarget } from '../../src/publish/target.js';
 
 const run = promisify(execFile);
 const bytes = (text: string) => new TextEncoder().encode(text);
@@ -240,5 +241,45 @@ describe('publishing to a directory', () => {
       await expect(failure).rejects.toThrow(/read-only.*emptyDir or a PersistentVolumeClaim/);
       expect(await listing(readOnly)).toEqual([]);
     });
+  });
+});
+
+describe('a directory target and what points out of it', () => {
+  it('refuses to write through a symbolic link that leads outside the target, and writes nothing there', async () => {
+    const base = await mkdtemp(join(tmpdir(), 'irsa-file-escape-'));
+    try {
+      const root = join(base, 'public');
+      const outside = join(base, 'outside');
+      await mkdir(root);
+      await mkdir(outside);
+      await symlink(outside, join(root, 'openid'));
+      const store = new FileStore(root);
+      const write = {
+        key: 'openid/v1/jwks',
+        body: new TextEncoder().encode('{}'),
+        contentType: 'application/json',
+        cacheControl: 'max-age=300',
+        condition: { ifNoneMatch: '*' as const },
+      };
+      await expect(store.put(write)).rejects.toThrow(
+        /resolves to .*outside, outside the target .*public: a symbolic link/,
+      );
+      expect(await readdir(outside)).toEqual([]);
+    } finally {
+      await rm(base, { recursive: true, force: true });
+    }
+  });
+
+  it.each([
+    ['file://localhost/srv/www/oidc', '/srv/www/oidc'],
+    ['file:///srv/www/oidc', '/srv/www/oidc'],
+    ['file:///srv/my%20site', '/srv/my site'],
+    ['file://./public', './public'],
+  ])('reads %s as the directory %s (RFC 8089)', (raw, directory) => {
+    expect(parseTarget(raw)).toEqual({ kind: 'file', directory });
+  });
+
+  it.each([['file://~/public'], ['file://~'], ['file:///srv/%E0%A4%A']])('refuses %s with a usage error', (raw) => {
+    expect(() => parseTarget(raw)).toThrow(ConfigError);
   });
 });
