@@ -27,7 +27,7 @@ export async function buildDocuments(
   metadata: ClusterIssuerMetadata,
   options: BuildOptions,
 ): Promise<BuiltDocuments> {
-  const jwks = await buildJwks(metadata.keys, metadata.source);
+  const { jwks, warnings } = await buildJwks(metadata.keys, metadata.source);
   const mismatch = checkIssuerMatches(issuer, metadata.issuer, options.allowIssuerMismatch);
   const discovery = buildDiscovery(issuer, jwks);
   return {
@@ -35,7 +35,7 @@ export async function buildDocuments(
     jwks,
     discoveryBytes: serialiseDocument(discovery),
     jwksBytes: serialiseDocument(jwks),
-    warnings: mismatch === undefined ? [] : [mismatch],
+    warnings: mismatch === undefined ? warnings : [...warnings, mismatch],
   };
 }
 

@@ -179,28 +179,42 @@ function checkKeyLimits(keys: readonly PublicJwk[], source: string): void {
  * Validates every key once with jose and returns the public JWKS: public members only, sorted by
  * kid, so the same keys always give the same bytes.
  */
-export async function buildJwks(rawKeys: readonly unknown[], source: string): Promise<JsonWebKeySet> {
+export async function buildJwks(
+  rawKeys: readonly unknown[],
+  source: string,
+): Promise<{ readonly jwks: JsonWebKeySet; readonly warnings: readonly string[] }> {
   if (rawKeys.length === 0) {
     throw new EmptyKeySetError(
       `${source} has no signing keys. Publishing an empty key set would make STS reject every token; nothing was ` +
         `written. Check that the API server runs with --service-account-key-file / --service-account-signing-key-file.`,
     );
   }
-  const keys: PublicJwk[] = [];
-  for (const [index, raw] of rawKeys.entries()) keys.push(await publicJwk(raw, index));
-  const seen = new Set<string>();
-  for (const key of keys) {
-    if (seen.has(key.kid)) {
+  // kube-apiserver lists a key twice when it is in two --service-account-key-file files: the same
+  // key is published once; two different keys under one kid are refused.
+  const byKid = new Map<string, PublicJwk>();
+  const repeated = new Set<string>();
+  for (const [index, raw] of rawKeys.entries()) {
+    const key = await publicJwk(raw, index);
+    const earlier = byKid.get(key.kid);
+    if (earlier === undefined) {
+      byKid.set(key.kid, key);
+    } else if (JSON.stringify(earlier) === JSON.stringify(key)) {
+      repeated.add(key.kid);
+    } else {
       throw new InvalidKeyError(
-        `${source} lists kid ${key.kid} more than once; STS could not tell which key a token means. Remove the ` +
-          `duplicate key.`,
+        `${source} lists two different keys under kid ${key.kid}; STS could not tell which key a token means. ` +
+          'Remove one of them.',
       );
     }
-    seen.add(key.kid);
   }
+  const keys = [...byKid.values()];
   checkKeyLimits(keys, source);
   keys.sort((a, b) => (a.kid < b.kid ? -1 : a.kid > b.kid ? 1 : 0));
-  return { keys };
+  const warnings = [...repeated].map(
+    (kid) =>
+      `${source} lists the key with kid ${kid} more than once (the same key in two key files?); it is published once.`,
+  );
+  return { jwks: { keys }, warnings };
 }
 
 /** The algorithms the keys sign with, each once, sorted: the discovery document's list. */

@@ -26,7 +26,7 @@ export type ClusterKeysResult =
 export async function readClusterKeys(reader: ClusterReader): Promise<ClusterKeysResult> {
   try {
     const metadata = await reader.read();
-    const jwks = await buildJwks(metadata.keys, metadata.source);
+    const { jwks } = await buildJwks(metadata.keys, metadata.source);
     return {
       ok: true,
       value: { jwks, source: metadata.source, ...(metadata.issuer === undefined ? {} : { issuer: metadata.issuer }) },

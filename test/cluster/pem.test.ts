@@ -44,7 +44,7 @@ describe('keys from PEM files', () => {
     const both = await writeTemp('both.pem', `${rsa}${ec}`);
     const old = await writeTemp('old.pem', kubernetesRsaPublicKeyPem);
     const metadata = await pemFileReader([both, old]).read();
-    const jwks = await buildJwks(metadata.keys, metadata.source);
+    const { jwks } = await buildJwks(metadata.keys, metadata.source);
     expect(jwks.keys.map((key) => key.alg).sort()).toEqual(['ES256', 'RS256', 'RS256']);
     expect(metadata.issuer).toBeUndefined();
   });
@@ -57,7 +57,7 @@ describe('keys from PEM files', () => {
       .publicKey.export({ type: 'spki', format: 'pem' })
       .toString();
     const metadata = await pemFileReader([await writeTemp('p384.pem', p384), await writeTemp('p521.pem', p521)]).read();
-    const jwks = await buildJwks(metadata.keys, metadata.source);
+    const { jwks } = await buildJwks(metadata.keys, metadata.source);
     expect(jwks.keys.map((key) => [key.alg, key.kty === 'EC' ? key.crv : '']).sort()).toEqual([
       ['ES384', 'P-384'],
       ['ES512', 'P-521'],

@@ -57,7 +57,7 @@ describe('building the public documents', () => {
   });
 
   it('derives the kube-apiserver kid for keys that come without one', async () => {
-    const jwks = await buildJwks(
+    const { jwks } = await buildJwks(
       [createPublicKey(kubernetesRsaPublicKeyPem).export({ format: 'jwk' }), { ...kubernetesEcJwk }],
       'PEM',
     );
@@ -79,8 +79,16 @@ describe('building the public documents', () => {
     await expect(buildJwks([], 'API server https://10.0.0.1:6443')).rejects.toBeInstanceOf(EmptyKeySetError);
   });
 
-  it('refuses duplicate kids', async () => {
-    await expect(buildJwks([served.keys[0], served.keys[0]], 'test')).rejects.toThrow(/more than once/);
+  it('publishes a key listed twice (the same key in two key files) once, saying so', async () => {
+    const { jwks, warnings } = await buildJwks([served.keys[0], served.keys[0]], 'test');
+    expect(jwks.keys).toHaveLength(1);
+    expect(warnings.join(' ')).toMatch(/lists the key with kid .* more than once .* published once/);
+  });
+
+  it('refuses two different keys under one kid', async () => {
+    const [first, second] = served.keys;
+    const clash = { ...(second as object), kid: (first as { kid: string }).kid };
+    await expect(buildJwks([first, clash], 'test')).rejects.toThrow(/two different keys under kid/);
   });
 
   it.each([

@@ -140,7 +140,10 @@ describe('key sets STS would refuse are refused, exit 3, saying which key and wh
   it("takes 100 RSA and 100 EC keys, STS's limit", async () => {
     const [rsa, ec] = await keysOf('rsa', 'ec-p521');
     if (rsa === undefined || ec === undefined) throw new Error('no keys');
-    const jwks = await buildJwks([...copies(kubernetesJwk(rsa), 100), ...copies(kubernetesJwk(ec), 100)], 'API server');
+    const { jwks } = await buildJwks(
+      [...copies(kubernetesJwk(rsa), 100), ...copies(kubernetesJwk(ec), 100)],
+      'API server',
+    );
     expect(jwks.keys).toHaveLength(200);
   });
 
