@@ -1,4 +1,10 @@
-import { GetObjectCommand, PutObjectCommand, S3Client, type S3ClientConfig } from '@aws-sdk/client-s3';
+import {
+  GetObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+  S3Client,
+  type S3ClientConfig,
+} from '@aws-sdk/client-s3';
 import { awsClientConfig, type AwsClientOptions } from '../aws-client.js';
 import { awsErrorName, ConfigError, describeCause, isIrsaIssuerError, PublishError } from '../errors.js';
 import { classifyNetworkError } from '../network.js';
@@ -118,7 +124,26 @@ export class S3Store implements ObjectStore {
     } catch (error) {
       if (isIrsaIssuerError(error)) throw error;
       if (awsErrorName(error) === 'NoSuchKey') return undefined;
+      if (denied(error) && (await this.#absent(fullKey, signal))) return undefined;
       throw await this.#wrap(error, 'read', fullKey, signal);
+    }
+  }
+
+  /**
+   * S3 answers a missing object with 403 rather than 404 unless the caller may list the bucket.
+   * Treating every 403 as "absent" would switch off the guards that read what is published, so the
+   * answer comes from a listing of exactly that key, which the documented policy allows through an
+   * s3:prefix condition. True only when the listing succeeds and the key is not in it.
+   */
+  async #absent(fullKey: string, signal?: AbortSignal): Promise<boolean> {
+    try {
+      const listed = await this.#client.send(
+        new ListObjectsV2Command({ Bucket: this.#bucket, Prefix: fullKey, MaxKeys: 1 }),
+        signal === undefined ? {} : { abortSignal: signal },
+      );
+      return !(listed.Contents ?? []).some((object) => object.Key === fullKey);
+    } catch {
+      return false;
     }
   }
 
@@ -180,8 +205,8 @@ export class S3Store implements ObjectStore {
         return new PublishError(
           `${doing} was denied: the credentials lack ${action} on ${resource}` +
             (operation === 'read'
-              ? ` (S3 also answers a missing object with AccessDenied when s3:ListBucket on ` +
-                `arn:aws:s3:::${this.#bucket} is not granted).`
+              ? ` (or, if the object does not exist yet, s3:ListBucket on arn:aws:s3:::${this.#bucket} for the ` +
+                `prefix ${fullKey}, which tells a missing object from a forbidden one).`
               : '.') +
             ` Grant ${action} on ${resource} in the publisher's IAM policy, and check that the bucket policy does ` +
             `not deny it.`,
@@ -240,4 +265,9 @@ export class S3Store implements ObjectStore {
       return `the S3 endpoint for bucket ${this.#bucket}`;
     }
   }
+}
+
+function denied(error: unknown): boolean {
+  const name = awsErrorName(error);
+  return name === 'AccessDenied' || name === 'Forbidden';
 }
