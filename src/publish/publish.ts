@@ -1,5 +1,6 @@
 import { documentContentType, type BuiltDocuments } from '../documents/index.js';
 import { discoveryPath, jwksPath, type Issuer } from '../issuer.js';
+import { GuardError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { StageOutcome } from '../report.js';
 import { checkKeyContinuity, checkPublishedIssuer } from './guards.js';
@@ -20,6 +21,19 @@ export interface PublishRequest {
 export interface Published {
   /** Keys written by this run (or, on a dry run, that would be), in the order written. */
   readonly written: readonly string[];
+}
+
+/**
+ * A guard that refuses after this run already wrote (another writer's content, seen after a lost
+ * conditional write) must not say "Nothing was written": the same refusal, with what was.
+ */
+function afterWrites(refusal: GuardError, landed: readonly string[]): GuardError {
+  const message = refusal.message.replace(
+    'Nothing was written.',
+    `This run had already written ${landed.join(' and ')} before it saw that; it wrote nothing after.`,
+  );
+  const Refusal = refusal.constructor as new (message: string, options: { cause: unknown }) => GuardError;
+  return new Refusal(message, { cause: refusal });
 }
 
 /** The two objects a target holds, in the order they must be written: JWKS first. */
@@ -68,12 +82,20 @@ export async function publishDocuments(
     return { value: { written: plan.writes.map((write) => write.key) }, status: 'planned', summary, changes, warnings };
   }
   // Another writer's content, seen only after a conflict, passes the same guards before we replace it.
+  const landed: string[] = [];
   const applied = await applyPublish(plan, store, {
     log,
     ...(signal === undefined ? {} : { signal }),
-    onWritten: (write) => onChange?.(`${write.reason} ${where(write.key)}`),
+    onWritten: (write) => {
+      landed.push(where(write.key));
+      onChange?.(`${write.reason} ${where(write.key)}`);
+    },
     recheck: (key, current) => {
-      guard(key, current);
+      try {
+        guard(key, current);
+      } catch (error) {
+        throw error instanceof GuardError && landed.length > 0 ? afterWrites(error, landed) : error;
+      }
     },
   });
   const changes = [

@@ -246,6 +246,71 @@ describe.concurrent('sync under faults', () => {
     );
   });
 
+  describe('two issuers with the same keys on one prefix, the second writing its discovery document in between', () => {
+    it(
+      'the first is refused with exit 3 that says what it had already written, not "nothing was written"',
+      async () => {
+        const otherIssuer = 'https://oidc.example.com/clusters/prod';
+        await worlds.use(async (world) => {
+          await world.reset();
+          const other = await startApiServer({ issuer: otherIssuer, keys: world.stand.keys });
+          try {
+            const otherKubeconfig = await other.writeKubeconfig([
+              { name: 'other', server: other.url, caPem: other.caPem, token: other.tokens.reader?.token ?? '' },
+            ]);
+            const otherArgs = [
+              'sync',
+              '--issuer',
+              otherIssuer,
+              '--target',
+              `s3://${bucket}/${prefix}`,
+              '--region',
+              region,
+              '--s3-endpoint',
+              world.aws.url,
+              '--kubeconfig',
+              otherKubeconfig,
+              '--context',
+              'other',
+              '--thumbprint',
+              thumbprint,
+              '--output',
+              'json',
+            ];
+            // Ours writes the JWKS, then waits at its discovery write while the other cluster publishes.
+            const ours = new RegExp(issuer.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&'));
+            world.aws.inject({
+              name: 'our discovery held',
+              method: 'PUT',
+              path: /\/\.well-known\/openid-configuration$/,
+              body: ours,
+              action: { kind: 'hold', gate: 'ours' },
+            });
+            const first = world.startSync();
+            await world.aws.waitForHit('our discovery held');
+            expect(landedWrites(world)).toEqual(['jwks']);
+            const second = await runBundle(otherArgs, world.env);
+            expect([second.code, second.stderr]).toEqual([0, '']);
+            world.aws.release('ours');
+            const run = await first.done;
+            expect(run.code).toBe(3);
+            expect(run.stderr).toMatch(/names issuer https:\/\/oidc\.example\.com\/clusters\/prod/);
+            expect(run.stderr).toMatch(
+              /This run had already written s3:\/\/acme-oidc\/clusters\/prod\/openid\/v1\/jwks/,
+            );
+            expect(run.stderr).not.toMatch(/Nothing was written/);
+            expectFailureReport(run, 'publish', ['jwks']);
+            expectNothingSecret(run, world);
+          } finally {
+            await other.stop();
+            await rm(other.chain.directory, { recursive: true, force: true });
+          }
+        });
+      },
+      caseTimeout,
+    );
+  });
+
   describe('the jwks_uri host accepts TCP and never starts TLS', () => {
     it(
       'the thumbprint probe gives up at its 10 s deadline after publishing; once the host speaks TLS, the next run registers',

@@ -1,12 +1,17 @@
 import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { motoInstallHint } from './moto.js';
 
 /**
- * Fail the whole run up front, with the fix, rather than skip the tests that need moto; and build
- * the bundle, which test/bundle.test.ts runs as a process.
+ * Fail the whole run up front, with the fix, rather than skip the tests that need moto; build the
+ * bundle, which several tests run as a process; and give the run a temporary directory of its own
+ * (TMPDIR, which every test file and process inherits), removed at the end: the stand-ins write CA
+ * keys and bearer tokens there, and none may outlive the run.
  */
-export default async function prepare(): Promise<void> {
+export default async function prepare(): Promise<() => void> {
   try {
     await promisify(execFile)('moto_server', ['--help']);
   } catch {
@@ -20,4 +25,9 @@ export default async function prepare(): Promise<void> {
     );
   }
   await promisify(execFile)(process.execPath, ['scripts/build.mjs']);
+  const scratch = mkdtempSync(join(tmpdir(), 'irsa-issuer-tests-'));
+  process.env.TMPDIR = scratch;
+  return () => {
+    rmSync(scratch, { recursive: true, force: true });
+  };
 }
