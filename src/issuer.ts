@@ -7,6 +7,12 @@ import { ConfigError } from './errors.js';
 export const discoveryPath = '.well-known/openid-configuration';
 export const jwksPath = 'openid/v1/jwks';
 
+/**
+ * The most any read of a document takes in (from the API server, a bucket, a web host): a discovery
+ * document or a JWKS of 100 keys is a few tens of KiB, so anything near this is not one.
+ */
+export const maxDocumentBytes = 1024 * 1024;
+
 /** The audience (IAM client ID) IRSA tokens carry and the provider must list. */
 export const defaultAudience = 'sts.amazonaws.com';
 

@@ -8,6 +8,7 @@
 import { Agent, request as httpRequest, type OutgoingHttpHeaders, type RequestOptions } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { ClusterReadError, describeCause } from '../errors.js';
+import { maxDocumentBytes } from '../issuer.js';
 import { isJsonObject, parseJson, stringMember } from '../json.js';
 import { classifyNetworkError, rootCause, systemCode } from '../network.js';
 import { redact } from '../redact.js';
@@ -16,8 +17,6 @@ import type { ApiServerConnection } from './kubeconfig.js';
 /** Long enough for a slow control plane, short enough that a black-holed one cannot hang a CronJob. */
 export const defaultApiTimeoutMs = 15_000;
 
-/** A discovery document or a JWKS of 100 keys is a few tens of KiB; anything near this is not one. */
-const maxResponseBytes = 1024 * 1024;
 
 export interface ApiServerCall {
   /** What we were doing, e.g. `Reading the issuer discovery document (GET /.well-known/openid-configuration)`. */
@@ -106,7 +105,7 @@ function explain(
   if (error instanceof StatusError) return explainStatus(error, call);
   if (error instanceof TooLargeError) {
     return {
-      why: `the answer is larger than ${maxResponseBytes / 1024 / 1024} MiB, far more than these documents ever are`,
+      why: `the answer is larger than ${maxDocumentBytes / 1024 / 1024} MiB, far more than these documents ever are`,
       fix:
         `${connection.server} may not be a Kubernetes API server (a proxy?); check the server in the kubeconfig, ` +
         pickAnother,
@@ -205,7 +204,7 @@ function exchange(
       let size = 0;
       response.on('data', (chunk: Buffer) => {
         size += chunk.length;
-        if (size > maxResponseBytes) {
+        if (size > maxDocumentBytes) {
           request.destroy(new TooLargeError());
           return;
         }

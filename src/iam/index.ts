@@ -2,4 +2,4 @@ export { createIamClient, iamRegionFor, type IamClientOptions } from './client.j
 export { maxThumbprints, thumbprintPattern, validateProviderRequest } from './limits.js';
 export type { ProviderPlan } from './plan.js';
 export { readProvider, type ActualProvider, type DesiredProvider, type ProviderApi } from './provider.js';
-export { registerStage, type RegisterOptions } from './register.js';
+export { registerStage, withDeadline, type RegisterOptions } from './register.js';

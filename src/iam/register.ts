@@ -21,8 +21,8 @@ function keptNotes(plan: ProviderPlan): string[] {
   ];
 }
 
-/** Every call through `api` carries the stage's deadline, retries included. */
-function bounded(api: ProviderApi, signal: AbortSignal | undefined): ProviderApi {
+/** Every call through `api` carries this deadline, retries included. */
+export function withDeadline(api: ProviderApi, signal: AbortSignal | undefined): ProviderApi {
   if (signal === undefined) return api;
   const send = (command: unknown, options?: object) =>
     (api.send as (command: unknown, options: object) => Promise<unknown>)(command, { ...options, abortSignal: signal });
@@ -37,7 +37,7 @@ export async function registerStage(
   log: Logger,
   signal?: AbortSignal,
 ): Promise<StageOutcome<ProviderPlan>> {
-  const api = bounded(client, signal);
+  const api = withDeadline(client, signal);
   let plan: ProviderPlan;
   let arn: string | undefined;
   let status: 'changed' | 'unchanged' | 'planned';

@@ -7,6 +7,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { awsClientConfig, type AwsClientOptions } from '../aws-client.js';
 import { awsErrorName, ConfigError, describeCause, isIrsaIssuerError, PublishError } from '../errors.js';
+import { maxDocumentBytes } from '../issuer.js';
 import { classifyNetworkError } from '../network.js';
 import type { ObjectStore, ObjectWrite, StoredObject, WriteOutcome } from './store.js';
 import { describeTarget, objectKey } from './target.js';
@@ -105,6 +106,14 @@ export class S3Store implements ObjectStore {
       const response = await this.#client.send(new GetObjectCommand({ Bucket: this.#bucket, Key: fullKey }), {
         ...(signal === undefined ? {} : { abortSignal: signal }),
       });
+      if ((response.ContentLength ?? 0) > maxDocumentBytes) {
+        response.Body?.transformToWebStream().cancel().catch(() => undefined);
+        throw new PublishError(
+          `s3://${this.#bucket}/${fullKey} is ${String(response.ContentLength)} bytes, more than the ` +
+            `${maxDocumentBytes} a discovery document or JWKS can be: it is not one this tool published. ` +
+            'Check what the prefix holds, and publish to one of its own.',
+        );
+      }
       const body = response.Body ? await response.Body.transformToByteArray() : new Uint8Array();
       if (response.ETag === undefined) {
         throw new PublishError(

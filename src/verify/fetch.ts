@@ -1,5 +1,6 @@
 import { request } from 'node:https';
 import * as tls from 'node:tls';
+import { maxDocumentBytes } from '../issuer.js';
 
 export interface PublicResponse {
   readonly status: number;
@@ -16,7 +17,7 @@ export interface PublicFetchOptions {
   readonly ca?: string;
 }
 
-export const defaultFetchOptions: PublicFetchOptions = { timeoutMs: 10_000, maxBytes: 1024 * 1024 };
+export const defaultFetchOptions: PublicFetchOptions = { timeoutMs: 10_000, maxBytes: maxDocumentBytes };
 
 /** Why a GET got no HTTP answer; the checks turn each into its own fix. */
 export type PublicFetchFailure =

@@ -4,7 +4,7 @@
  */
 import type { ClusterReader } from '../cluster/index.js';
 import { VerificationFailedError } from '../errors.js';
-import type { ProviderApi } from '../iam/index.js';
+import { withDeadline, type ProviderApi } from '../iam/index.js';
 import type { Issuer } from '../issuer.js';
 import type { Logger } from '../log.js';
 import type { StageOutcome } from '../report.js';
@@ -112,7 +112,8 @@ export async function verifyIssuer(
   const provider =
     dependencies.provider === undefined
       ? { check: skipped('provider', noAws) }
-      : await checkProvider(issuer, audience, dependencies.provider);
+      : // The IAM reads, retries included, get the step's deadline like every other network step.
+        await checkProvider(issuer, audience, withDeadline(dependencies.provider, AbortSignal.timeout(timeoutMs)));
   record(provider.check);
   const actual = provider.value;
   const noProvider = dependencies.provider === undefined ? noAws : 'not run: there is no provider to compare with';

@@ -314,3 +314,14 @@ describe('IRSA_ISSUER_* variables', () => {
     expect(result.code).toBe(0);
   });
 });
+
+describe('an object far larger than any document at the JWKS key', () => {
+  it('is refused at the 1 MiB cap with exit 1, and nothing is written', async () => {
+    await put(jwksPath, ' '.repeat(2 * 1024 * 1024));
+    const before = await bucketState();
+    const result = await cli(syncArgs());
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/openid\/v1\/jwks is 2097152 bytes, more than the 1048576/);
+    expect(await bucketState()).toEqual(before);
+  });
+});
