@@ -17,7 +17,6 @@ import type { ApiServerConnection } from './kubeconfig.js';
 /** Long enough for a slow control plane, short enough that a black-holed one cannot hang a CronJob. */
 export const defaultApiTimeoutMs = 15_000;
 
-
 export interface ApiServerCall {
   /** What we were doing, e.g. `Reading the issuer discovery document (GET /.well-known/openid-configuration)`. */
   readonly action: string;

@@ -107,7 +107,9 @@ export class S3Store implements ObjectStore {
         ...(signal === undefined ? {} : { abortSignal: signal }),
       });
       if ((response.ContentLength ?? 0) > maxDocumentBytes) {
-        response.Body?.transformToWebStream().cancel().catch(() => undefined);
+        response.Body?.transformToWebStream()
+          .cancel()
+          .catch(() => undefined);
         throw new PublishError(
           `s3://${this.#bucket}/${fullKey} is ${String(response.ContentLength)} bytes, more than the ` +
             `${maxDocumentBytes} a discovery document or JWKS can be: it is not one this tool published. ` +
