@@ -1,5 +1,7 @@
 import { Command, Option } from 'commander';
+import { lockoutReason, ownTokenKid } from '../daemon/index.js';
 import { ConfigError, RunFailedError } from '../errors.js';
+import type { RunReport } from '../report.js';
 import { defaultCacheControl, describeTarget } from '../publish/index.js';
 import { sync, type SyncClients, type SyncRequest } from '../sync.js';
 import { verificationFailure } from '../verify/index.js';
@@ -114,6 +116,19 @@ export async function syncSetup(flags: SyncFlags, io: CliIo): Promise<{ request:
   return { request, clients: { cluster: clusterReaderFrom(flags), store: storeFor(target, flags, logger), logger } };
 }
 
+/**
+ * In the cluster the job reaches AWS with its own token, which STS checks against the very JWKS it
+ * publishes: if the key that signed it is not published, the next run cannot reach AWS to fix it.
+ * The report says so while there is still a way back that needs no workstation.
+ */
+async function withLockout(report: RunReport, env: NodeJS.ProcessEnv): Promise<RunReport> {
+  const tokenFile = env.AWS_WEB_IDENTITY_TOKEN_FILE;
+  if (tokenFile === undefined || tokenFile === '' || report.kids.length === 0 || report.dryRun) return report;
+  const own = await ownTokenKid(tokenFile);
+  if (!('kid' in own) || report.kids.includes(own.kid)) return report;
+  return { ...report, warnings: [...report.warnings, lockoutReason(own.kid, report.issuer, 'job')] };
+}
+
 export function syncCommand(io: CliIo): Command {
   const command = new Command('sync')
     .summary("read the cluster's signing keys and publish the issuer documents (the CronJob runs this)")
@@ -145,7 +160,7 @@ export function syncCommand(io: CliIo): Command {
       if (error instanceof RunFailedError) io.stdout.write(renderRunReport(error.report, flags.output));
       throw error;
     });
-    io.stdout.write(renderRunReport(report, flags.output));
+    io.stdout.write(renderRunReport(await withLockout(report, io.env), flags.output));
     const failure = report.verification === undefined ? undefined : verificationFailure(report.verification);
     if (failure !== undefined) throw failure;
   });

@@ -44,11 +44,14 @@ export async function ownTokenKid(path: string): Promise<OwnKid> {
   }
 }
 
-/** The readiness reason when `kid` is missing from the published key set, naming the way back in. */
-export function lockoutReason(kid: string, issuer: string): string {
+/**
+ * Why the runner is locked out when `kid` is missing from the published key set, naming the way
+ * back in: the daemon's readiness reason, and a warning in a sync run's report (the CronJob).
+ */
+export function lockoutReason(kid: string, issuer: string, runner = 'daemon'): string {
   return (
-    `locked out: the key ${kid} that signed this daemon's own AWS token (AWS_WEB_IDENTITY_TOKEN_FILE) is not in ` +
-    'the published JWKS, so STS refuses the token and the daemon cannot reach AWS to fix it; it recovers once the ' +
+    `locked out: the key ${kid} that signed this ${runner}'s own AWS token (AWS_WEB_IDENTITY_TOKEN_FILE) is not in ` +
+    `the published JWKS, so STS refuses the token and the ${runner} cannot reach AWS to fix it; it recovers once the ` +
     'kubelet refreshes the token with a published key, otherwise run ' +
     `\`irsa-issuer sync --issuer ${issuer}\` (with this daemon's --target and other flags) from a workstation with ` +
     'admin AWS credentials and a kubeconfig for this cluster'

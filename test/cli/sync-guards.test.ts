@@ -1,4 +1,7 @@
 import { generateKeyPairSync } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import { GetObjectCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -323,5 +326,22 @@ describe('an object far larger than any document at the JWKS key', () => {
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(/openid\/v1\/jwks is 2097152 bytes, more than the 1048576/);
     expect(await bucketState()).toEqual(before);
+  });
+});
+
+describe('the job reaching AWS with its own token (IRSA through its own issuer)', () => {
+  it("warns in the report when the key that signed the job's token is not published: the lock-out", async () => {
+    const directory = await mkdtemp(join(tmpdir(), 'irsa-lockout-'));
+    try {
+      const header = Buffer.from(JSON.stringify({ alg: 'RS256', kid: 'retired-key' })).toString('base64url');
+      const tokenFile = join(directory, 'token');
+      await writeFile(tokenFile, `${header}.e30.c2ln`);
+      const result = await cli(syncArgs(), { AWS_WEB_IDENTITY_TOKEN_FILE: tokenFile });
+      expect(result.code).toBe(0);
+      expect(result.stdout).toMatch(/^! locked out: the key retired-key that signed this job's own AWS token/m);
+      expect(result.stdout).toContain(`irsa-issuer sync --issuer ${issuer}`);
+    } finally {
+      await rm(directory, { recursive: true, force: true });
+    }
   });
 });
