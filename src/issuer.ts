@@ -6,6 +6,11 @@ import { ConfigError } from './errors.js';
  */
 export const discoveryPath = '.well-known/openid-configuration';
 export const jwksPath = 'openid/v1/jwks';
+/**
+ * Not a public document: the record of kids whose private half was once published, kept beside the
+ * documents so that every later run (any publisher of this target) still refuses to trust them.
+ */
+export const exposedKidsPath = 'openid/v1/exposed-kids';
 
 /** The audience (IAM client ID) IRSA tokens carry and the provider must list. */
 export const defaultAudience = 'sts.amazonaws.com';

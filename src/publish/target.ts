@@ -45,7 +45,8 @@ function fileDirectory(raw: string): string {
   } catch {
     throw new ConfigError(`The target ${raw} has a malformed %-escape; write the directory as file:///abs/dir.`);
   }
-  if (directory === '') throw new ConfigError(`The target ${raw} names no directory; use file://DIR, e.g. file://./public.`);
+  if (directory === '')
+    throw new ConfigError(`The target ${raw} names no directory; use file://DIR, e.g. file://./public.`);
   if (directory === '~' || directory.startsWith('~/')) {
     throw new ConfigError(
       `The target ${raw} starts with ~, which no shell expands here; write the full path, e.g. file:///home/me/public.`,
