@@ -59,6 +59,14 @@ export class ForeignIssuerError extends GuardError {
   readonly code = 'ERR_FOREIGN_ISSUER';
 }
 
+/**
+ * The cluster still lists a key whose private half was published. Unlike the other guards this one
+ * fails after the clean key set is published: removing the exposure cannot wait.
+ */
+export class ExposedKeyError extends GuardError {
+  readonly code = 'ERR_EXPOSED_KEY';
+}
+
 /** Reading from the Kubernetes API server (or PEM files) failed. Exit 1. */
 export class ClusterReadError extends IrsaIssuerError {
   readonly code = 'ERR_CLUSTER_READ';

@@ -6,6 +6,11 @@ import { ConfigError } from './errors.js';
  */
 export const discoveryPath = '.well-known/openid-configuration';
 export const jwksPath = 'openid/v1/jwks';
+/**
+ * Not a public document: the record of kids whose private half was once published, kept beside the
+ * documents so that every later run (any publisher of this target) still refuses to trust them.
+ */
+export const exposedKidsPath = 'openid/v1/exposed-kids';
 
 /**
  * The most any read of a document takes in (from the API server, a bucket, a web host): a discovery

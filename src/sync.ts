@@ -31,6 +31,8 @@ export interface SyncRequest {
   readonly audiences: readonly [string, ...string[]];
   readonly allowIssuerMismatch: boolean;
   readonly allowKeyReplacement: boolean;
+  /** `--trust-exposed-key`: kids once published with their private half, to publish and trust again. */
+  readonly trustExposedKeys?: readonly string[];
   readonly cacheControl: string;
   readonly dryRun: boolean;
   readonly register?: Registration;

@@ -11,7 +11,7 @@ locals {
   partition = data.aws_partition.current.partition
   region    = data.aws_region.current.id
 
-  # The object keys, exactly as irsa-issuer publishes them (src/config.ts: discoveryPath, jwksPath).
+  # The object keys, exactly as irsa-issuer publishes them (src/issuer.ts: discoveryPath, jwksPath).
   key_prefix    = var.prefix == "" ? "" : "${var.prefix}/"
   discovery_key = "${local.key_prefix}.well-known/openid-configuration"
   jwks_key      = "${local.key_prefix}openid/v1/jwks"
@@ -22,7 +22,11 @@ locals {
 
   bucket_arn    = "arn:${local.partition}:s3:::${var.bucket_name}"
   document_arns = [for key in values(local.document_keys) : "${local.bucket_arn}/${key}"]
-  bucket        = var.create_bucket ? aws_s3_bucket.this[0].bucket : var.bucket_name
+  # The job also keeps a record of exposed key IDs beside the documents (src/issuer.ts:
+  # exposedKidsPath): its to read and write, not the public's.
+  publisher_keys = concat(values(local.document_keys), ["${local.key_prefix}openid/v1/exposed-kids"])
+  publisher_arns = [for key in local.publisher_keys : "${local.bucket_arn}/${key}"]
+  bucket         = var.create_bucket ? aws_s3_bucket.this[0].bucket : var.bucket_name
 
   issuer_path = var.prefix == "" ? "" : "/${var.prefix}"
   # S3's virtual-hosted name in the region's partition (amazonaws.com, amazonaws.com.cn, ...).

@@ -31,16 +31,16 @@ locals {
         Sid      = "ReadWriteIssuerDocuments"
         Effect   = "Allow"
         Action   = local.publisher_actions.objects
-        Resource = local.document_arns
+        Resource = local.publisher_arns
       },
       {
-        # Listing limited to the two keys: a missing document then reads as absent (404), not as
+        # Listing limited to the job's keys: a missing object then reads as absent, not as
         # AccessDenied, so the first-publish and foreign-issuer guards see the truth.
         Sid       = "ListIssuerDocuments"
         Effect    = "Allow"
         Action    = local.publisher_actions.bucket
         Resource  = local.bucket_arn
-        Condition = { StringEquals = { "s3:prefix" = values(local.document_keys) } }
+        Condition = { StringEquals = { "s3:prefix" = local.publisher_keys } }
       },
       {
         Sid      = "KeepOidcProviderThumbprint"

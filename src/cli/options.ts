@@ -181,3 +181,19 @@ export async function caFileFrom(path: string): Promise<string> {
   }
   return pem;
 }
+
+/** `--trust-exposed-key`, for every command that publishes: sync, the daemon, render --out. */
+export function trustExposedKeyOption(): Option {
+  return repeatable(
+    '--trust-exposed-key <kid>',
+    'publish this kid again although its private half was once published (repeatable); only if it was never ' +
+      'really exposed',
+  );
+}
+
+/** `--trust-exposed-key` values: kids, so never blank. */
+export function trustedKidsFrom(raw: readonly string[]): string[] {
+  const kids = raw.map((kid) => kid.trim());
+  if (kids.some((kid) => kid === '')) throw new ConfigError('--trust-exposed-key is empty; give the kid to trust.');
+  return kids;
+}

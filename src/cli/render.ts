@@ -10,6 +10,8 @@ import {
   clusterReaderFrom,
   issuerFrom,
   loggerFrom,
+  trustedKidsFrom,
+  trustExposedKeyOption,
   type ClusterFlags,
   type IssuerFlags,
   type LogFlags,
@@ -18,6 +20,7 @@ import {
 interface RenderFlags extends IssuerFlags, ClusterFlags, LogFlags {
   readonly out?: string;
   readonly allowKeyReplacement?: boolean;
+  readonly trustExposedKey: string[];
 }
 
 export function renderCommand(io: CliIo): Command {
@@ -37,7 +40,8 @@ export function renderCommand(io: CliIo): Command {
         '--allow-key-replacement',
         "with --out: write even though the key set already there shares no kid with the cluster's (a re-keyed cluster)",
       ),
-    );
+    )
+    .addOption(trustExposedKeyOption());
   addLogOption(command);
   command.action(async (flags: RenderFlags) => {
     const issuer = issuerFrom(flags);
@@ -58,6 +62,7 @@ export function renderCommand(io: CliIo): Command {
         documents,
         cacheControl: defaultCacheControl,
         allowKeyReplacement: flags.allowKeyReplacement === true,
+        trustExposedKeys: trustedKidsFrom(flags.trustExposedKey),
         dryRun: false,
       },
       new FileStore(out),

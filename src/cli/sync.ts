@@ -17,6 +17,8 @@ import {
   loggerFrom,
   targetFrom,
   timeoutMsFrom,
+  trustedKidsFrom,
+  trustExposedKeyOption,
   type ClusterFlags,
   type IssuerFlags,
   type OutputFlags,
@@ -30,6 +32,7 @@ export interface SyncFlags extends IssuerFlags, ClusterFlags, OutputFlags, Store
   readonly audience: string[];
   readonly cacheControl: string;
   readonly allowKeyReplacement?: boolean;
+  readonly trustExposedKey: string[];
   readonly dryRun?: boolean;
   readonly register: boolean;
   readonly verify?: boolean;
@@ -59,6 +62,7 @@ export function addSyncOptions(command: Command): Command {
         "publish even though the published key set shares no kid with the cluster's (a re-keyed cluster)",
       ),
     )
+    .addOption(trustExposedKeyOption())
     .addOption(new Option('--dry-run', 'print the plan; change nothing'))
     .addOption(new Option('--no-register', 'publish only; do not create or update the IAM OIDC provider'))
     .addOption(
@@ -107,6 +111,7 @@ export async function syncSetup(flags: SyncFlags, io: CliIo): Promise<{ request:
     audiences,
     allowIssuerMismatch: flags.allowIssuerMismatch === true,
     allowKeyReplacement: flags.allowKeyReplacement === true,
+    trustExposedKeys: trustedKidsFrom(flags.trustExposedKey),
     cacheControl: cacheControlFrom(flags.cacheControl),
     dryRun: flags.dryRun === true,
     stageTimeoutMs: timeoutMsFrom(flags.timeout),
@@ -150,7 +155,8 @@ export function syncCommand(io: CliIo): Command {
       '      --audience sts.amazonaws.com',
       '',
       'Exit codes: 0 done, 1 failed (network, AWS, Kubernetes), 2 usage or configuration error,',
-      '            3 refused by a safety guard (nothing written), 4 verification failed.',
+      '            3 refused by a safety guard (nothing written; except an exposed key: the key set',
+      '            without it is published first), 4 verification failed.',
     ].join('\n'),
   );
   command.action(async (flags: SyncFlags) => {

@@ -53,3 +53,21 @@ export async function buildStage(
     warnings: documents.warnings,
   };
 }
+
+/**
+ * The same documents without the keys whose kid is in `kids` (keys that must no longer be trusted).
+ * The discovery document follows the keys left; when none are left it keeps the algorithms it had,
+ * so it stays a document OIDC clients can read while STS refuses every token.
+ */
+export function withoutKeys(issuer: Issuer, documents: BuiltDocuments, kids: ReadonlySet<string>): BuiltDocuments {
+  const jwks: JsonWebKeySet = { keys: documents.jwks.keys.filter((key) => !kids.has(key.kid)) };
+  if (jwks.keys.length === documents.jwks.keys.length) return documents;
+  const discovery = jwks.keys.length === 0 ? documents.discovery : buildDiscovery(issuer, jwks);
+  return {
+    ...documents,
+    discovery,
+    jwks,
+    discoveryBytes: serialiseDocument(discovery),
+    jwksBytes: serialiseDocument(jwks),
+  };
+}

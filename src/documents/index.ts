@@ -1,4 +1,11 @@
-export { buildDocuments, buildStage, type BuildOptions, type BuiltDocuments, type IssuerDocuments } from './build.js';
+export {
+  buildDocuments,
+  buildStage,
+  withoutKeys,
+  type BuildOptions,
+  type BuiltDocuments,
+  type IssuerDocuments,
+} from './build.js';
 export type { DiscoveryDocument } from './discovery.js';
 export {
   algorithmForKey,

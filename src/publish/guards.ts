@@ -18,7 +18,7 @@ export function checkPublishedIssuer(issuer: Issuer, publishedDiscovery: Uint8Ar
 }
 
 /** The `keys` of a published JWKS; undefined when it is no key set at all. */
-function publishedKeys(publishedJwks: Uint8Array): readonly unknown[] | undefined {
+export function publishedKeys(publishedJwks: Uint8Array): readonly unknown[] | undefined {
   const published = parseJson(publishedJwks);
   const keys = isJsonObject(published) ? published.keys : undefined;
   return Array.isArray(keys) ? keys : undefined;

@@ -120,7 +120,8 @@ export const iamCases: readonly FaultCase[] = [
     stderr: /another writer created the provider first; reconciling against it/,
     landed: published,
     afterwards: async (world) => {
-      expect((await world.provider())?.ThumbprintList).toEqual([thumbprint]);
+      // The other writer's thumbprint stays beside ours: staged thumbprints are kept (--prune-thumbprints).
+      expect((await world.provider())?.ThumbprintList).toEqual([thumbprint, '0'.repeat(40)]);
     },
   },
 ];

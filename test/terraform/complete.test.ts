@@ -37,6 +37,8 @@ const setup = await terraformOrSkip();
 const bucket = 'acme-oidc';
 const prefix = 'clusters/prod';
 const documentKeys = [`${prefix}/.well-known/openid-configuration`, `${prefix}/openid/v1/jwks`];
+/** The job's objects: the two public documents and its record of exposed key IDs. */
+const publisherKeys = [...documentKeys, `${prefix}/openid/v1/exposed-kids`];
 const kubeadmIssuer = 'https://kubernetes.default.svc.cluster.local';
 
 interface CompleteOutputs {
@@ -158,7 +160,7 @@ describe.skipIf(setup === undefined)('terraform/examples/complete against moto',
     if (policy === undefined) throw new Error('no inline policy');
     const expected = publisherGrants(await publisherActions(), {
       bucketArn: `arn:aws:s3:::${bucket}`,
-      documentKeys,
+      documentKeys: publisherKeys,
       providerArn: outputs.oidc_provider_arn,
     });
     expect(grants(policy)).toEqual(expected);
