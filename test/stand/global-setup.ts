@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -26,6 +26,9 @@ export default async function prepare(): Promise<() => void> {
   }
   await promisify(execFile)(process.execPath, ['scripts/build.mjs']);
   const scratch = mkdtempSync(join(tmpdir(), 'irsa-issuer-tests-'));
+  // Searchable by everyone, as /tmp is: the image test runs the bundle as another user (65532) from a
+  // directory in here. What the tests create inside keeps its own, private, permissions.
+  chmodSync(scratch, 0o755);
   process.env.TMPDIR = scratch;
   return () => {
     rmSync(scratch, { recursive: true, force: true });

@@ -262,7 +262,8 @@ describe.skipIf(setup === undefined)('terraform/examples/complete against moto',
       motoEnv(moto),
     );
     expect(sync.code).toBe(0);
-    expect((await readProvider(iam, outputs.oidc_provider_arn)).ThumbprintList).toEqual([rotated]);
+    // Ours first; the thumbprint Terraform seeded stays beside it (staged thumbprints are kept).
+    expect((await readProvider(iam, outputs.oidc_provider_arn)).ThumbprintList).toEqual([rotated, thumbprint]);
     // Reverting it would lock every workload out the moment the old chain is gone.
     const plan = await workspace.terraform(['plan', '-detailed-exitcode', '-input=false', '-no-color'], [0, 2]);
     expect(plan.code).toBe(0);
