@@ -23,7 +23,8 @@ RUN node scripts/build.mjs
 # check runAsNonRoot against the image itself.
 FROM gcr.io/distroless/nodejs24-debian12:nonroot
 # docker build --build-arg VERSION=$(node -p 'require("./package.json").version') --build-arg SOURCE=<repository URL>
-ARG VERSION=0.0.0-dev
+# The default is package.json's version (test/release/version.test.ts checks it).
+ARG VERSION=0.1.0
 ARG SOURCE=
 LABEL org.opencontainers.image.title="irsa-issuer" \
       org.opencontainers.image.description="Publish a Kubernetes cluster's service-account issuer so AWS IAM (IRSA) trusts it" \

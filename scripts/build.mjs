@@ -1,6 +1,12 @@
-// One self-contained ESM bundle: the Dockerfile and `npx irsa-issuer` run exactly this file.
+// One self-contained ESM bundle: the Dockerfile and `npx irsa-issuer` run exactly this file. Nothing is
+// left external but Node's built-ins (and ws's optional native addons bufferutil/utf-8-validate, which
+// it loads in a try/catch and does without), so package.json has no runtime "dependencies": installing
+// the package brings this file and nothing else (scripts/release-check.mjs proves it).
 import { build } from 'esbuild';
-import { chmodSync, statSync } from 'node:fs';
+import { chmodSync, readFileSync, statSync } from 'node:fs';
+
+// package.json is the one source of the version: `--version` prints what it said at build time.
+const { version } = JSON.parse(readFileSync('package.json', 'utf8'));
 
 const outfile = 'dist/irsa-issuer.mjs';
 await build({
@@ -14,6 +20,7 @@ await build({
   // Error classes name themselves after their constructor (errors.ts); keep those names.
   keepNames: true,
   sourcemap: false,
+  define: { __IRSA_ISSUER_VERSION__: JSON.stringify(version) },
   legalComments: 'none',
   banner: {
     // CommonJS dependencies bundled into ESM still call require() for Node built-ins.

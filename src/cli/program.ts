@@ -9,7 +9,9 @@ import { syncCommand } from './sync.js';
 import { thumbprintCommand } from './thumbprint.js';
 import { verifyCommand } from './verify.js';
 
-export const version = '0.1.0';
+/** Replaced with package.json's version at build time (scripts/build.mjs; vitest.config.ts for the tests). */
+declare const __IRSA_ISSUER_VERSION__: string;
+export const version = __IRSA_ISSUER_VERSION__;
 
 function buildProgram(io: CliIo): Command {
   const program = new Command('irsa-issuer')
