@@ -7,7 +7,7 @@
  */
 import { rm } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startApiServer } from '../stand/apiserver.js';
+import { startApiServer, type ApiServerStand } from '../stand/apiserver.js';
 import { startBlackhole } from '../stand/blackhole.js';
 import { createCertificateChain } from '../stand/certs.js';
 import { checkPublished } from '../stand/invariant.js';
@@ -62,6 +62,15 @@ async function killBetweenTheWrites(world: FaultWorld) {
   expect(killed.signal).toBe('SIGKILL');
   expect(landedWrites(world)).toEqual(['jwks']);
   return killed;
+}
+
+/** The command line of a second cluster's sync onto the same bucket and prefix as `world`'s. */
+async function syncArgsFor(other: ApiServerStand, otherIssuer: string, world: FaultWorld): Promise<string[]> {
+  const token = other.tokens.reader?.token ?? '';
+  const kubeconfig = await other.writeKubeconfig([{ name: 'other', server: other.url, caPem: other.caPem, token }]);
+  const target = ['--target', `s3://${bucket}/${prefix}`, '--region', region, '--s3-endpoint', world.aws.url];
+  const cluster = ['--kubeconfig', kubeconfig, '--context', 'other'];
+  return ['sync', '--issuer', otherIssuer, ...target, ...cluster, '--thumbprint', thumbprint, '--output', 'json'];
 }
 
 describe.concurrent('sync under faults', () => {
@@ -180,28 +189,7 @@ describe.concurrent('sync under faults', () => {
         try {
           await worlds.use(async (world) => {
             await world.reset();
-            const otherKubeconfig = await other.writeKubeconfig([
-              { name: 'other', server: other.url, caPem: other.caPem, token: other.tokens.reader?.token ?? '' },
-            ]);
-            const otherArgs = [
-              'sync',
-              '--issuer',
-              otherIssuer,
-              '--target',
-              `s3://${bucket}/${prefix}`,
-              '--region',
-              region,
-              '--s3-endpoint',
-              world.aws.url,
-              '--kubeconfig',
-              otherKubeconfig,
-              '--context',
-              'other',
-              '--thumbprint',
-              thumbprint,
-              '--output',
-              'json',
-            ];
+            const otherArgs = await syncArgsFor(other, otherIssuer, world);
             const clusters = [
               { issuer, keys: world.stand.keys, start: () => world.startSync() },
               { issuer: otherIssuer, keys: other.keys, start: () => startBundle(otherArgs, world.env) },
@@ -255,28 +243,7 @@ describe.concurrent('sync under faults', () => {
           await world.reset();
           const other = await startApiServer({ issuer: otherIssuer, keys: world.stand.keys });
           try {
-            const otherKubeconfig = await other.writeKubeconfig([
-              { name: 'other', server: other.url, caPem: other.caPem, token: other.tokens.reader?.token ?? '' },
-            ]);
-            const otherArgs = [
-              'sync',
-              '--issuer',
-              otherIssuer,
-              '--target',
-              `s3://${bucket}/${prefix}`,
-              '--region',
-              region,
-              '--s3-endpoint',
-              world.aws.url,
-              '--kubeconfig',
-              otherKubeconfig,
-              '--context',
-              'other',
-              '--thumbprint',
-              thumbprint,
-              '--output',
-              'json',
-            ];
+            const otherArgs = await syncArgsFor(other, otherIssuer, world);
             // Ours writes the JWKS, then waits at its discovery write while the other cluster publishes.
             const ours = new RegExp(issuer.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&'));
             world.aws.inject({
