@@ -1,6 +1,7 @@
 import { request } from 'node:https';
 import * as tls from 'node:tls';
 import { maxDocumentBytes } from '../issuer.js';
+import { classifyNetworkError } from '../network.js';
 
 export interface PublicResponse {
   readonly status: number;
@@ -43,29 +44,9 @@ export class PublicFetchError extends Error {
   }
 }
 
-const dnsCodes = new Set(['ENOTFOUND', 'EAI_AGAIN', 'EAI_NONAME', 'EAI_FAIL', 'EAI_NODATA']);
-const unreachableCodes = new Set(['ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EHOSTDOWN', 'ENETDOWN']);
-const resetCodes = new Set(['ECONNRESET', 'EPIPE']);
-
-function isTlsCode(code: string): boolean {
-  return (
-    code.includes('CERT') ||
-    code.startsWith('UNABLE_TO_') ||
-    code.startsWith('ERR_TLS') ||
-    code.startsWith('ERR_SSL') ||
-    code === 'EPROTO' ||
-    code.startsWith('SELF_SIGNED')
-  );
-}
-
-function classify(code: string | undefined): PublicFetchFailure {
-  if (code === undefined) return 'other';
-  if (code === 'ECONNREFUSED') return 'refused';
-  if (dnsCodes.has(code)) return 'dns';
-  if (unreachableCodes.has(code)) return 'unreachable';
-  if (resetCodes.has(code)) return 'reset';
-  if (isTlsCode(code)) return 'tls';
-  return 'other';
+/** What kind of network failure a GET met; the checks give each its own fix. */
+function classify(error: Error): PublicFetchFailure {
+  return classifyNetworkError(error) ?? 'other';
 }
 
 /**
@@ -155,12 +136,10 @@ export function fetchPublic(url: string, options: PublicFetchOptions = defaultFe
         });
         response.on('error', (error: NodeJS.ErrnoException) => {
           fail(
-            new PublicFetchError(
-              url,
-              classify(error.code),
-              `reading the response from ${url} failed: ${error.message}`,
-              { cause: error, systemCode: error.code },
-            ),
+            new PublicFetchError(url, classify(error), `reading the response from ${url} failed: ${error.message}`, {
+              cause: error,
+              systemCode: error.code,
+            }),
           );
         });
       },
@@ -173,7 +152,7 @@ export function fetchPublic(url: string, options: PublicFetchOptions = defaultFe
       fail(
         new PublicFetchError(
           url,
-          classify(code),
+          classify(error),
           `GET ${url} failed: ${code !== undefined && !error.message.includes(code) ? `${code}: ` : ''}${error.message}`,
           { cause: error, systemCode: code },
         ),
