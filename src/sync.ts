@@ -217,7 +217,7 @@ export async function sync(request: SyncRequest, clients: SyncClients): Promise<
 
 /**
  * fetch and check the issuer's own documents -> thumbprint -> register (-> verify). The same
- * stages and report as sync; build and publish are skipped, and nothing but IAM is called.
+ * stages and report as sync; build and publish are skipped, and IAM is the only AWS service called.
  */
 export async function registerOnly(request: RegisterOnlyRequest, logger: Logger): Promise<RunReport> {
   const { issuer, register, ca } = request;

@@ -201,6 +201,17 @@ describe('register-only for an issuer that serves its own documents', () => {
     expect(report.kids).toEqual([key.kid]);
   });
 
+  it('with verify, checks the provider it just registered as STS would', async () => {
+    const issuer = await serve(`${hostA.url}/clusters/c`);
+    const report = await registerOnly(request(issuer, { verify: true }), silent);
+    const checks = Object.fromEntries(report.verification?.checks.map((check) => [check.id, check.status]) ?? []);
+    expect(report.verification?.ok).toBe(true);
+    expect(checks).toMatchObject({ issuer: 'passed', jwks: 'passed', provider: 'passed', thumbprint: 'passed' });
+    // No cluster is read: its keys cannot be compared.
+    expect(checks.keys).toBe('skipped');
+    expect(steps(report).at(-1)).toBe('verify:unchanged');
+  });
+
   it('one host serving both documents needs its thumbprint once', async () => {
     // The issuer's own host, another path for the keys: still one host, so one thumbprint.
     const issuer = await serve(`${hostA.url}/clusters/c`, { jwksUri: `${hostA.url}/keys/c.json` });
