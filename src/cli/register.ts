@@ -179,12 +179,13 @@ export function registerCommand(io: CliIo): Command {
       '  irsa-issuer register --dry-run --tag cluster=aks-prod \\',
       '      --issuer https://westeurope.oic.prod-aks.azure.com/TENANT/GUID/',
       '',
-      'The issuer is taken exactly as tokens carry it in "iss", a trailing slash included (AKS): IAM keeps it in',
-      'the provider URL, so trust-policy condition keys read HOST/PATH/:sub. See docs/public-issuers.md.',
+      'The issuer is taken exactly as tokens carry it in "iss", a trailing slash included (AKS): IAM keeps',
+      'it in the provider URL, so trust-policy condition keys read HOST/PATH/:sub. See docs/public-issuers.md.',
       '',
       'Exit codes: 0 done, 1 failed (network, AWS), 2 usage or configuration error,',
       '            3 refused: the JWKS publishes private key material (nothing registered),',
-      '            4 the documents cannot be read or fail a check of verify (nothing registered), or --verify found a ✗.',
+      '            4 the documents cannot be read or fail a check of verify (nothing registered),',
+      '              or --verify found a ✗.',
     ].join('\n'),
   );
   command.action(async (flags: RegisterOnlyFlags) => {

@@ -183,7 +183,8 @@ export function syncCommand(io: CliIo): Command {
   command.addOption(
     new Option(
       '--no-publish',
-      'register only, for an issuer that already serves its own documents (GKE, AKS): the same as irsa-issuer register',
+      'register only, for an issuer that already serves its own documents (GKE, AKS): the same as irsa-issuer ' +
+        'register, which takes --issuer as tokens carry it, a trailing slash included',
     ),
   );
   command.addHelpText(
