@@ -80,8 +80,8 @@ export function parseIssuer(raw: string, rules: IssuerRules = {}): Issuer {
       `The issuer ${raw} ends with a slash; an issuer this tool publishes has one spelling everywhere ` +
         `(tokens' "iss", ` +
         `the provider URL, condition keys), without it. Use ${raw.replace(/\/+$/, '')}. ` +
-        'To check an issuer that is already public with a slash (AKS), use irsa-issuer verify, which takes it as ' +
-        'tokens carry it.',
+        'For an issuer that is already public with a slash (AKS), irsa-issuer verify checks it and irsa-issuer ' +
+        'register registers its provider, taking it as tokens carry it.',
     );
   }
   const path = url.pathname === '/' && !trailingSlash ? '' : url.pathname;

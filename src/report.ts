@@ -32,7 +32,8 @@ export interface StageOutcome<T> {
 }
 
 export interface RunReport {
-  readonly command: 'sync';
+  /** `register`: a register-only run (`irsa-issuer register`, `sync --no-publish`). */
+  readonly command: 'sync' | 'register';
   readonly issuer: string;
   readonly target: string;
   readonly source: string;

@@ -1,7 +1,8 @@
 /**
  * One run, as a recipe: read -> build -> publish -> thumbprint -> register -> verify. Each stage
  * lives in its folder and returns its own line of the report; this file only orders them, times
- * them and collects what they report.
+ * them and collects what they report. `registerOnly` is the same recipe for an issuer that serves
+ * its own documents: read them publicly, skip build and publish.
  */
 import { readStage, type ClusterReader } from './cluster/index.js';
 import { buildStage } from './documents/index.js';
@@ -12,7 +13,13 @@ import { publishDocuments, type ObjectStore } from './publish/index.js';
 import type { RunReport, Stage, StageOutcome, StepReport } from './report.js';
 import { DeadlineError, isIrsaIssuerError, RunFailedError } from './errors.js';
 import { thumbprintStage, type JwksHostProbe } from './thumbprint/index.js';
-import { verifyIssuer, verifyStage, type VerifyReport } from './verify/index.js';
+import {
+  readPublicIssuer,
+  verifyIssuer,
+  verifyStage,
+  type VerifyDependencies,
+  type VerifyReport,
+} from './verify/index.js';
 
 /** Registering the IAM OIDC provider, and what it needs to do so (absent: `--no-register`). */
 export interface Registration {
@@ -53,6 +60,37 @@ export interface SyncClients {
   readonly logger: Logger;
 }
 
+/**
+ * `irsa-issuer register` (or `sync --no-publish`): an issuer that already serves its own documents
+ * (GKE, AKS, any platform). Nothing is read from a cluster and nothing is published; the documents
+ * are fetched as STS fetches them and must pass verify's checks before the provider is reconciled.
+ */
+export interface RegisterOnlyRequest {
+  /** Parsed with `acceptTrailingSlash`: exactly what tokens carry in `iss`. */
+  readonly issuer: Issuer;
+  readonly audiences: readonly [string, ...string[]];
+  readonly dryRun: boolean;
+  readonly register: Registration;
+  /** An extra CA (PEM) to trust when fetching the issuer's documents (and when verifying). */
+  readonly ca?: string;
+  /** After registering, run verify's checks against the provider (`--verify`); never on a dry run. */
+  readonly verify?: boolean;
+  readonly stageTimeoutMs?: number;
+}
+
+/** What every run's report names, whatever its recipe. */
+interface RunFrame {
+  readonly command: RunReport['command'];
+  readonly issuer: Issuer;
+  /** Where documents are published, as the report names it. */
+  readonly target: string;
+  readonly dryRun: boolean;
+  readonly stageTimeoutMs?: number | undefined;
+}
+
+/** The one line of the report a register-only run has for its target. */
+export const registerOnlyTarget = 'none: register-only, the issuer serves its own documents';
+
 function deadlineError(stage: Stage, timeoutMs: number): DeadlineError {
   return new DeadlineError(
     `The ${stage} stage did not finish within ${timeoutMs / 1000} s (--timeout), so the run stopped there. ` +
@@ -64,16 +102,16 @@ function deadlineError(stage: Stage, timeoutMs: number): DeadlineError {
  * Times each stage and keeps its line of the report and its warnings, in order. A stage that fails
  * gets a `failed` line, and the run stops with a RunFailedError that carries the report so far.
  */
-function recorder(request: SyncRequest, clients: SyncClients) {
+function recorder(request: RunFrame, logger: Logger) {
   const started = performance.now();
   const steps: StepReport[] = [];
   const warnings: string[] = [...request.issuer.warnings];
   const found: { source?: string; kids?: readonly string[]; verification?: VerifyReport } = {};
 
   const report = (failure?: RunReport['failure']): RunReport => ({
-    command: 'sync',
+    command: request.command,
     issuer: request.issuer.url,
-    target: clients.store.description,
+    target: request.target,
     source: found.source ?? 'not read',
     dryRun: request.dryRun,
     kids: found.kids ?? [],
@@ -117,7 +155,7 @@ function recorder(request: SyncRequest, clients: SyncClients) {
         const changed = (change: string) => {
           landed.push(change);
         };
-        outcome = await Promise.race([work(clients.logger.child({ stage }), signal, changed), deadline]);
+        outcome = await Promise.race([work(logger.child({ stage }), signal, changed), deadline]);
       } catch (error) {
         if (!isIrsaIssuerError(error)) throw error;
         const summary = error.message.split('\n')[0] ?? error.code;
@@ -143,7 +181,7 @@ function recorder(request: SyncRequest, clients: SyncClients) {
 export async function sync(request: SyncRequest, clients: SyncClients): Promise<RunReport> {
   const { issuer, dryRun } = request;
   const { logger, store } = clients;
-  const run = recorder(request, clients);
+  const run = recorder({ ...request, command: 'sync', target: store.description }, logger);
 
   const metadata = await run.stage('read', (log) => readStage(clients.cluster, log));
   run.found.source = metadata.source;
@@ -168,24 +206,67 @@ export async function sync(request: SyncRequest, clients: SyncClients): Promise<
   }
 
   if (request.verify !== undefined && !dryRun) {
-    const { ca } = request.verify;
-    run.found.verification = await run.stage('verify', async (log) => {
-      const report = await verifyIssuer(
-        { issuer, audiences: request.audiences, ...(ca === undefined ? {} : { ca }) },
-        {
-          cluster: { read: () => Promise.resolve(metadata) },
-          ...(register === undefined ? {} : { provider: register.provider }),
-          logger: log,
-        },
-      );
-      return verifyStage(report);
-    });
+    const dependencies = {
+      cluster: { read: () => Promise.resolve(metadata) },
+      ...(register === undefined ? {} : { provider: register.provider }),
+    };
+    await verifyAfter(run, { ...request, ...request.verify }, dependencies);
   }
+  return finish(run, request.issuer, logger, 'sync finished');
+}
 
+/**
+ * fetch and check the issuer's own documents -> thumbprint -> register (-> verify). The same
+ * stages and report as sync; build and publish are skipped, and IAM is the only AWS service called.
+ */
+export async function registerOnly(request: RegisterOnlyRequest, logger: Logger): Promise<RunReport> {
+  const { issuer, register, ca } = request;
+  const run = recorder({ ...request, command: 'register', target: registerOnlyTarget }, logger);
+
+  const published = await run.stage('read', () =>
+    readPublicIssuer(issuer, {
+      ...(ca === undefined ? {} : { ca }),
+      ...(request.stageTimeoutMs === undefined ? {} : { timeoutMs: request.stageTimeoutMs }),
+    }),
+  );
+  run.found.source = `the public JWKS at ${published.jwksUri}`;
+  run.found.kids = published.kids;
+  run.skip('build', 'not needed: register-only takes the documents the issuer serves');
+  run.skip('publish', 'register-only: nothing is published');
+  const thumbprints = await run.stage('thumbprint', (log) =>
+    thumbprintStage(issuer, register.pinnedThumbprints, register.probe, log, published.jwksUri),
+  );
+  const desired = { issuer, clientIds: request.audiences, thumbprints, tags: register.tags };
+  await run.stage('register', (log, signal) =>
+    registerStage(desired, register.provider, { dryRun: request.dryRun, ...register }, log, signal),
+  );
+  if (request.verify === true && !request.dryRun) {
+    await verifyAfter(run, request, { provider: register.provider });
+  }
+  return finish(run, issuer, logger, 'register finished');
+}
+
+/** The verify stage, after the writes: every check of `irsa-issuer verify` that these dependencies allow. */
+async function verifyAfter(
+  run: ReturnType<typeof recorder>,
+  request: { readonly issuer: Issuer; readonly audiences: readonly [string, ...string[]]; readonly ca?: string },
+  dependencies: Omit<VerifyDependencies, 'logger'>,
+): Promise<void> {
+  const { issuer, audiences, ca } = request;
+  run.found.verification = await run.stage('verify', async (log) => {
+    const report = await verifyIssuer(
+      { issuer, audiences, ...(ca === undefined ? {} : { ca }) },
+      { ...dependencies, logger: log },
+    );
+    return verifyStage(report);
+  });
+}
+
+function finish(run: ReturnType<typeof recorder>, issuer: Issuer, logger: Logger, message: string): RunReport {
   const report = run.report();
   // The report carries the warnings to the user; the log keeps them for whoever reads logs at info.
   for (const warning of report.warnings) logger.info({ warning }, 'warning');
-  const { target, changed, durationMs } = report;
-  logger.info({ issuer: issuer.url, target, changed, dryRun, durationMs }, 'sync finished');
+  const { target, changed, dryRun, durationMs } = report;
+  logger.info({ issuer: issuer.url, target, changed, dryRun, durationMs }, message);
   return report;
 }

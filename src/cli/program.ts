@@ -4,6 +4,7 @@ import { escapeControl, redact } from '../redact.js';
 import { daemonCommand } from './daemon.js';
 import { applyEnvironment, checkVariableNames, documentEnvironment } from './env.js';
 import { guardedIo, type CliIo } from './io.js';
+import { registerCommand } from './register.js';
 import { renderCommand } from './render.js';
 import { syncCommand } from './sync.js';
 import { thumbprintCommand } from './thumbprint.js';
@@ -26,7 +27,14 @@ function buildProgram(io: CliIo): Command {
       writeOut: (text) => io.stdout.write(text),
       writeErr: (text) => io.stderr.write(text),
     });
-  const commands = [syncCommand(io), daemonCommand(io), renderCommand(io), thumbprintCommand(io), verifyCommand(io)];
+  const commands = [
+    syncCommand(io),
+    registerCommand(io),
+    daemonCommand(io),
+    renderCommand(io),
+    thumbprintCommand(io),
+    verifyCommand(io),
+  ];
   for (const command of commands) {
     documentEnvironment(command);
     command.hook('preAction', (actionCommand) => {

@@ -1,11 +1,25 @@
-import { Option, type Command } from 'commander';
-import { ConfigError } from '../errors.js';
+import { Command, Option } from 'commander';
+import { ConfigError, RunFailedError } from '../errors.js';
 import { createIamClient, iamRegionFor, validateProviderRequest } from '../iam/index.js';
 import type { Logger } from '../log.js';
 import type { Target } from '../publish/index.js';
-import type { Registration } from '../sync.js';
+import { registerOnly, type RegisterOnlyRequest, type Registration } from '../sync.js';
 import { normaliseThumbprints, thumbprintFromUrl } from '../thumbprint/index.js';
-import { addAudienceOption, repeatable } from './options.js';
+import { verificationFailure, verifyIssuerRules } from '../verify/index.js';
+import type { CliIo } from './io.js';
+import {
+  addOutputOptions,
+  audiencesFrom,
+  caFileFrom,
+  issuerFrom,
+  issuerOption,
+  loggerFrom,
+  repeatable,
+  timeoutMsFrom,
+  addAudienceOption,
+  type OutputFlags,
+} from './options.js';
+import { renderRunReport } from './report.js';
 import type { StoreFlags } from './store.js';
 
 export interface RegisterFlags {
@@ -54,7 +68,7 @@ function parseTags(pairs: readonly string[]): Record<string, string> {
 /** What registering needs: the flags, an IAM client and the TLS probe of the jwks_uri host. */
 export function registrationFrom(
   flags: RegisterFlags & StoreFlags,
-  target: Target,
+  target: Target | undefined,
   audiences: readonly string[],
   logger: Logger,
 ): Registration {
@@ -68,8 +82,114 @@ export function registrationFrom(
     // IAM is global; the bucket's region only decides the partition (aws, aws-cn, aws-us-gov).
     provider: createIamClient({
       logger,
-      region: iamRegionFor(flags.region ?? (target.kind === 's3' ? target.region : undefined)),
+      region: iamRegionFor(flags.region ?? (target?.kind === 's3' ? target.region : undefined)),
     }),
     probe: (url) => thumbprintFromUrl(url),
   };
+}
+
+/** The flags of a register-only run: `irsa-issuer register`, and `sync --no-publish` (whose flags include these). */
+export interface RegisterOnlyFlags extends RegisterFlags, OutputFlags {
+  readonly issuer?: string;
+  readonly audience: string[];
+  readonly region?: string;
+  readonly dryRun?: boolean;
+  readonly verify?: boolean;
+  readonly caFile?: string;
+  readonly timeout: string;
+}
+
+/** Everything a register-only run needs, from the flags; ConfigError (exit 2) before any request. */
+async function registerOnlySetup(
+  flags: RegisterOnlyFlags,
+  io: CliIo,
+): Promise<{ request: RegisterOnlyRequest; logger: Logger }> {
+  // An issuer that is already public is taken exactly as its tokens carry it, a trailing slash included (AKS).
+  const issuer = issuerFrom(flags, verifyIssuerRules);
+  const audiences = audiencesFrom(flags.audience);
+  const stageTimeoutMs = timeoutMsFrom(flags.timeout);
+  const ca = flags.caFile === undefined ? undefined : await caFileFrom(flags.caFile);
+  const logger = loggerFrom(flags, io);
+  logger.debug({ issuer: issuer.url }, 'starting register-only run');
+  const request: RegisterOnlyRequest = {
+    issuer,
+    audiences,
+    dryRun: flags.dryRun === true,
+    register: registrationFrom(flags, undefined, audiences, logger),
+    stageTimeoutMs,
+    ...(ca === undefined ? {} : { ca }),
+    ...(flags.verify === true ? { verify: true } : {}),
+  };
+  return { request, logger };
+}
+
+/** Runs a register-only run and prints its report; throws what the CLI turns into the exit code. */
+export async function runRegisterOnly(flags: RegisterOnlyFlags, io: CliIo): Promise<void> {
+  const { request, logger } = await registerOnlySetup(flags, io);
+  const report = await registerOnly(request, logger).catch((error: unknown) => {
+    if (error instanceof RunFailedError) io.stdout.write(renderRunReport(error.report, flags.output));
+    throw error;
+  });
+  io.stdout.write(renderRunReport(report, flags.output));
+  const failure = report.verification === undefined ? undefined : verificationFailure(report.verification);
+  if (failure !== undefined) throw failure;
+}
+
+export function registerCommand(io: CliIo): Command {
+  const command = new Command('register')
+    .summary('register the IAM OIDC provider for an issuer that already serves its own documents (GKE, AKS)')
+    .description(
+      'For an issuer whose discovery document and JWKS are already public (GKE, AKS, any platform that serves ' +
+        'them): fetches both anonymously over HTTPS as STS does, holds them to the document checks of ' +
+        '`irsa-issuer verify` (issuer byte for byte, https jwks_uri, public signing keys STS accepts), computes the ' +
+        'TLS thumbprint of the jwks_uri host (and of the discovery host when it differs), then creates or reconciles ' +
+        'the IAM OIDC provider. Reads nothing from a cluster and publishes nothing; the same as `sync --no-publish`. ' +
+        'A second run with nothing new writes nothing.',
+    )
+    .addOption(issuerOption(verifyIssuerRules));
+  addRegisterOptions(command);
+  command
+    .addOption(
+      new Option(
+        '--region <region>',
+        'an AWS region of the partition the provider lives in (cn-*, us-gov-*; default: the commercial partition)',
+      ),
+    )
+    .addOption(new Option('--dry-run', 'print the plan; change nothing'))
+    .addOption(
+      new Option(
+        '--verify',
+        'after registering, run the checks of `irsa-issuer verify` against the provider (exit 4 when one fails)',
+      ),
+    )
+    .addOption(new Option('--ca-file <path>', 'also trust this CA (PEM) when fetching the documents: a private CA'))
+    .addOption(
+      new Option(
+        '--timeout <seconds>',
+        'give up on any one stage (read, thumbprint, register) after this long',
+      ).default('60'),
+    );
+  addOutputOptions(command);
+  command.addHelpText(
+    'after',
+    [
+      '',
+      'Examples:',
+      '  irsa-issuer register --issuer https://container.googleapis.com/v1/projects/P/locations/L/clusters/C',
+      '  irsa-issuer register --dry-run --tag cluster=aks-prod \\',
+      '      --issuer https://westeurope.oic.prod-aks.azure.com/TENANT/GUID/',
+      '',
+      'The issuer is taken exactly as tokens carry it in "iss", a trailing slash included (AKS): IAM keeps',
+      'it in the provider URL, so trust-policy condition keys read HOST/PATH/:sub. See docs/public-issuers.md.',
+      '',
+      'Exit codes: 0 done, 1 failed (network, AWS), 2 usage or configuration error,',
+      '            3 refused: the JWKS publishes private key material (nothing registered),',
+      '            4 the documents cannot be read or fail a check of verify (nothing registered),',
+      '              or --verify found a ✗.',
+    ].join('\n'),
+  );
+  command.action(async (flags: RegisterOnlyFlags) => {
+    await runRegisterOnly(flags, io);
+  });
+  return command;
 }

@@ -27,7 +27,7 @@ function outcomeLine(report: RunReport): string {
 
 function runReportText(report: RunReport): string {
   const lines = [
-    `${report.dryRun ? 'Plan' : 'Sync'} for issuer ${report.issuer}`,
+    `${report.dryRun ? 'Plan' : report.command === 'register' ? 'Register' : 'Sync'} for issuer ${report.issuer}`,
     `  keys from ${report.source}: ${report.kids.join(', ')}`,
     `  target ${report.target}`,
   ];

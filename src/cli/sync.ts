@@ -23,7 +23,7 @@ import {
   type IssuerFlags,
   type OutputFlags,
 } from './options.js';
-import { addRegisterOptions, registrationFrom, type RegisterFlags } from './register.js';
+import { addRegisterOptions, registrationFrom, runRegisterOnly, type RegisterFlags } from './register.js';
 import { renderRunReport } from './report.js';
 import { addStoreOptions, storeFor, type StoreFlags } from './store.js';
 
@@ -35,6 +35,8 @@ export interface SyncFlags extends IssuerFlags, ClusterFlags, OutputFlags, Store
   readonly trustExposedKey: string[];
   readonly dryRun?: boolean;
   readonly register: boolean;
+  /** false with `sync --no-publish` (register-only); absent for the daemon, which always publishes. */
+  readonly publish?: boolean;
   readonly verify?: boolean;
   readonly caFile?: string;
   readonly timeout: string;
@@ -72,7 +74,10 @@ export function addSyncOptions(command: Command): Command {
       ),
     )
     .addOption(
-      new Option('--ca-file <path>', 'with --verify: also trust this CA (PEM) when fetching the public documents'),
+      new Option(
+        '--ca-file <path>',
+        'with --verify or --no-publish: also trust this CA (PEM) when fetching the public documents',
+      ),
     )
     .addOption(
       new Option(
@@ -122,6 +127,37 @@ export async function syncSetup(flags: SyncFlags, io: CliIo): Promise<{ request:
 }
 
 /**
+ * `sync --no-publish` is `irsa-issuer register`: flags that only steer reading a cluster or
+ * publishing would be silently ignored, so they are refused instead.
+ */
+function checkRegisterOnlyFlags(flags: SyncFlags): void {
+  const publishing: [string, boolean][] = [
+    ['--target', flags.target !== undefined],
+    ['--kubeconfig', flags.kubeconfig !== undefined],
+    ['--context', flags.context !== undefined],
+    ['--public-key-file', flags.publicKeyFile.length > 0],
+    ['--s3-endpoint', flags.s3Endpoint !== undefined],
+    ['--cache-control', flags.cacheControl !== defaultCacheControl],
+    ['--allow-issuer-mismatch', flags.allowIssuerMismatch === true],
+    ['--allow-key-replacement', flags.allowKeyReplacement === true],
+    ['--trust-exposed-key', flags.trustExposedKey.length > 0],
+  ];
+  const given = publishing.filter(([, set]) => set).map(([flag]) => flag);
+  if (!flags.register) {
+    throw new ConfigError(
+      '--no-publish with --no-register leaves nothing to do: --no-publish registers the provider for an issuer that ' +
+        'already serves its own documents. Drop one of them.',
+    );
+  }
+  if (given.length > 0) {
+    throw new ConfigError(
+      `--no-publish reads nothing from a cluster and publishes nothing, so ${given.join(', ')} would be ignored; ` +
+        'drop them (or drop --no-publish to publish).',
+    );
+  }
+}
+
+/**
  * In the cluster the job reaches AWS with its own token, which STS checks against the very JWKS it
  * publishes: if the key that signed it is not published, the next run cannot reach AWS to fix it.
  * The report says so while there is still a way back that needs no workstation.
@@ -144,6 +180,13 @@ export function syncCommand(io: CliIo): Command {
         'before the first write. A second run with nothing new writes nothing.',
     );
   addSyncOptions(command);
+  command.addOption(
+    new Option(
+      '--no-publish',
+      'register only, for an issuer that already serves its own documents (GKE, AKS): the same as irsa-issuer ' +
+        'register, which takes --issuer as tokens carry it, a trailing slash included',
+    ),
+  );
   command.addHelpText(
     'after',
     [
@@ -153,6 +196,7 @@ export function syncCommand(io: CliIo): Command {
       '  irsa-issuer sync --issuer https://oidc.example.com/prod --target file://./public --dry-run',
       '  irsa-issuer sync --issuer https://my-bucket.s3.eu-west-1.amazonaws.com/prod --tag cluster=prod \\',
       '      --audience sts.amazonaws.com',
+      '  irsa-issuer sync --no-publish --issuer https://container.googleapis.com/v1/projects/P/locations/L/clusters/C',
       '',
       'Exit codes: 0 done, 1 failed (network, AWS, Kubernetes), 2 usage or configuration error,',
       '            3 refused by a safety guard (nothing written; except an exposed key: the key set',
@@ -160,6 +204,11 @@ export function syncCommand(io: CliIo): Command {
     ].join('\n'),
   );
   command.action(async (flags: SyncFlags) => {
+    if (flags.publish === false) {
+      checkRegisterOnlyFlags(flags);
+      await runRegisterOnly(flags, io);
+      return;
+    }
     const { request, clients } = await syncSetup(flags, io);
     const report = await sync(request, clients).catch((error: unknown) => {
       // What the stages before the failure did, written above all, reaches stdout before the error.

@@ -17,6 +17,14 @@ export function syncCommandLine(issuer: Issuer, ...flags: string[]): string | un
 }
 
 /**
+ * `irsa-issuer register --issuer URL [flags]`: creates or reconciles the provider for any issuer
+ * that is already public, a trailing slash included.
+ */
+export function registerCommandLine(issuer: Issuer, ...flags: string[]): string {
+  return ['irsa-issuer register --issuer', issuer.url, ...flags].join(' ');
+}
+
+/**
  * What (re)publishes the documents, as a phrase that follows "with": the sync command, or, for an
  * issuer irsa-issuer does not publish, whatever serves it.
  */

@@ -329,13 +329,18 @@ export function jwksUriOf(discovery: DiscoveryDocumentJson): string | undefined 
   return typeof uri === 'string' && uri.startsWith('https://') && URL.canParse(uri) ? uri : undefined;
 }
 
+/** The jwks check's result; `leaked`: the kids published with private members, when that is why it failed. */
+export interface JwksOutcome extends Outcome<PublishedJwks> {
+  readonly leaked?: readonly string[];
+}
+
 /** 3. The JWKS at `jwks_uri`: https, public, 200, JSON with a non-empty `keys` array of public keys. */
 export async function checkJwks(
   issuer: Issuer,
   discovery: DiscoveryDocumentJson,
   fetch: PublicFetch,
   options: PublicFetchOptions,
-): Promise<Outcome<PublishedJwks>> {
+): Promise<JwksOutcome> {
   const named = discovery.jwks_uri;
   const republish = `Republish the discovery document (it should name ${issuer.jwksUrl}) with ${publishWith(issuer)}.`;
   if (typeof named !== 'string' || named === '') {
@@ -390,6 +395,7 @@ export async function checkJwks(
   const leaked = keys.filter((key) => privateJwkMembers.some((member) => member in key));
   if (leaked.length > 0) {
     return {
+      leaked: leaked.map((key) => String(key.kid)),
       check: failed(
         'jwks',
         `${uri} publishes private key material (kid ${leaked.map((key) => String(key.kid)).join(', ')}): anyone can ` +

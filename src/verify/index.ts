@@ -10,3 +10,4 @@ export {
   type VerifyOptions,
   type VerifyReport,
 } from './verify.js';
+export { readPublicIssuer, type PublicIssuer, type PublicIssuerOptions } from './public-issuer.js';

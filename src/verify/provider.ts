@@ -8,7 +8,7 @@ import { readProvider, type ActualProvider, type ProviderApi } from '../iam/inde
 import type { Issuer } from '../issuer.js';
 import { targetFromUrl, type ProbeOptions, type ProbeTarget, type ThumbprintProbe } from '../thumbprint/index.js';
 import { failed, passed, type Check, type Outcome } from './check.js';
-import { syncCommandLine } from './commands.js';
+import { registerCommandLine, syncCommandLine } from './commands.js';
 
 export type Probe = (target: ProbeTarget, options: ProbeOptions) => Promise<ThumbprintProbe>;
 
@@ -40,7 +40,7 @@ export async function checkProvider(
         'provider',
         `the account of the AWS credentials in use has no IAM OIDC provider for ${issuer.providerName}, so STS ` +
           `rejects every token with "iss" ${issuer.url}`,
-        `Create it: ${sync === undefined ? create : `${sync} (without --no-register), or ${create}`}. It must be in ` +
+        `Create it: ${sync === undefined ? `${registerCommandLine(issuer)}, or ${create}` : `${sync} (without --no-register), or ${create}`}. It must be in ` +
           `the account of the roles your workloads assume.`,
       ),
     };
@@ -138,7 +138,7 @@ export function thumbprintUpdate(issuer: Issuer, providerArn: string, thumbprint
     `aws iam update-open-id-connect-provider-thumbprint --open-id-connect-provider-arn ${providerArn} ` +
     `--thumbprint-list ${thumbprint}`;
   const sync = syncCommandLine(issuer);
-  return sync === undefined ? aws : `${sync} updates it, or: ${aws}`;
+  return `${sync ?? registerCommandLine(issuer)} updates it, or: ${aws}`;
 }
 
 /** 7. STS accepts a token only when one of its `aud` values is a client ID of the provider. */
@@ -150,12 +150,12 @@ export function checkAudience(issuer: Issuer, provider: ActualProvider, audience
   const aws =
     `aws iam add-client-id-to-open-id-connect-provider --open-id-connect-provider-arn ${provider.arn} ` +
     `--client-id ${missing[0] ?? ''}`;
-  const sync = syncCommandLine(issuer, ...audiences.map((audience) => `--audience ${audience}`));
+  const flags = audiences.map((audience) => `--audience ${audience}`);
+  const sync = syncCommandLine(issuer, ...flags) ?? registerCommandLine(issuer, ...flags);
   return failed(
     'audience',
     `the provider's client IDs are ${provider.clientIds.join(', ') || 'empty'}, not ${missing.join(', ')}, so STS ` +
       `rejects tokens for ${missing.length > 1 ? 'those audiences' : 'that audience'}`,
-    `Add ${missing.length > 1 ? 'them' : 'it'}: ` +
-      `${sync === undefined ? aws : `${sync} (other client IDs are kept), or ${aws}`}.`,
+    `Add ${missing.length > 1 ? 'them' : 'it'}: ` + `${sync} (other client IDs are kept), or ${aws}.`,
   );
 }

@@ -3,8 +3,8 @@
  * construction: the product reads keys and checks tokens with jose, so these use openssl, Node's
  * own crypto and Python's PyJWT.
  */
-import { execFile, spawnSync } from 'node:child_process';
-import { createPublicKey, verify, type KeyObject } from 'node:crypto';
+import { execFile, spawn, spawnSync } from 'node:child_process';
+import { createPublicKey, verify, X509Certificate, type KeyObject } from 'node:crypto';
 import { promisify } from 'node:util';
 
 const run = promisify(execFile);
@@ -109,4 +109,21 @@ export async function pyjwtVerdicts(
   child.child.stdin?.end(JSON.stringify({ tokens, jwks, ...expected }));
   const { stdout } = await child;
   return JSON.parse(stdout) as PyJwtVerdict[];
+}
+
+/** The oracle: what `openssl s_client -connect 127.0.0.1:PORT -showcerts </dev/null` prints, as SHA-1s in order. */
+export async function opensslShowcerts(port: number): Promise<string[]> {
+  const child = spawn('openssl', ['s_client', '-connect', `127.0.0.1:${port}`, '-showcerts'], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+  await new Promise<void>((resolve, reject) => {
+    child.once('error', reject);
+    child.once('close', () => {
+      resolve();
+    });
+  });
+  const pems = stdout.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
+  return pems.map((pem) => new X509Certificate(pem).fingerprint.replaceAll(':', '').toLowerCase());
 }

@@ -1,4 +1,4 @@
-import { execFile, spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
 import { mkdtemp } from 'node:fs/promises';
 import { createServer as createHttpServer } from 'node:http';
@@ -12,24 +12,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, ThumbprintError } from '../../src/errors.js';
 import { probeThumbprint, targetFromUrl, thumbprintFromUrl, type ThumbprintProbe } from '../../src/thumbprint/probe.js';
 import { createCertificateChain, createSelfSigned, type Certificate, type CertificateChain } from '../stand/certs.js';
+import { opensslShowcerts } from '../stand/oracles.js';
 import { startTlsHost, type TlsHost } from '../stand/tls-host.js';
-
-/** The oracle: what `openssl s_client -connect 127.0.0.1:PORT -showcerts </dev/null` prints, as SHA-1s in order. */
-async function opensslShowcerts(port: number): Promise<string[]> {
-  const child = spawn('openssl', ['s_client', '-connect', `127.0.0.1:${port}`, '-showcerts'], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let stdout = '';
-  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-  await new Promise<void>((resolve, reject) => {
-    child.once('error', reject);
-    child.once('close', () => {
-      resolve();
-    });
-  });
-  const pems = stdout.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
-  return pems.map((pem) => new X509Certificate(pem).fingerprint.replaceAll(':', '').toLowerCase());
-}
 
 async function listen(server: Server | ReturnType<typeof createHttpServer>): Promise<number> {
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

@@ -317,13 +317,22 @@ describe('the parser check can say no', () => {
     [['verify', '--issuer', 'https://oidc.example.com', '--no-such-flag'], /unknown option '--no-such-flag'/],
     [['verify', '--issuer', 'http://oidc.example.com'], /uses http:\/\//],
     [['verify', '--issuer', 'https://oidc.example.com', '--output', 'yaml'], /Allowed choices are text, json/],
-    [['register', '--issuer', 'https://oidc.example.com'], /no command "register"/],
+    [['publish', '--issuer', 'https://oidc.example.com'], /no command "publish"/],
   ])('refuses irsa-issuer %j', async (argv, message) => {
     expect(await usageError(argv)).toMatch(message);
   });
 
   it.each([
     [['verify', '--issuer', 'https://westeurope.oic.prod-aks.azure.com/tenant/guid/']],
+    [
+      [
+        'register',
+        '--issuer',
+        'https://westeurope.oic.prod-aks.azure.com/tenant/guid/',
+        '--audience',
+        'sts.amazonaws.com',
+      ],
+    ],
     [['sync', '--issuer', 'https://oidc.example.com/prod', '--audience', 'sts.amazonaws.com', '--audience', 'vault']],
     [['thumbprint', 'https://oidc.example.com/prod/openid/v1/jwks']],
   ])('takes irsa-issuer %j', async (argv) => {
@@ -334,13 +343,13 @@ describe('the parser check can say no', () => {
     expect(
       suggestedCommands(
         'Publish it with irsa-issuer sync --issuer https://x.example.com/p (and check). Or run irsa-issuer verify --issuer https://y.example.com/q/. ' +
-          'See irsa-issuer thumbprint https://x.example.com/p/openid/v1/jwks; irsa-issuer publishes only these. Or irsa-issuer register --issuer z.',
+          'See irsa-issuer thumbprint https://x.example.com/p/openid/v1/jwks; irsa-issuer publishes only these. Or irsa-issuer publish --issuer z.',
       ),
     ).toEqual([
       ['sync', '--issuer', 'https://x.example.com/p'],
       ['verify', '--issuer', 'https://y.example.com/q/'],
       ['thumbprint', 'https://x.example.com/p/openid/v1/jwks'],
-      ['register'],
+      ['publish'],
     ]);
   });
 });

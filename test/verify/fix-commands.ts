@@ -9,6 +9,7 @@ import { PassThrough, Readable } from 'node:stream';
 import { Command, CommanderError } from 'commander';
 import type { CliIo } from '../../src/cli/io.js';
 import { audiencesFrom, issuerFrom } from '../../src/cli/options.js';
+import { registerCommand } from '../../src/cli/register.js';
 import { renderCommand } from '../../src/cli/render.js';
 import { syncCommand } from '../../src/cli/sync.js';
 import { thumbprintCommand } from '../../src/cli/thumbprint.js';
@@ -23,6 +24,7 @@ function quietIo(): CliIo {
 
 const factories: Readonly<Record<string, (io: CliIo) => Command>> = {
   sync: syncCommand,
+  register: registerCommand,
   render: renderCommand,
   verify: verifyCommand,
   thumbprint: thumbprintCommand,
@@ -95,7 +97,7 @@ export async function usageError(argv: readonly string[]): Promise<string | unde
       if (typeof args[0] === 'string') targetFromUrl(args[0]);
       return;
     }
-    issuerFrom(flags, name === 'verify' ? verifyIssuerRules : {});
+    issuerFrom(flags, name === 'verify' || name === 'register' ? verifyIssuerRules : {});
     if (flags.audience !== undefined) audiencesFrom(flags.audience);
   });
   try {
