@@ -174,7 +174,7 @@ export async function bootstrap(request: BootstrapRequest, clients: BootstrapCli
   const roleSpec: RoleSpec = {
     name: request.roleName,
     issuerUrl: issuer.url,
-    description: `irsa-issuer in-cluster job for ${request.cluster}: publishes the issuer documents of ${issuer.url}`,
+    description: `Assumed by the in-cluster job of cluster ${request.cluster}, which publishes the issuer documents of ${issuer.url}`,
     trust: trustPolicy({
       issuer,
       partition,

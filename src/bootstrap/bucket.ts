@@ -150,7 +150,7 @@ async function readPolicy(request: BucketRequest, api: BucketApi): Promise<Recor
   }
   if (!isJsonObject(parsed)) {
     throw new PublicReadBlockedError(
-      `The bucket policy of ${request.bucket} is not a JSON object, so irsa-issuer cannot merge its statement into it ` +
+      `The bucket policy of ${request.bucket} is not a JSON object, so bootstrap cannot merge its statement into it ` +
         'without losing something. Nothing was written. Fix the policy (aws s3api get-bucket-policy), then run again.',
     );
   }

@@ -23,7 +23,7 @@ function advice(error: unknown, action: string): string {
     case 'TooManyBuckets':
       return 'The account has reached its quota of S3 buckets ("General purpose buckets" in Service Quotas). Use an existing bucket (--bucket) or request an increase.';
     case 'MalformedPolicy':
-      return 'IAM or S3 refused a policy document irsa-issuer wrote; this is a bug, please report it.';
+      return 'IAM or S3 refused a policy document that bootstrap wrote; this is a bug, please report it.';
     case 'InvalidAccessKeyId':
     case 'InvalidClientTokenId':
     case 'SignatureDoesNotMatch':

@@ -68,7 +68,7 @@ export function deniesAnonymousRead(statements: readonly unknown[], arns: readon
     if (statement.Condition === undefined) return { refused: name, warnings };
     if (!onlyDeniesPlainHttp(statement.Condition)) {
       warnings.push(
-        `The bucket policy's ${name} denies s3:GetObject of the documents under a condition irsa-issuer cannot ` +
+        `The bucket policy's ${name} denies s3:GetObject of the documents under a condition bootstrap cannot ` +
           'evaluate; if STS meets it, it cannot read them (the verify step says so).',
       );
     }

@@ -112,7 +112,7 @@ export function trustPolicyCommand(io: CliIo): Command {
         'AWS_REGION for the pod and the partition of the ARNs (default: implied by an S3 issuer URL)',
       ),
     )
-    .addOption(new Option('--create', 'create the role (or update one irsa-issuer made for this issuer)'))
+    .addOption(new Option('--create', 'create the role (or update one made by this command for this issuer)'))
     .addOption(new Option('--role-name <name>', 'the role to create or name in the output'))
     .addOption(repeatable('--policy-arn <arn>', 'with --create: attach this managed policy (repeatable)'));
   addOutputOptions(command);
