@@ -23,7 +23,7 @@ import {
   GetPublicAccessBlockCommand as GetAccountPublicAccessBlockCommand,
   type S3ControlClient,
 } from '@aws-sdk/client-s3-control';
-import { awsErrorName, PublicReadBlockedError, UnmanagedResourceError } from '../errors.js';
+import { awsErrorName, ConfigError, PublicReadBlockedError, UnmanagedResourceError } from '../errors.js';
 import { isJsonObject } from '../json.js';
 import { bucketFailure } from './failure.js';
 import { bucketArn } from './names.js';
@@ -75,9 +75,17 @@ function describeBlock(config: PublicAccessBlockConfiguration): string {
 
 async function bucketExists(request: BucketRequest, api: BucketApi): Promise<boolean> {
   try {
-    await api.send(new HeadBucketCommand({ Bucket: request.bucket }));
+    const head = await api.send(new HeadBucketCommand({ Bucket: request.bucket }));
+    // The issuer names the region in its host; S3 answers another region's host with a redirect STS does not follow.
+    if (head.BucketRegion !== undefined && head.BucketRegion !== request.region) {
+      throw new ConfigError(
+        `The bucket ${request.bucket} is in ${head.BucketRegion}, not ${request.region}; the issuer's host names the ` +
+          `bucket's region. Pass --region ${head.BucketRegion}.`,
+      );
+    }
     return true;
   } catch (error) {
+    if (error instanceof ConfigError) throw error;
     const name = awsErrorName(error);
     const status = (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode;
     if (name === 'NotFound' || name === 'NoSuchBucket' || status === 404) return false;

@@ -14,6 +14,7 @@ import {
   ListRolesCommand,
 } from '@aws-sdk/client-iam';
 import {
+  CreateBucketCommand,
   GetBucketOwnershipControlsCommand,
   GetBucketPolicyCommand,
   GetBucketVersioningCommand,
@@ -32,7 +33,8 @@ import { ExitCode, type IrsaIssuerError } from '../../src/errors.js';
 import { parseIssuer } from '../../src/issuer.js';
 import { writeCommands } from '../stand/iam.js';
 import { resetMoto } from '../stand/moto.js';
-import { anonymousGet, createBucket, motoS3Client } from '../stand/s3.js';
+import { anonymousGet, anyCredentials, createBucket, motoS3Client } from '../stand/s3.js';
+import { createS3Client } from '../../src/publish/index.js';
 import {
   account,
   bucket,
@@ -200,6 +202,18 @@ describe('bootstrap on what exists already', () => {
     const policy = await bucketPolicy();
     expect(policy.Statement).toContainEqual(other);
     expect(policy.Statement.map((statement) => statement.Sid)).toEqual(['TeamLogs', sid]);
+  });
+
+  it('names the region of an existing bucket in another region (exit 2), writing nothing', async () => {
+    const west = createS3Client({ region: 'us-west-2', endpoint: world.moto.endpoint, credentials: anyCredentials });
+    await west.send(
+      new CreateBucketCommand({ Bucket: bucket, CreateBucketConfiguration: { LocationConstraint: 'us-west-2' } }),
+    );
+    clients.s3Requests.length = 0;
+    const error = await refusal(runBootstrap(world, clients));
+    expect(error.exitCode).toBe(ExitCode.usage);
+    expect(error.message).toMatch(/is in us-west-2, not eu-west-1.*--region us-west-2/);
+    expect(s3Writes()).toEqual([]);
   });
 
   it('refuses a bucket another account owns, writing nothing', async () => {
