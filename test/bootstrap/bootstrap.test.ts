@@ -333,6 +333,30 @@ describe('bootstrap on what exists already', () => {
     ]);
   });
 
+  it('a failure after writing names the missing action and what was written; the next run picks up', async () => {
+    // moto checks IAM permissions only against Resource "*" statements; a denial of just this call is
+    // injected on the client instead, as IAM would answer it.
+    clients.iam.middlewareStack.add(
+      (next, context) => (args) =>
+        context.commandName === 'CreateRoleCommand'
+          ? Promise.reject(
+              Object.assign(new Error('not authorized to perform: iam:CreateRole'), { name: 'AccessDenied' }),
+            )
+          : next(args),
+      { step: 'initialize', name: 'denyCreateRole' },
+    );
+    const error = await refusal(runBootstrap(world, clients));
+    expect(error.exitCode).toBe(ExitCode.failed);
+    expect(error.message).toMatch(/iam:CreateRole on role irsa-issuer-prod failed: AccessDenied/);
+    expect(error.message).toContain('docs/iam-policy.md');
+    expect(error.message).toMatch(/already made these changes[\s\S]*created bucket acme-oidc[\s\S]*create provider/);
+
+    clients.iam.middlewareStack.remove('denyCreateRole');
+    const report = await runBootstrap(world, clients);
+    expect(report.bucketStep.status).toBe('unchanged');
+    expect(report.role.status).toBe('changed');
+  });
+
   it('run twice, gives one role', async () => {
     await runBootstrap(world, clients);
     await runBootstrap(world, clients);
