@@ -90,7 +90,12 @@ function bootstrapSetup(flags: BootstrapFlags, io: CliIo) {
     );
   }
   const cluster = flags.clusterName ?? defaultClusterName(bucket, prefix);
-  if (cluster === '' || cluster.length > 256) throw new ConfigError('--cluster-name must be 1 to 256 characters.');
+  // It becomes a tag value on S3 and IAM resources, which take these characters only.
+  if (!/^[\w .:/=+@-]{1,256}$/.test(cluster)) {
+    throw new ConfigError(
+      `--cluster-name ${JSON.stringify(cluster)} is not a valid tag value: 1-256 letters, digits, spaces and _.:/=+-@.`,
+    );
+  }
   const role = name(
     flags.roleName ?? defaultRoleName(cluster),
     '--role-name',

@@ -228,6 +228,31 @@ describe('irsa-issuer trust-policy', () => {
     expect(result.stderr).toMatch(/The IAM role team-a-app already exists/);
   });
 
+  it('takes an already-public issuer with its trailing slash (AKS) as tokens carry it, in the condition keys too', async () => {
+    const aks =
+      'https://westeurope.oic.prod-aks.azure.com/00000000-0000-0000-0000-000000000000/11111111-1111-1111-1111-111111111111/';
+    const name = aks.slice('https://'.length);
+    const result = await cli([
+      'trust-policy',
+      '--issuer',
+      aks,
+      '--namespace',
+      'team-a',
+      '--service-account',
+      'app',
+      '--account-id',
+      '111122223333',
+      '--region',
+      'eu-west-1',
+      '--output',
+      'json',
+    ]);
+    expect([result.code, result.stderr]).toEqual([0, '']);
+    const [statement] = (JSON.parse(result.stdout) as { trustPolicy: Trust }).trustPolicy.Statement;
+    expect(statement?.Principal.Federated).toBe(`arn:aws:iam::111122223333:oidc-provider/${name}`);
+    expect(Object.keys(statement?.Condition.StringEquals ?? {})).toEqual([`${name}:sub`, `${name}:aud`]);
+  });
+
   it('needs an issuer and a namespace (exit 2)', async () => {
     expect((await cli(['trust-policy', '--namespace', 'a', '--service-account', 'b'])).code).toBe(2);
     expect((await cli(['trust-policy', '--issuer', issuer, '--service-account', 'b'])).stderr).toMatch(/--namespace/);
