@@ -8,14 +8,7 @@ import { GetCallerIdentityCommand, type STSClient } from '@aws-sdk/client-sts';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { ClusterReader } from '../cluster/index.js';
 import type { ClusterIssuerMetadata } from '../documents/index.js';
-import {
-  describeCause,
-  IamError,
-  IrsaIssuerError,
-  IssuerMismatchError,
-  RunFailedError,
-  type ExitCode as ExitCodeValue,
-} from '../errors.js';
+import { describeCause, IamError, IrsaIssuerError, IssuerMismatchError, RunFailedError } from '../errors.js';
 import { defaultAudience, type Issuer } from '../issuer.js';
 import { readProvider, type ProviderApi } from '../iam/index.js';
 import type { Logger } from '../log.js';
@@ -25,8 +18,9 @@ import { sync, type SyncRequest } from '../sync.js';
 import type { JwksHostProbe } from '../thumbprint/index.js';
 import { applyBucket, planBucket, type AccountApi, type BucketPlan, type BucketRequest } from './bucket.js';
 import { isManaged, managedTags, providerArn, publisherPolicyName, roleArn, type Partition } from './names.js';
-import { nextSteps, type NextSteps } from './next.js';
+import { nextSteps } from './next.js';
 import { publisherPolicy, trustPolicy } from './policies.js';
+import { BootstrapFailedError, type BootstrapPart, type BootstrapReport } from './report.js';
 import { applyRole, planRole, type RoleApi, type RolePlan, type RoleSpec } from './role.js';
 
 export interface BootstrapRequest {
@@ -62,60 +56,6 @@ export interface BootstrapClients {
   readonly sts: Pick<STSClient, 'send'>;
   readonly probe: JwksHostProbe;
   readonly logger: Logger;
-}
-
-export interface BootstrapPart {
-  readonly status: 'changed' | 'unchanged' | 'planned';
-  readonly summary: string;
-  readonly changes: readonly string[];
-  readonly notes: readonly string[];
-}
-
-export interface BootstrapReport {
-  readonly command: 'bootstrap';
-  readonly issuer: string;
-  readonly account: string;
-  readonly cluster: string;
-  readonly bucket: string;
-  readonly prefix: string;
-  readonly region: string;
-  readonly dryRun: boolean;
-  readonly bucketStep: BootstrapPart;
-  /** sync's own report: on a dry run, its plan. */
-  readonly sync: RunReport;
-  readonly provider: { readonly arn: string };
-  readonly role: BootstrapPart & { readonly name: string; readonly arn: string };
-  readonly warnings: readonly string[];
-  readonly changed: boolean;
-  readonly next: NextSteps;
-}
-
-/**
- * A bootstrap that stopped after it had written something: the error's code and exit code, with
- * what each part had done, so the CLI can print what was written before the message.
- */
-export class BootstrapFailedError extends IrsaIssuerError {
-  readonly code: string;
-  readonly exitCode: ExitCodeValue;
-  readonly written: readonly string[];
-  readonly syncReport?: RunReport;
-
-  constructor(cause: IrsaIssuerError, written: readonly string[], syncReport?: RunReport) {
-    super(
-      `${cause.message}\n${
-        written.length === 0
-          ? 'bootstrap had written nothing yet.'
-          : `bootstrap had already made these changes (run it again once fixed; it picks up from here):\n${written
-              .map((line) => `  ${line}`)
-              .join('\n')}`
-      }`,
-      { cause },
-    );
-    this.code = cause.code;
-    this.exitCode = cause.exitCode;
-    this.written = written;
-    if (syncReport !== undefined) this.syncReport = syncReport;
-  }
 }
 
 async function callerAccount(sts: BootstrapClients['sts']): Promise<string> {

@@ -1,11 +1,5 @@
-export {
-  bootstrap,
-  BootstrapFailedError,
-  type BootstrapClients,
-  type BootstrapPart,
-  type BootstrapReport,
-  type BootstrapRequest,
-} from './bootstrap.js';
+export { bootstrap, type BootstrapClients, type BootstrapRequest } from './bootstrap.js';
+export { BootstrapFailedError, type BootstrapPart, type BootstrapReport } from './report.js';
 export type { AccountApi } from './bucket.js';
 export * from './names.js';
 export { distributions, type NextSteps } from './next.js';
