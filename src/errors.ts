@@ -60,6 +60,19 @@ export class ForeignIssuerError extends GuardError {
 }
 
 /**
+ * A resource of the name bootstrap (or trust-policy --create) would create exists, but irsa-issuer
+ * did not make it for this issuer (no managed-by and issuer tags): it is someone else's.
+ */
+export class UnmanagedResourceError extends GuardError {
+  readonly code = 'ERR_UNMANAGED_RESOURCE';
+}
+
+/** The bucket cannot serve the documents publicly as it is (Block Public Access, a Deny), and may not be changed. */
+export class PublicReadBlockedError extends GuardError {
+  readonly code = 'ERR_PUBLIC_READ_BLOCKED';
+}
+
+/**
  * The cluster still lists a key whose private half was published. Unlike the other guards this one
  * fails after the clean key set is published: removing the exposure cannot wait.
  */

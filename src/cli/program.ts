@@ -1,6 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { describeCause, ExitCode, InternalError, isIrsaIssuerError } from '../errors.js';
 import { escapeControl, redact } from '../redact.js';
+import { bootstrapCommand } from './bootstrap.js';
 import { daemonCommand } from './daemon.js';
 import { applyEnvironment, checkVariableNames, documentEnvironment } from './env.js';
 import { guardedIo, type CliIo } from './io.js';
@@ -8,6 +9,7 @@ import { registerCommand } from './register.js';
 import { renderCommand } from './render.js';
 import { syncCommand } from './sync.js';
 import { thumbprintCommand } from './thumbprint.js';
+import { trustPolicyCommand } from './trust-policy.js';
 import { verifyCommand } from './verify.js';
 
 /** Replaced with package.json's version at build time (scripts/build.mjs; vitest.config.ts for the tests). */
@@ -34,6 +36,8 @@ function buildProgram(io: CliIo): Command {
     renderCommand(io),
     thumbprintCommand(io),
     verifyCommand(io),
+    bootstrapCommand(io),
+    trustPolicyCommand(io),
   ];
   for (const command of commands) {
     documentEnvironment(command);

@@ -55,10 +55,11 @@ function fileDirectory(raw: string): string {
   return directory;
 }
 
-const s3VirtualHosted = /^([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])\.s3(?:[.-]([a-z0-9-]+))?\.amazonaws\.com$/;
+const s3VirtualHosted = /^([a-z0-9][a-z0-9.-]{1,61}[a-z0-9])\.s3(?:[.-]([a-z0-9-]+))?\.amazonaws\.com(?:\.cn)?$/;
 
 /**
- * The common case needs no --target: https://BUCKET.s3.REGION.amazonaws.com/PREFIX is served by that
+ * The common case needs no --target: https://BUCKET.s3.REGION.amazonaws.com/PREFIX (.amazonaws.com.cn in
+ * China) is served by that
  * very bucket. Returns undefined for any other issuer host.
  */
 export function targetFromIssuer(issuer: Issuer): Target | undefined {

@@ -1,0 +1,8 @@
+export { bootstrap, type BootstrapClients, type BootstrapRequest } from './bootstrap.js';
+export { BootstrapFailedError, type BootstrapPart, type BootstrapReport } from './report.js';
+export type { AccountApi } from './bucket.js';
+export * from './names.js';
+export { distributions, type NextSteps } from './next.js';
+export { trustPolicy, type PolicyDocument, type TrustRequest } from './policies.js';
+export { applyRole, planRole, type RoleApi, type RolePlan, type RoleSpec } from './role.js';
+export { podSpecFragment, roleAnnotation, type WorkloadRequest } from './workload.js';

@@ -1,0 +1,314 @@
+import { S3ControlClient } from '@aws-sdk/client-s3-control';
+import { STSClient } from '@aws-sdk/client-sts';
+import { Command, Option } from 'commander';
+import { awsClientConfig } from '../aws-client.js';
+import {
+  bootstrap,
+  BootstrapFailedError,
+  bucketIssuerUrl,
+  chartNamespace,
+  chartServiceAccount,
+  defaultClusterName,
+  defaultRoleName,
+  maxRoleNameLength,
+  normalisePrefix,
+  partitionOf,
+  type BootstrapPart,
+  type BootstrapReport,
+} from '../bootstrap/index.js';
+import { ConfigError } from '../errors.js';
+import { createIamClient, iamRegionFor } from '../iam/index.js';
+import { parseIssuer } from '../issuer.js';
+import { createS3Client, defaultCacheControl, parseTarget } from '../publish/index.js';
+import { escapeControl } from '../redact.js';
+import { normaliseThumbprints, thumbprintFromUrl } from '../thumbprint/index.js';
+import { verificationFailure } from '../verify/index.js';
+import type { CliIo } from './io.js';
+import {
+  addClusterOptions,
+  addOutputOptions,
+  caFileFrom,
+  clusterReaderFrom,
+  loggerFrom,
+  repeatable,
+  timeoutMsFrom,
+  type ClusterFlags,
+  type OutputFlags,
+} from './options.js';
+import { renderRunReport } from './report.js';
+
+export interface BootstrapFlags extends ClusterFlags, OutputFlags {
+  readonly bucket?: string;
+  readonly region?: string;
+  readonly prefix?: string;
+  readonly clusterName?: string;
+  readonly roleName?: string;
+  readonly namespace: string;
+  readonly serviceAccount: string;
+  readonly allowPublicPolicy?: boolean;
+  readonly allowIssuerMismatch?: boolean;
+  readonly dryRun?: boolean;
+  readonly verify: boolean;
+  readonly caFile?: string;
+  readonly thumbprint: string[];
+  readonly s3Endpoint?: string;
+  readonly timeout: string;
+}
+
+const region = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/;
+const roleName = /^[\w+=,.@-]{1,64}$/;
+const kubernetesName = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+
+function required(value: string | undefined, flag: string, example: string): string {
+  if (value === undefined || value.trim() === '') {
+    throw new ConfigError(
+      `bootstrap needs ${flag} (e.g. ${flag} ${example}), or IRSA_ISSUER_${flag.slice(2).replaceAll('-', '_').toUpperCase()}.`,
+    );
+  }
+  return value;
+}
+
+function name(value: string, flag: string, pattern: RegExp, rule: string): string {
+  if (!pattern.test(value)) throw new ConfigError(`${flag} ${JSON.stringify(value)} is not valid: ${rule}.`);
+  return value;
+}
+
+function bootstrapSetup(flags: BootstrapFlags, io: CliIo) {
+  const bucket = required(flags.bucket, '--bucket', 'acme-oidc');
+  const regionName = required(flags.region, '--region', 'eu-west-1');
+  if (!region.test(regionName)) {
+    throw new ConfigError(`--region ${JSON.stringify(regionName)} is not an AWS region name (e.g. eu-west-1).`);
+  }
+  const prefix = normalisePrefix(flags.prefix);
+  // The bucket name and prefix pass the same checks as sync's --target s3://BUCKET/PREFIX.
+  parseTarget(`s3://${bucket}${prefix === '' ? '' : `/${prefix}`}`);
+  const issuer = parseIssuer(bucketIssuerUrl(bucket, regionName, prefix));
+  if (bucket.includes('.')) {
+    throw new ConfigError(
+      `The bucket ${bucket} contains dots, so https://${issuer.host} fails TLS (S3's certificate covers one label ` +
+        'only) and STS could not fetch the documents. Use a bucket name without dots.',
+    );
+  }
+  const cluster = flags.clusterName ?? defaultClusterName(bucket, prefix);
+  // It becomes a tag value on S3 and IAM resources, which take these characters only.
+  if (!/^[\w .:/=+@-]{1,256}$/.test(cluster)) {
+    throw new ConfigError(
+      `--cluster-name ${JSON.stringify(cluster)} is not a valid tag value: 1-256 letters, digits, spaces and _.:/=+-@.`,
+    );
+  }
+  const role = name(
+    flags.roleName ?? defaultRoleName(cluster),
+    '--role-name',
+    roleName,
+    `IAM role names are 1-${maxRoleNameLength} letters, digits and +=,.@_- (pass --role-name)`,
+  );
+  const namespace = name(flags.namespace, '--namespace', kubernetesName, 'a Kubernetes namespace name');
+  const serviceAccount = name(
+    flags.serviceAccount,
+    '--service-account',
+    /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/,
+    'a Kubernetes ServiceAccount name',
+  );
+  const logger = loggerFrom(flags, io);
+  const clusterReader = clusterReaderFrom(flags);
+  const aws = awsClientConfig({ logger });
+  return {
+    issuer,
+    bucket,
+    prefix,
+    region: regionName,
+    cluster,
+    role,
+    namespace,
+    serviceAccount,
+    logger,
+    clients: {
+      cluster: clusterReader,
+      s3: createS3Client({
+        logger,
+        region: regionName,
+        ...(flags.s3Endpoint === undefined ? {} : { endpoint: flags.s3Endpoint }),
+      }),
+      // S3-compatible stores have no account-level Block Public Access (and no S3 Control API).
+      ...(flags.s3Endpoint === undefined ? { account: new S3ControlClient({ ...aws, region: regionName }) } : {}),
+      iam: createIamClient({ logger, region: iamRegionFor(regionName) }),
+      sts: new STSClient({ ...aws, region: regionName }),
+      probe: (url: string) => thumbprintFromUrl(url),
+      logger,
+    },
+  };
+}
+
+const mark: Record<BootstrapPart['status'], string> = { changed: '~', unchanged: '=', planned: '+' };
+
+function partLines(label: string, part: BootstrapPart): string[] {
+  return [
+    `${mark[part.status]} ${label.padEnd(10)} ${part.summary}`,
+    ...part.changes.map((change) => `    ${change}`),
+    ...part.notes.map((note) => `    (${note})`),
+  ];
+}
+
+function nextLines(report: BootstrapReport): string[] {
+  const { next } = report;
+  return [
+    '',
+    'Next: make the cluster sign tokens for the new issuer. kube-apiserver flags (the new issuer first; ' +
+      (next.clusterIssuer === undefined
+        ? 'add the current one as a second --service-account-issuer if tokens were issued for it):'
+        : 'the current one second, so tokens already issued stay valid):'),
+    ...next.apiServerFlags.map((flag) => `  ${flag}`),
+    'Where to set them:',
+    ...next.distributions.map((d) => `  ${d.name.padEnd(10)} ${d.where} (${d.guide})`),
+    '',
+    'Then run the publisher in the cluster, assuming the role bootstrap made (build and push the image first):',
+    `  ${next.helm}`,
+  ];
+}
+
+export function renderBootstrapReport(report: BootstrapReport, format: 'text' | 'json'): string {
+  if (format === 'json') return `${JSON.stringify(report, null, 2)}\n`;
+  const lines = [
+    `${report.dryRun ? 'Bootstrap plan' : 'Bootstrap'} for issuer ${report.issuer} (account ${report.account}, cluster ${report.cluster})`,
+    ...partLines('bucket', report.bucketStep),
+  ];
+  const role = partLines('role', report.role);
+  const outcome = report.dryRun
+    ? report.changed
+      ? 'Dry run: the changes above were planned, none made.'
+      : 'Dry run: nothing to change.'
+    : report.changed
+      ? 'Done: changes made.'
+      : 'Done: everything was already up to date; nothing written.';
+  const text = [
+    ...lines,
+    '',
+    renderRunReport(report.sync, 'text').trimEnd(),
+    '',
+    ...role,
+    `  provider ${report.provider.arn}`,
+    `  role     ${report.role.arn}`,
+    ...report.warnings.filter((warning) => !report.sync.warnings.includes(warning)).map((warning) => `! ${warning}`),
+    outcome,
+    ...nextLines(report),
+  ];
+  return escapeControl(`${text.join('\n')}\n`);
+}
+
+export function bootstrapCommand(io: CliIo): Command {
+  const command = new Command('bootstrap')
+    .summary('first-time setup: bucket, public-read policy, first publish, provider and the publisher role')
+    .description(
+      'Takes an AWS account from nothing to a working, verified issuer for this cluster, idempotently: the bucket ' +
+        '(created if missing: objects owned by the bucket, versioned, Block Public Access for ACLs only), a bucket-' +
+        'policy statement of its own letting anyone read exactly the two documents (merged into any existing policy), ' +
+        'the first publish with `irsa-issuer sync --verify`, the IAM OIDC provider, and the role the in-cluster job ' +
+        'assumes (least privilege), all tagged irsa-issuer/managed-by. Every check runs before the first write. It ' +
+        'ends with the kube-apiserver flags and the helm install command. The issuer is ' +
+        'https://BUCKET.s3.REGION.amazonaws.com[/PREFIX].',
+    )
+    .addOption(new Option('--bucket <name>', 'the S3 bucket to serve the issuer from; created when missing'))
+    .addOption(new Option('--region <region>', "the bucket's AWS region (also the partition of every ARN)"))
+    .addOption(new Option('--prefix <path>', 'key prefix of the documents in the bucket (one cluster per prefix)'))
+    .addOption(
+      new Option(
+        '--cluster-name <name>',
+        'the irsa-issuer/cluster tag (default: the last prefix segment, else the bucket)',
+      ),
+    )
+    .addOption(new Option('--role-name <name>', "the publisher role's name (default: irsa-issuer-CLUSTER)"))
+    .addOption(
+      new Option('--namespace <namespace>', 'namespace of the ServiceAccount the publisher role trusts').default(
+        chartNamespace,
+      ),
+    )
+    .addOption(
+      new Option('--service-account <name>', "the ServiceAccount the publisher role trusts (the chart's)").default(
+        chartServiceAccount,
+      ),
+    )
+    .addOption(
+      new Option(
+        '--allow-public-policy',
+        'on an existing bucket, turn off BlockPublicPolicy and RestrictPublicBuckets (the ACL settings stay)',
+      ),
+    )
+    .addOption(
+      new Option(
+        '--allow-issuer-mismatch',
+        'publish although the cluster still signs for another issuer (before the API server is reconfigured)',
+      ),
+    );
+  addClusterOptions(command);
+  command
+    .addOption(
+      repeatable(
+        '--thumbprint <sha1>',
+        "pin the provider's thumbprint(s) instead of probing the jwks_uri host over TLS (repeatable)",
+      ),
+    )
+    .addOption(
+      new Option('--no-verify', 'skip checking what STS sees after publishing (irsa-issuer verify does it later)'),
+    )
+    .addOption(new Option('--ca-file <path>', 'also trust this CA (PEM) when verifying the public documents'))
+    .addOption(new Option('--s3-endpoint <url>', 'an S3-compatible endpoint instead of AWS S3 (path-style)'))
+    .addOption(new Option('--dry-run', 'print the plan; change nothing'))
+    .addOption(
+      new Option('--timeout <seconds>', 'give up on any one stage of the first publish after this long').default('60'),
+    );
+  addOutputOptions(command);
+  command.addHelpText(
+    'after',
+    [
+      '',
+      'Examples:',
+      '  # Plan, then do it, reading the keys the cluster signs with from the API server',
+      '  irsa-issuer bootstrap --bucket acme-oidc --region eu-west-1 --prefix clusters/prod --dry-run',
+      '  irsa-issuer bootstrap --bucket acme-oidc --region eu-west-1 --prefix clusters/prod',
+      '',
+      '  # Before the API server uses the new issuer: from the public key file (kubeadm shown)',
+      '  irsa-issuer bootstrap --bucket acme-oidc --region eu-west-1 --prefix clusters/prod \\',
+      '      --public-key-file /etc/kubernetes/pki/sa.pub',
+      '',
+      'Needs admin-like AWS credentials once: see docs/iam-policy.md ("Who runs bootstrap"). A second run',
+      'changes nothing.',
+      'Exit codes: 0 done, 1 failed (network, AWS, Kubernetes), 2 usage or configuration error,',
+      "            3 refused (a bucket or role that is not ours, Block Public Access, sync's guards;",
+      '            nothing written), 4 verification failed.',
+    ].join('\n'),
+  );
+  command.action(async (flags: BootstrapFlags) => {
+    const setup = bootstrapSetup(flags, io);
+    const ca = flags.verify && flags.caFile !== undefined ? await caFileFrom(flags.caFile) : undefined;
+    const report = await bootstrap(
+      {
+        issuer: setup.issuer,
+        bucket: setup.bucket,
+        prefix: setup.prefix,
+        region: setup.region,
+        partition: partitionOf(setup.region),
+        cluster: setup.cluster,
+        roleName: setup.role,
+        namespace: setup.namespace,
+        serviceAccount: setup.serviceAccount,
+        allowPublicPolicy: flags.allowPublicPolicy === true,
+        allowIssuerMismatch: flags.allowIssuerMismatch === true,
+        keysFromFiles: flags.publicKeyFile.length > 0,
+        dryRun: flags.dryRun === true,
+        ...(flags.verify ? { verify: ca === undefined ? {} : { ca } } : {}),
+        pinnedThumbprints: normaliseThumbprints(flags.thumbprint),
+        cacheControl: defaultCacheControl,
+        stageTimeoutMs: timeoutMsFrom(flags.timeout),
+      },
+      setup.clients,
+    ).catch((error: unknown) => {
+      if (error instanceof BootstrapFailedError && error.syncReport !== undefined)
+        io.stdout.write(renderRunReport(error.syncReport, flags.output));
+      throw error;
+    });
+    io.stdout.write(renderBootstrapReport(report, flags.output));
+    const failure = report.sync.verification === undefined ? undefined : verificationFailure(report.sync.verification);
+    if (failure !== undefined) throw failure;
+  });
+  return command;
+}

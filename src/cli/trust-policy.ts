@@ -1,0 +1,249 @@
+import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import { Command, Option } from 'commander';
+import { awsClientConfig } from '../aws-client.js';
+import {
+  applyRole,
+  managedByTag,
+  managedByValue,
+  issuerTag,
+  partitionOf,
+  planRole,
+  podSpecFragment,
+  roleAnnotation,
+  roleArn,
+  serviceAccountSubject,
+  trustPolicy,
+} from '../bootstrap/index.js';
+import { ConfigError, describeCause, IamError } from '../errors.js';
+import { createIamClient, iamRegionFor } from '../iam/index.js';
+import { defaultAudience } from '../issuer.js';
+import { targetFromIssuer } from '../publish/index.js';
+import { escapeControl } from '../redact.js';
+import type { CliIo } from './io.js';
+import { addOutputOptions, issuerFrom, loggerFrom, repeatable, type IssuerFlags, type OutputFlags } from './options.js';
+
+interface TrustPolicyFlags extends IssuerFlags, OutputFlags {
+  readonly namespace?: string;
+  readonly serviceAccount?: string;
+  readonly audience: string;
+  readonly accountId?: string;
+  readonly region?: string;
+  readonly create?: boolean;
+  readonly roleName?: string;
+  readonly policyArn: string[];
+}
+
+const namespacePattern = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
+const serviceAccountPattern = /^([a-z0-9]([-a-z0-9.]*[a-z0-9])?|\*)$/;
+const policyArnPattern = /^arn:aws(-cn|-us-gov)?:iam::(aws|\d{12}):policy\/[\w+=,.@/-]+$/;
+
+/** YAML for the fixed shapes printed here: JSON scalars are YAML scalars, so strings stay quoted. */
+function yaml(value: unknown, indent = ''): string {
+  if (Array.isArray(value)) {
+    return value
+      .map((item) => {
+        const body = yaml(item, `${indent}  `).replace(/^\s+/, '');
+        return `${indent}- ${body}`;
+      })
+      .join('\n');
+  }
+  if (typeof value === 'object' && value !== null) {
+    return Object.entries(value as Record<string, unknown>)
+      .map(([key, item]) =>
+        typeof item === 'object' && item !== null
+          ? `${indent}${key}:\n${yaml(item, `${indent}  `)}`
+          : `${indent}${key}: ${JSON.stringify(item)}`,
+      )
+      .join('\n');
+  }
+  return `${indent}${JSON.stringify(value)}`;
+}
+
+async function callerAccount(region: string, io: CliIo, flags: TrustPolicyFlags): Promise<string> {
+  const sts = new STSClient({ ...awsClientConfig({ logger: loggerFrom(flags, io) }), region });
+  try {
+    const account = (await sts.send(new GetCallerIdentityCommand({}))).Account;
+    if (account === undefined) throw new Error('no account ID in the answer');
+    return account;
+  } catch (error) {
+    throw new IamError(
+      `sts:GetCallerIdentity failed: ${describeCause(error).replace(/\.$/, '')}. The role ARN needs the account ID: ` +
+        'pass --account-id (no credentials needed to print), or fix the AWS credentials.',
+      { cause: error },
+    );
+  } finally {
+    sts.destroy();
+  }
+}
+
+export function trustPolicyCommand(io: CliIo): Command {
+  const command = new Command('trust-policy')
+    .summary("print a workload role's trust policy for this issuer; --create makes the role")
+    .description(
+      'Prints the trust policy a role needs so that pods running as --namespace/--service-account can assume it ' +
+        'with their token through this issuer (StringEquals on HOST/PATH:sub and HOST/PATH:aud), then the ' +
+        'ServiceAccount annotation and the pod-spec fragment a pod needs off EKS (a projected token and the AWS_* ' +
+        'variables: no webhook injects them). With --create it creates the role, or brings one it made before up ' +
+        'to date, tagged irsa-issuer/managed-by; a role of that name it did not make is refused.',
+    )
+    .addOption(new Option('--namespace <namespace>', 'the namespace of the ServiceAccount (required)'))
+    .addOption(
+      new Option(
+        '--service-account <name>',
+        "the ServiceAccount (required); '*' trusts every ServiceAccount of the namespace (StringLike, with a warning)",
+      ),
+    )
+    .addOption(new Option('--audience <client-id>', 'the token audience the role accepts').default(defaultAudience))
+    .addOption(
+      new Option(
+        '--issuer <url>',
+        'the public issuer URL, exactly as tokens carry it in "iss" (required; a trailing slash only if they carry one)',
+      ),
+    )
+    .addOption(
+      new Option(
+        '--account-id <id>',
+        "the AWS account of the provider and role; given, printing needs no AWS credentials (default: the caller's)",
+      ),
+    )
+    .addOption(
+      new Option(
+        '--region <region>',
+        'AWS_REGION for the pod and the partition of the ARNs (default: implied by an S3 issuer URL)',
+      ),
+    )
+    .addOption(new Option('--create', 'create the role (or update one made by this command for this issuer)'))
+    .addOption(new Option('--role-name <name>', 'the role to create or name in the output'))
+    .addOption(repeatable('--policy-arn <arn>', 'with --create: attach this managed policy (repeatable)'));
+  addOutputOptions(command);
+  command.addHelpText(
+    'after',
+    [
+      '',
+      'Examples:',
+      '  irsa-issuer trust-policy --issuer https://acme-oidc.s3.eu-west-1.amazonaws.com/clusters/prod \\',
+      '      --namespace team-a --service-account app --account-id 111122223333',
+      '  irsa-issuer trust-policy --issuer https://acme-oidc.s3.eu-west-1.amazonaws.com/clusters/prod \\',
+      '      --namespace team-a --service-account app --create --role-name team-a-app \\',
+      '      --policy-arn arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess',
+      '',
+      'Exit codes: 0 done, 1 failed (AWS), 2 usage error, 3 a role of that name exists that irsa-issuer did not make.',
+    ].join('\n'),
+  );
+  command.action(async (flags: TrustPolicyFlags) => {
+    const issuer = issuerFrom(flags, { acceptTrailingSlash: true });
+    if (flags.namespace === undefined || !namespacePattern.test(flags.namespace)) {
+      throw new ConfigError(
+        'trust-policy needs --namespace NS, a Kubernetes namespace name (e.g. --namespace team-a).',
+      );
+    }
+    if (flags.serviceAccount === undefined || !serviceAccountPattern.test(flags.serviceAccount)) {
+      throw new ConfigError(
+        "trust-policy needs --service-account NAME, a ServiceAccount name or '*' (e.g. --service-account app).",
+      );
+    }
+    if (flags.audience.trim() === '') throw new ConfigError(`--audience is empty; STS expects ${defaultAudience}.`);
+    const region = flags.region ?? (targetFromIssuer(issuer) as { region?: string } | undefined)?.region;
+    if (region === undefined) {
+      throw new ConfigError(
+        `The issuer ${issuer.url} names no AWS region: pass --region (the pods' AWS_REGION and the partition of the ARNs).`,
+      );
+    }
+    if (flags.accountId !== undefined && !/^\d{12}$/.test(flags.accountId)) {
+      throw new ConfigError(`--account-id ${JSON.stringify(flags.accountId)} is not a 12-digit AWS account ID.`);
+    }
+    if (flags.create === true && flags.roleName === undefined) {
+      throw new ConfigError('--create needs --role-name, the role to create (e.g. --role-name team-a-app).');
+    }
+    if (flags.policyArn.length > 0 && flags.create !== true) {
+      throw new ConfigError(
+        '--policy-arn attaches a policy to the role --create makes; pass --create --role-name too.',
+      );
+    }
+    if (flags.roleName !== undefined && !/^[\w+=,.@-]{1,64}$/.test(flags.roleName)) {
+      throw new ConfigError(
+        `--role-name ${JSON.stringify(flags.roleName)} is not an IAM role name (1-64 of letters, digits, +=,.@_-).`,
+      );
+    }
+    for (const arn of flags.policyArn) {
+      if (!policyArnPattern.test(arn))
+        throw new ConfigError(
+          `--policy-arn ${JSON.stringify(arn)} is not an IAM policy ARN (arn:aws:iam::ACCOUNT:policy/NAME).`,
+        );
+    }
+    const partition = partitionOf(region);
+    let account = flags.accountId;
+    if (account === undefined || flags.create === true) {
+      const caller = await callerAccount(region, io, flags);
+      if (account !== undefined && account !== caller) {
+        throw new ConfigError(
+          `--account-id ${account} is not the account of the credentials in use (${caller}); --create makes the role ` +
+            "in the credentials' account.",
+        );
+      }
+      account = caller;
+    }
+    const policy = trustPolicy({
+      issuer,
+      partition,
+      account,
+      namespace: flags.namespace,
+      serviceAccount: flags.serviceAccount,
+      audience: flags.audience,
+    });
+    if (flags.serviceAccount.includes('*')) {
+      io.stderr.write(
+        `irsa-issuer: warning: --service-account '*' trusts every ServiceAccount in the namespace ${flags.namespace} ` +
+          '(StringLike): anyone who can create a ServiceAccount or a pod there can assume the role.\n',
+      );
+    }
+    const arn = roleArn(partition, account, flags.roleName ?? 'ROLE_NAME');
+    let changes: readonly string[] = [];
+    if (flags.create === true && flags.roleName !== undefined) {
+      const api = createIamClient({ logger: loggerFrom(flags, io), region: iamRegionFor(region) });
+      const spec = {
+        name: flags.roleName,
+        issuerUrl: issuer.url,
+        description: `Assumed by ${serviceAccountSubject(flags.namespace, flags.serviceAccount)} through ${issuer.url}`,
+        trust: policy,
+        managedPolicyArns: flags.policyArn,
+        tags: { [managedByTag]: managedByValue, [issuerTag]: issuer.url },
+      };
+      const plan = await planRole(spec, api);
+      await applyRole(plan, spec, api);
+      changes = plan.changes.map((change) => change.description);
+    }
+    const annotation = { [roleAnnotation]: arn };
+    const pod = podSpecFragment({
+      serviceAccount: flags.serviceAccount === '*' ? 'SERVICE_ACCOUNT' : flags.serviceAccount,
+      roleArn: arn,
+      audience: flags.audience,
+      region,
+    });
+    if (flags.output === 'json') {
+      io.stdout.write(
+        `${JSON.stringify({ trustPolicy: policy, roleArn: arn, ...(flags.create === true ? { changes } : {}), serviceAccountAnnotations: annotation, podSpec: pod }, null, 2)}\n`,
+      );
+      return;
+    }
+    const lines = [
+      `# Trust policy (the role's trust relationship)`,
+      JSON.stringify(policy, null, 2),
+      ...(flags.create === true
+        ? [
+            '',
+            changes.length === 0 ? `# Role ${arn}: already up to date` : `# Role ${arn}:`,
+            ...changes.map((c) => `#   ${c}`),
+          ]
+        : []),
+      '',
+      '# ServiceAccount annotation (metadata.annotations; documents the role, nothing off EKS acts on it)',
+      yaml(annotation),
+      '',
+      '# Pod spec fragment: off EKS no webhook adds these',
+      yaml(pod),
+    ];
+    io.stdout.write(escapeControl(`${lines.join('\n')}\n`));
+  });
+  return command;
+}
