@@ -59,6 +59,11 @@ export class ForeignIssuerError extends GuardError {
   readonly code = 'ERR_FOREIGN_ISSUER';
 }
 
+/** teardown found something with our names that is not ours, or still in use: nothing was deleted. */
+export class TeardownRefusedError extends GuardError {
+  readonly code = 'ERR_TEARDOWN_REFUSED';
+}
+
 /**
  * The cluster still lists a key whose private half was published. Unlike the other guards this one
  * fails after the clean key set is published: removing the exposure cannot wait.
