@@ -6,6 +6,7 @@ import { applyEnvironment, checkVariableNames, documentEnvironment } from './env
 import { guardedIo, type CliIo } from './io.js';
 import { renderCommand } from './render.js';
 import { syncCommand } from './sync.js';
+import { teardownCommand } from './teardown.js';
 import { thumbprintCommand } from './thumbprint.js';
 import { verifyCommand } from './verify.js';
 
@@ -26,7 +27,14 @@ function buildProgram(io: CliIo): Command {
       writeOut: (text) => io.stdout.write(text),
       writeErr: (text) => io.stderr.write(text),
     });
-  const commands = [syncCommand(io), daemonCommand(io), renderCommand(io), thumbprintCommand(io), verifyCommand(io)];
+  const commands = [
+    syncCommand(io),
+    daemonCommand(io),
+    renderCommand(io),
+    thumbprintCommand(io),
+    verifyCommand(io),
+    teardownCommand(io),
+  ];
   for (const command of commands) {
     documentEnvironment(command);
     command.hook('preAction', (actionCommand) => {

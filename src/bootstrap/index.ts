@@ -1,0 +1,17 @@
+export {
+  bucketIssuer,
+  bucketTarget,
+  checkRegion,
+  defaultClusterName,
+  partitionFor,
+  publisherRoleName,
+} from './names.js';
+export { teardownIamActions } from './teardown-failure.js';
+export {
+  applyTeardown,
+  planTeardown,
+  type TeardownItem,
+  type TeardownPlan,
+  type TeardownReport,
+  type TeardownRequest,
+} from './teardown.js';
