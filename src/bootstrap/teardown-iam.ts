@@ -139,8 +139,9 @@ export async function deleteRole(iam: ProviderApi, role: ActualRole): Promise<vo
     if (gone(error)) return;
     const context =
       awsErrorName(error) === 'DeleteConflict'
-        ? 'Something not made by bootstrap is still attached (an instance profile, or a policy added since the plan); ' +
-          'remove it (aws iam list-instance-profiles-for-role) and run teardown again.'
+        ? 'Its inline policies are deleted and managed ones detached already, but something bootstrap never adds is ' +
+          'still attached (an instance profile, or a policy added since the plan); remove it ' +
+          '(aws iam list-instance-profiles-for-role) and run teardown again.'
         : '';
     throw iamError(error, 'DeleteRole', `the role ${role.name}`, context);
   }

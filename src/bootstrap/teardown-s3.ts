@@ -28,7 +28,7 @@ export interface ObjectVersion {
   readonly deleteMarker: boolean;
 }
 
-/** The keys irsa-issuer writes under a prefix, and nothing else. */
+/** The keys sync writes under a prefix, and nothing else. */
 export function ownKeys(prefix: string): string[] {
   return [discoveryPath, jwksPath, exposedKidsPath].map((path) => objectKey(prefix, path));
 }

@@ -90,7 +90,7 @@ function tagsText(tags: Readonly<Record<string, string>>): string {
 
 function notOurs(what: string, tags: Readonly<Record<string, string>>, issuer: Issuer): string {
   return (
-    `${what} exists but was not made by irsa-issuer bootstrap for ${issuer.url}: it carries ${tagsText(tags)}, not ` +
+    `${what} exists but was not made by bootstrap for ${issuer.url}: it carries ${tagsText(tags)}, not ` +
     `${managedByTagKey}=${managedByTagValue} with ${issuerTagKey}=${issuer.url}. Nothing was deleted; remove it ` +
     'yourself if it should go, or pass --role-name for the role bootstrap did make.'
   );

@@ -97,7 +97,7 @@ export function teardownCommand(io: CliIo): Command {
     .summary('remove what bootstrap created for one issuer, and nothing else (prints the plan without --yes)')
     .description(
       'Removes, for the issuer https://BUCKET.s3.REGION.amazonaws.com[/PREFIX]: every version and delete marker of ' +
-        'the objects irsa-issuer writes under the prefix (the two documents and openid/v1/exposed-kids), the ' +
+        'the objects sync and bootstrap write under the prefix (the two documents and openid/v1/exposed-kids), the ' +
         "bucket-policy statement bootstrap added (other statements stay), the IAM OIDC provider and the publisher's " +
         'role, each only when it carries the tags bootstrap put on it. Without --yes it prints the plan and changes ' +
         'nothing. Everything is checked before the first delete: a refusal deletes nothing. A second teardown finds ' +

@@ -4,6 +4,8 @@
  * (deleting nothing) what is not its own or still in use, and a second run has nothing to do.
  */
 import {
+  AddRoleToInstanceProfileCommand,
+  CreateInstanceProfileCommand,
   CreateRoleCommand,
   DeleteRoleCommand,
   UntagOpenIDConnectProviderCommand,
@@ -196,7 +198,7 @@ describe('teardown refuses, and deletes nothing', () => {
     const state = await accountState(aws);
     const result = await teardown('--yes');
     expect(result.code).toBe(3);
-    expect(result.stderr).toContain('The role irsa-issuer-prod exists but was not made by irsa-issuer bootstrap');
+    expect(result.stderr).toContain('The role irsa-issuer-prod exists but was not made by bootstrap');
     expect(result.stderr).toContain('team=platform');
     expect(await accountState(aws)).toEqual(state);
   });
@@ -232,6 +234,31 @@ describe('teardown refuses, and deletes nothing', () => {
     expect(result.code).toBe(3);
     expect(result.stderr).toContain('names the issuer https://oidc.example.com/prod');
     expect(await accountState(aws)).toEqual(state);
+  });
+});
+
+describe('teardown that fails half-way', () => {
+  it('says what it deleted and where it stopped, having touched nothing after it (the role goes first)', async () => {
+    await existingBucketWorld();
+    const seeded = await seedBootstrapState(aws, bucket, prefix);
+    // Something bootstrap never does: IAM will not delete a role that is in an instance profile.
+    await aws.iam.send(new CreateInstanceProfileCommand({ InstanceProfileName: 'hand-made' }));
+    await aws.iam.send(
+      new AddRoleToInstanceProfileCommand({ InstanceProfileName: 'hand-made', RoleName: seeded.roleName }),
+    );
+    const result = await teardown('--yes', '--output', 'json');
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('iam:DeleteRole on the role irsa-issuer-prod failed');
+    expect(result.stderr).toContain('instance profile');
+    const report = JSON.parse(result.stdout) as {
+      failure: { resource: string };
+      items: { kind: string; deleted?: boolean }[];
+    };
+    expect(report.failure.resource).toBe(`arn:aws:iam::123456789012:role/${seeded.roleName}`);
+    expect(report.items.filter((item) => item.deleted === true)).toEqual([]);
+    const after = (await accountState(aws)) as { providers: { arn: string }[]; buckets: { versions: string[] }[] };
+    expect(after.providers.map((provider) => provider.arn)).toContain(seeded.providerArn);
+    expect(after.buckets[0]?.versions).toHaveLength(5);
   });
 });
 

@@ -6,12 +6,20 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { teardownIamActions } from '../../src/bootstrap/teardown-failure.js';
 import { providerIamActions } from '../../src/iam/failure.js';
 
 const services = { '@aws-sdk/client-s3': 's3', '@aws-sdk/client-iam': 'iam' } as const;
 
-/** Calls whose IAM action has another name than the call: listing a bucket is s3:ListBucket. */
-const actionOfCall: Readonly<Record<string, string>> = { 's3:ListObjectsV2': 's3:ListBucket' };
+/**
+ * Calls whose IAM action has another name than the call: listing a bucket is s3:ListBucket; teardown's
+ * listing of versions is s3:ListBucketVersions, and its deletes name a VersionId: s3:DeleteObjectVersion.
+ */
+const actionOfCall: Readonly<Record<string, string>> = {
+  's3:ListObjectsV2': 's3:ListBucket',
+  's3:ListObjectVersions': 's3:ListBucketVersions',
+  's3:DeleteObjects': 's3:DeleteObjectVersion',
+};
 
 /** `s3:GetObject` for every `GetObjectCommand` that src/ imports from the S3 and IAM clients. */
 async function actionsTheCodeCalls(): Promise<Set<string>> {
@@ -51,8 +59,9 @@ describe('docs/iam-policy.md', () => {
     expect([...(await actionsThePolicyGrants())].sort()).toEqual([...called].sort());
   });
 
-  it('names the same IAM actions that the register stage says it needs', async () => {
+  it('names the same IAM actions that the register stage and teardown say they need', async () => {
     const called = [...(await actionsTheCodeCalls())].filter((action) => action.startsWith('iam:'));
-    expect(providerIamActions.map((action) => `iam:${action}`).sort()).toEqual(called.sort());
+    const said = new Set([...providerIamActions, ...teardownIamActions].map((action) => `iam:${action}`));
+    expect([...said].sort()).toEqual(called.sort());
   });
 });
