@@ -7,9 +7,9 @@ export {
   publisherRoleName,
 } from './names.js';
 export { teardownIamActions } from './teardown-failure.js';
+export { planTeardown } from './teardown-plan.js';
 export {
   applyTeardown,
-  planTeardown,
   type TeardownItem,
   type TeardownPlan,
   type TeardownReport,
