@@ -59,17 +59,17 @@ export class ForeignIssuerError extends GuardError {
   readonly code = 'ERR_FOREIGN_ISSUER';
 }
 
-/** teardown found something with our names that is not ours, or still in use: nothing was deleted. */
-export class TeardownRefusedError extends GuardError {
-  readonly code = 'ERR_TEARDOWN_REFUSED';
-}
-
 /**
  * The cluster still lists a key whose private half was published. Unlike the other guards this one
  * fails after the clean key set is published: removing the exposure cannot wait.
  */
 export class ExposedKeyError extends GuardError {
   readonly code = 'ERR_EXPOSED_KEY';
+}
+
+/** teardown found something with our names that is not ours, or still in use: nothing was deleted. */
+export class TeardownRefusedError extends GuardError {
+  readonly code = 'ERR_TEARDOWN_REFUSED';
 }
 
 /** Reading from the Kubernetes API server (or PEM files) failed. Exit 1. */

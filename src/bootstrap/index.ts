@@ -1,11 +1,4 @@
-export {
-  bucketIssuer,
-  bucketTarget,
-  checkRegion,
-  defaultClusterName,
-  partitionFor,
-  publisherRoleName,
-} from './names.js';
+export * from './names.js';
 export { teardownIamActions } from './teardown-failure.js';
 export { planTeardown } from './teardown-plan.js';
 export {

@@ -1,103 +1,76 @@
 /**
- * The names bootstrap gives what it creates, and by which teardown recognises it again: one home
- * for each, per the bootstrap contract (tags, the bucket-policy Sid, the publisher role, the
- * partition, the provider ARN). Changing one strands everything an earlier version created.
+ * The facts `bootstrap`, `teardown` and `trust-policy` must agree on, spelled once: the tags that
+ * mark what irsa-issuer created, the bucket-policy statement's Sid, the publisher role's name, the
+ * partition of a region, and the ARNs built from them. Changing one strands what earlier runs made.
  */
 import { createHash } from 'node:crypto';
-import { ConfigError, InternalError } from '../errors.js';
-import { discoveryPath, jwksPath, parseIssuer, type Issuer } from '../issuer.js';
-import { parseTarget, targetFromIssuer } from '../publish/index.js';
+import { discoveryPath, exposedKidsPath, jwksPath, type Issuer } from '../issuer.js';
+import { objectKey } from '../publish/index.js';
 
-/** Tag keys on the provider, the publisher role, and a bucket bootstrap created. */
-export const managedByTagKey = 'irsa-issuer/managed-by';
-export const managedByTagValue = 'irsa-issuer';
-export const clusterTagKey = 'irsa-issuer/cluster';
-export const issuerTagKey = 'irsa-issuer/issuer';
+export const managedByTag = 'irsa-issuer/managed-by';
+export const managedByValue = 'irsa-issuer';
+export const clusterTag = 'irsa-issuer/cluster';
+export const issuerTag = 'irsa-issuer/issuer';
 
-/** The one inline policy of the publisher role. */
-export const publisherPolicyName = 'irsa-issuer-publisher';
+/** The tags on everything bootstrap creates: the provider, the publisher role, a bucket it made. */
+export function managedTags(cluster: string, issuerUrl: string): Record<string, string> {
+  return { [managedByTag]: managedByValue, [clusterTag]: cluster, [issuerTag]: issuerUrl };
+}
 
-/** IAM role names: at most 64 of these characters. */
-const maxRoleNameLength = 64;
-const roleNamePattern = /^[\w+=,.@-]{1,64}$/;
+/** Made by irsa-issuer for exactly this issuer: the only resources teardown (or an update) may touch. */
+export function isManagedFor(tags: Readonly<Record<string, string>>, issuerUrl: string): boolean {
+  return tags[managedByTag] === managedByValue && tags[issuerTag] === issuerUrl;
+}
+
+/** Made by irsa-issuer at all (for this or another issuer). */
+export function isManaged(tags: Readonly<Record<string, string>>): boolean {
+  return tags[managedByTag] === managedByValue;
+}
 
 export type Partition = 'aws' | 'aws-cn' | 'aws-us-gov';
 
-/** The partition of a region: it is in every ARN and policy bootstrap writes. */
-export function partitionFor(region: string): Partition {
+/** The partition every ARN and policy of a region is written in. */
+export function partitionOf(region: string): Partition {
   if (region.startsWith('cn-')) return 'aws-cn';
   if (region.startsWith('us-gov-')) return 'aws-us-gov';
   return 'aws';
 }
 
-const regionPattern = /^[a-z]{2}(?:-[a-z]+)+-\d+$/;
-
-/** `--region`: a region name, since it becomes part of the issuer's host. */
-export function checkRegion(region: string): string {
-  if (!regionPattern.test(region)) {
-    throw new ConfigError(
-      `--region ${JSON.stringify(region)} is not an AWS region name (e.g. eu-west-1); pass the bucket's region.`,
-    );
-  }
-  return region;
-}
-
-/** `--bucket` and `--prefix` as sync's target parser takes them: the prefix without slashes at either end. */
-export function bucketTarget(bucket: string, prefix: string): { bucket: string; prefix: string } {
-  const trimmed = prefix.replace(/^\/+|\/+$/g, '');
-  const target = parseTarget(`s3://${bucket}${trimmed === '' ? '' : `/${trimmed}`}`);
-  if (target.kind !== 's3') throw new InternalError(`s3:// parsed as ${target.kind}`);
-  return { bucket: target.bucket, prefix: target.prefix };
-}
-
 /**
- * The issuer a bucket serves: `https://B.s3.R.amazonaws.com[/P]` (`.amazonaws.com.cn` in China), the
- * very URL from which sync infers the bucket again; checked against that inference, so the two
- * cannot drift apart.
+ * The issuer a bucket serves: `https://B.s3.R.amazonaws.com[/P]` (`.amazonaws.com.cn` in China),
+ * the URL `sync` takes back apart into the same bucket, prefix and region (publish/target.ts).
  */
-export function bucketIssuer(bucket: string, region: string, prefix: string): Issuer {
-  const suffix = partitionFor(region) === 'aws-cn' ? 'amazonaws.com.cn' : 'amazonaws.com';
-  const issuer = parseIssuer(`https://${bucket}.s3.${region}.${suffix}${prefix === '' ? '' : `/${prefix}`}`);
-  if (suffix === 'amazonaws.com') {
-    const implied = targetFromIssuer(issuer);
-    if (implied?.kind !== 's3' || implied.bucket !== bucket || implied.prefix !== prefix || implied.region !== region)
-      throw new InternalError(`the issuer ${issuer.url} does not imply s3://${bucket}/${prefix} in ${region} again`);
-  }
-  return issuer;
+export function bucketIssuerUrl(bucket: string, region: string, prefix: string): string {
+  const suffix = partitionOf(region) === 'aws-cn' ? 'amazonaws.com.cn' : 'amazonaws.com';
+  return `https://${bucket}.s3.${region}.${suffix}${prefix === '' ? '' : `/${prefix}`}`;
 }
 
-/** `--cluster-name` by default: the last segment of the prefix, else the bucket name. */
-export function defaultClusterName(bucket: string, prefix: string): string {
-  return prefix.split('/').at(-1) || bucket;
+/** `--prefix` as the bucket keys use it: no slashes at either end. */
+export function normalisePrefix(prefix: string | undefined): string {
+  return (prefix ?? '').replace(/^\/+|\/+$/g, '');
 }
 
-/** `--role-name` by default: `irsa-issuer-<cluster>`, cut to IAM's 64 characters. */
-export function publisherRoleName(clusterName: string, override?: string): string {
-  const name = override ?? `irsa-issuer-${clusterName}`.slice(0, maxRoleNameLength);
-  if (!roleNamePattern.test(name)) {
-    throw new ConfigError(
-      `The role name ${JSON.stringify(name)} is not one IAM accepts (1-64 letters, digits and +=,.@_-). ` +
-        'Pass --role-name, or a --cluster-name made of those characters.',
-    );
-  }
-  return name;
-}
-
-/** The Sid of the public-read statement for one prefix: several issuers may share a bucket. */
+/** The bucket-policy statement's Sid: one per prefix, so several clusters can share one bucket. */
 export function publicReadSid(prefix: string): string {
-  const digest = createHash('sha256')
-    .update(prefix.replace(/^\/+|\/+$/g, ''))
-    .digest('hex');
-  return `IrsaIssuerPublicRead${digest.slice(0, 12)}`;
+  const hash = createHash('sha256').update(normalisePrefix(prefix)).digest('hex');
+  return `IrsaIssuerPublicRead${hash.slice(0, 12)}`;
 }
 
-/** The two public documents' object ARNs: exactly what the public-read statement grants. */
-export function documentArns(partition: Partition, bucket: string, prefix: string): [string, string] {
-  const under = prefix === '' ? '' : `${prefix}/`;
-  return [
-    `arn:${partition}:s3:::${bucket}/${under}${discoveryPath}`,
-    `arn:${partition}:s3:::${bucket}/${under}${jwksPath}`,
-  ];
+/** The two public documents' keys, then the exposed-kids record's (not public). */
+export function documentKeys(prefix: string): { discovery: string; jwks: string; exposedKids: string } {
+  return {
+    discovery: objectKey(prefix, discoveryPath),
+    jwks: objectKey(prefix, jwksPath),
+    exposedKids: objectKey(prefix, exposedKidsPath),
+  };
+}
+
+export function bucketArn(partition: Partition, bucket: string): string {
+  return `arn:${partition}:s3:::${bucket}`;
+}
+
+export function objectArn(partition: Partition, bucket: string, key: string): string {
+  return `arn:${partition}:s3:::${bucket}/${key}`;
 }
 
 /** `arn:PARTITION:iam::ACCOUNT:oidc-provider/HOST/PATH`. */
@@ -105,7 +78,39 @@ export function providerArn(partition: Partition, account: string, issuer: Issue
   return `arn:${partition}:iam::${account}:oidc-provider/${issuer.providerName}`;
 }
 
-/** True when IAM tags say bootstrap made this for this issuer. */
-export function isManagedFor(tags: Readonly<Record<string, string>>, issuer: Issuer): boolean {
-  return tags[managedByTagKey] === managedByTagValue && tags[issuerTagKey] === issuer.url;
+export function roleArn(partition: Partition, account: string, roleName: string): string {
+  return `arn:${partition}:iam::${account}:role/${roleName}`;
+}
+
+/** IAM's limit on a role name. */
+export const maxRoleNameLength = 64;
+
+/** `--cluster-name` when none is given: the prefix's last segment, else the bucket's name. */
+export function defaultClusterName(bucket: string, prefix: string): string {
+  const segments = normalisePrefix(prefix).split('/');
+  const last = segments.at(-1) ?? '';
+  return last === '' ? bucket : last;
+}
+
+/** The publisher role's name when `--role-name` is not given. */
+export function defaultRoleName(cluster: string): string {
+  return `irsa-issuer-${cluster}`.slice(0, maxRoleNameLength);
+}
+
+/** The publisher role's one inline policy. */
+export const publisherPolicyName = 'irsa-issuer-publisher';
+
+/**
+ * The chart's ServiceAccount, which the publisher role trusts: `helm install irsa-issuer` in the
+ * namespace `irsa-issuer`, with `serviceAccount.name` set to the same name (the chart's own
+ * default is the release's full name, which is this too). The Helm command bootstrap prints is
+ * built from these, so the two cannot drift.
+ */
+export const chartNamespace = 'irsa-issuer';
+export const chartServiceAccount = 'irsa-issuer';
+export const chartRelease = 'irsa-issuer';
+
+/** The `sub` of a service account's token. */
+export function serviceAccountSubject(namespace: string, serviceAccount: string): string {
+  return `system:serviceaccount:${namespace}:${serviceAccount}`;
 }

@@ -4,7 +4,7 @@
  */
 import { readProvider, type ActualProvider } from '../iam/index.js';
 import type { Issuer } from '../issuer.js';
-import { isManagedFor, issuerTagKey, managedByTagKey, managedByTagValue, publicReadSid } from './names.js';
+import { isManagedFor, issuerTag, managedByTag, managedByValue, publicReadSid } from './names.js';
 import { readRole, rolesTrusting, type ActualRole } from './teardown-iam.js';
 import {
   bucketTags,
@@ -32,7 +32,7 @@ function tagsText(tags: Readonly<Record<string, string>>): string {
 function notOurs(what: string, tags: Readonly<Record<string, string>>, issuer: Issuer): string {
   return (
     `${what} exists but was not made by bootstrap for ${issuer.url}: it carries ${tagsText(tags)}, not ` +
-    `${managedByTagKey}=${managedByTagValue} with ${issuerTagKey}=${issuer.url}. Nothing was deleted; remove it ` +
+    `${managedByTag}=${managedByValue} with ${issuerTag}=${issuer.url}. Nothing was deleted; remove it ` +
     'yourself if it should go, or pass --role-name for the role bootstrap did make.'
   );
 }
@@ -53,7 +53,7 @@ async function planRole(request: TeardownRequest, clients: TeardownClients, foun
     found.items.push({ kind: 'role', resource: request.roleName, action: 'absent', detail: 'no role of that name' });
     return undefined;
   }
-  if (!isManagedFor(role.tags, issuer)) {
+  if (!isManagedFor(role.tags, issuer.url)) {
     found.refusals.push({ resource: role.arn, reason: notOurs(`The role ${role.name}`, role.tags, issuer) });
     found.items.push({ kind: 'role', resource: role.arn, action: 'keep', detail: 'not made by bootstrap' });
     return undefined;
@@ -82,7 +82,7 @@ async function planProvider(
     found.items.push({ kind: 'provider', resource: issuer.providerName, action: 'absent', detail: 'no provider' });
     return { deleting: false };
   }
-  if (!isManagedFor(provider.tags, issuer)) {
+  if (!isManagedFor(provider.tags, issuer.url)) {
     found.refusals.push({
       resource: provider.arn,
       reason: notOurs(`The OIDC provider ${provider.arn}`, provider.tags, issuer),
@@ -198,8 +198,8 @@ async function bucketRefusals(
 ): Promise<string[]> {
   const reasons: string[] = [];
   const tags = await bucketTags(clients.s3, request.bucket);
-  if (tags[managedByTagKey] !== managedByTagValue) {
-    reasons.push(`it does not carry the tag ${managedByTagKey}=${managedByTagValue} (bootstrap did not create it)`);
+  if (tags[managedByTag] !== managedByValue) {
+    reasons.push(`it does not carry the tag ${managedByTag}=${managedByValue} (bootstrap did not create it)`);
   }
   const own = new Set(ours.map((version) => `${version.key}\u0000${version.versionId}`));
   const others = ((await listVersions(clients.s3, request.bucket, '')) ?? []).filter(

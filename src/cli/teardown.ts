@@ -1,19 +1,19 @@
 import { Command, Option } from 'commander';
 import {
   applyTeardown,
-  bucketIssuer,
-  bucketTarget,
-  checkRegion,
+  bucketIssuerUrl,
   defaultClusterName,
+  defaultRoleName,
+  normalisePrefix,
   planTeardown,
-  publisherRoleName,
   type TeardownItem,
   type TeardownReport,
   type TeardownRequest,
 } from '../bootstrap/index.js';
-import { ConfigError, TeardownRefusedError } from '../errors.js';
+import { ConfigError, InternalError, TeardownRefusedError } from '../errors.js';
 import { createIamClient, iamRegionFor } from '../iam/index.js';
-import { createS3Client } from '../publish/index.js';
+import { parseIssuer, type Issuer } from '../issuer.js';
+import { createS3Client, parseTarget, targetFromIssuer } from '../publish/index.js';
 import { escapeControl } from '../redact.js';
 import type { CliIo } from './io.js';
 import { addOutputOptions, loggerFrom, type OutputFlags } from './options.js';
@@ -32,6 +32,23 @@ interface TeardownFlags extends OutputFlags {
   readonly s3Endpoint?: string;
 }
 
+const regionPattern = /^[a-z]{2}(?:-[a-z]+)+-\d+$/;
+/** IAM role names: 1 to 64 of these. */
+const roleNamePattern = /^[\w+=,.@-]{1,64}$/;
+
+/**
+ * The issuer bootstrap published for the bucket, checked against sync's own inference of the
+ * bucket from it (publish/target.ts), so the two spellings cannot drift apart.
+ */
+function issuerOf(bucket: string, region: string, prefix: string): Issuer {
+  const issuer = parseIssuer(bucketIssuerUrl(bucket, region, prefix));
+  const implied = targetFromIssuer(issuer);
+  if (implied !== undefined && (implied.kind !== 's3' || implied.bucket !== bucket || implied.prefix !== prefix)) {
+    throw new InternalError(`the issuer ${issuer.url} does not imply s3://${bucket}/${prefix} again`);
+  }
+  return issuer;
+}
+
 function requestFrom(flags: TeardownFlags): TeardownRequest & { readonly region: string } {
   if (flags.bucket === undefined || flags.region === undefined) {
     throw new ConfigError(
@@ -39,15 +56,30 @@ function requestFrom(flags: TeardownFlags): TeardownRequest & { readonly region:
         '(or IRSA_ISSUER_BUCKET and IRSA_ISSUER_REGION), and --prefix P if bootstrap had one.',
     );
   }
-  const region = checkRegion(flags.region);
-  const { bucket, prefix } = bucketTarget(flags.bucket, flags.prefix);
-  const clusterName = flags.clusterName ?? defaultClusterName(bucket, prefix);
+  const { region } = flags;
+  if (!regionPattern.test(region)) {
+    throw new ConfigError(
+      `--region ${JSON.stringify(region)} is not an AWS region name (e.g. eu-west-1); pass the bucket's region.`,
+    );
+  }
+  // sync's own parser of s3://BUCKET/PREFIX: the same bucket-name and prefix rules.
+  const prefix = normalisePrefix(flags.prefix);
+  const target = parseTarget(`s3://${flags.bucket}${prefix === '' ? '' : `/${prefix}`}`);
+  if (target.kind !== 's3') throw new InternalError(`s3:// parsed as ${target.kind}`);
+  const { bucket } = target;
+  const roleName = flags.roleName ?? defaultRoleName(flags.clusterName ?? defaultClusterName(bucket, prefix));
+  if (!roleNamePattern.test(roleName)) {
+    throw new ConfigError(
+      `The role name ${JSON.stringify(roleName)} is not one IAM accepts (1-64 letters, digits and +=,.@_-). ` +
+        'Pass --role-name, or a --cluster-name made of those characters.',
+    );
+  }
   return {
-    issuer: bucketIssuer(bucket, region, prefix),
+    issuer: issuerOf(bucket, region, prefix),
     bucket,
     prefix,
     region,
-    roleName: publisherRoleName(clusterName, flags.roleName),
+    roleName,
     force: flags.force === true,
     deleteBucket: flags.deleteBucket === true,
   };

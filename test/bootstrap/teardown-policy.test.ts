@@ -9,15 +9,18 @@
  * is test/iam/policy-doc.test.ts's golden check.
  */
 import { CreateAccessKeyCommand, CreateUserCommand, PutUserPolicyCommand } from '@aws-sdk/client-iam';
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { bucketIssuer } from '../../src/bootstrap/names.js';
+import { teardownIamActions } from '../../src/bootstrap/teardown-failure.js';
+import { providerIamReadActions } from '../../src/iam/failure.js';
 import { cli } from '../cli/cli.js';
 import { motoIamClient } from '../stand/iam.js';
 import { resetMoto, setMotoAuthentication, startMoto, type MotoServer } from '../stand/moto.js';
 import { motoS3Client, testRegion } from '../stand/s3.js';
 import {
   accountState,
+  bootstrapIssuer,
   createBucketAsBootstrap,
   seedBootstrapState,
   seedBystanders,
@@ -26,17 +29,38 @@ import {
 
 const bucket = 'acme-oidc';
 const prefix = 'clusters/prod';
-const issuer = bucketIssuer(bucket, testRegion, prefix);
+const issuer = bootstrapIssuer(bucket, prefix);
 
 interface Statement {
   Action: string | string[];
   Resource: string | string[];
 }
 
-/** The doc's second policy (teardown's), filled in, without one action if asked. */
-async function teardownPolicy(without?: string): Promise<object> {
+/** The JSON block under the doc's "## teardown" heading. */
+async function teardownBlock(): Promise<string> {
   const doc = await readFile('docs/iam-policy.md', 'utf8');
-  const block = [...doc.matchAll(/```json\n([\s\S]*?)```/g)][1]?.[1] ?? '';
+  const section = doc.split(/^## teardown$/m)[1] ?? '';
+  return /```json\n([\s\S]*?)```/.exec(section)?.[1] ?? '';
+}
+
+/** Every `XCommand` that teardown's own files import from the S3 and IAM clients, as `s3:X` / `iam:X`. */
+async function teardownCalls(): Promise<Set<string>> {
+  const calls = new Set<string>();
+  for (const name of (await readdir('src/bootstrap')).filter((file) => file.startsWith('teardown'))) {
+    const text = await readFile(join('src/bootstrap', name), 'utf8');
+    for (const [, names, service] of text.matchAll(/import \{([^}]*)\} from '@aws-sdk\/client-(s3|iam)'/g)) {
+      for (const imported of (names ?? '').split(',').map((part) => part.trim())) {
+        const command = /^(\w+)Command$/.exec(imported)?.[1];
+        if (command !== undefined) calls.add(`${service ?? ''}:${command}`);
+      }
+    }
+  }
+  return calls;
+}
+
+/** The doc's teardown policy, filled in, without one action if asked. */
+async function teardownPolicy(without?: string): Promise<object> {
+  const block = await teardownBlock();
   const policy = JSON.parse(
     block
       .replaceAll('ACCOUNT', '123456789012')
@@ -104,6 +128,28 @@ const teardown = (...extra: string[]) =>
     moto.endpoint,
     ...extra,
   ]);
+
+describe('the teardown policy in docs/iam-policy.md', () => {
+  it('grants exactly the actions teardown calls', async () => {
+    const policy = JSON.parse(await teardownBlock()) as { Statement: Statement[] };
+    const granted = policy.Statement.flatMap((statement) => [statement.Action].flat()).sort();
+    // DeleteObjects with VersionIds is authorised as s3:DeleteObjectVersion, ListObjectVersions as
+    // s3:ListBucketVersions; the discovery document is read through sync's S3Store (GetObject, and
+    // ListBucket to tell a missing object from a forbidden one); the provider through iam's readProvider.
+    const renamed: Record<string, string> = {
+      's3:DeleteObjects': 's3:DeleteObjectVersion',
+      's3:ListObjectVersions': 's3:ListBucketVersions',
+    };
+    const called = new Set([...(await teardownCalls())].map((call) => renamed[call] ?? call));
+    for (const action of ['s3:GetObject', 's3:ListBucket', ...providerIamReadActions.map((read) => `iam:${read}`)]) {
+      called.add(action);
+    }
+    expect(granted).toEqual([...called].sort());
+    expect(teardownIamActions.map((action) => `iam:${action}`).sort()).toEqual(
+      granted.filter((action) => action.startsWith('iam:')),
+    );
+  });
+});
 
 describe('the teardown policy in docs/iam-policy.md, under moto permission checks', () => {
   it.each(['iam:GetRole', 'iam:ListOpenIDConnectProviderTags', 'iam:ListRoles'])(

@@ -31,17 +31,16 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import {
-  bucketIssuer,
-  clusterTagKey,
-  documentArns,
-  issuerTagKey,
-  managedByTagKey,
-  managedByTagValue,
+  bucketIssuerUrl,
+  defaultClusterName,
+  defaultRoleName,
+  documentKeys,
+  managedTags,
+  objectArn,
   publicReadSid,
   publisherPolicyName,
-  publisherRoleName,
 } from '../../src/bootstrap/names.js';
-import { discoveryPath, exposedKidsPath, jwksPath, type Issuer } from '../../src/issuer.js';
+import { parseIssuer, type Issuer } from '../../src/issuer.js';
 import { testRegion } from '../stand/s3.js';
 
 export const account = '123456789012';
@@ -57,7 +56,14 @@ export interface Bootstrapped {
   readonly roleName: string;
 }
 
-const key = (prefix: string, path: string) => (prefix === '' ? path : `${prefix}/${path}`);
+/** The issuer bootstrap publishes for s3://bucket/prefix in the test region. */
+export function bootstrapIssuer(bucket: string, prefix: string): Issuer {
+  return parseIssuer(bucketIssuerUrl(bucket, testRegion, prefix));
+}
+
+function tagList(cluster: string, issuer: Issuer) {
+  return Object.entries(managedTags(cluster, issuer.url)).map(([Key, Value]) => ({ Key, Value }));
+}
 
 /** A bucket as bootstrap creates it: BucketOwnerEnforced, versioned, BPA open for a policy only, tagged. */
 export async function createBucketAsBootstrap(
@@ -70,13 +76,7 @@ export async function createBucketAsBootstrap(
   await aws.s3.send(
     new PutBucketTaggingCommand({
       Bucket: bucket,
-      Tagging: {
-        TagSet: [
-          { Key: managedByTagKey, Value: managedByTagValue },
-          { Key: clusterTagKey, Value: cluster },
-          { Key: issuerTagKey, Value: issuer.url },
-        ],
-      },
+      Tagging: { TagSet: tagList(cluster, issuer) },
     }),
   );
 }
@@ -146,13 +146,10 @@ export function trustPolicy(providerArn: string, providerName: string, subject: 
  * the publisher role, all tagged.
  */
 export async function seedBootstrapState(aws: Aws, bucket: string, prefix: string): Promise<Bootstrapped> {
-  const issuer = bucketIssuer(bucket, testRegion, prefix);
-  const cluster = prefix.split('/').at(-1) || bucket;
-  const tags = [
-    { Key: managedByTagKey, Value: managedByTagValue },
-    { Key: clusterTagKey, Value: cluster },
-    { Key: issuerTagKey, Value: issuer.url },
-  ];
+  const issuer = bootstrapIssuer(bucket, prefix);
+  const cluster = defaultClusterName(bucket, prefix);
+  const tags = tagList(cluster, issuer);
+  const keys = documentKeys(prefix);
   const existing = await aws.s3
     .send(new GetBucketPolicyCommand({ Bucket: bucket }))
     .then(({ Policy }) => (JSON.parse(Policy ?? '{}') as { Statement?: object[] }).Statement ?? [])
@@ -164,17 +161,22 @@ export async function seedBootstrapState(aws: Aws, bucket: string, prefix: strin
       Effect: 'Allow',
       Principal: '*',
       Action: 's3:GetObject',
-      Resource: documentArns('aws', bucket, prefix),
+      Resource: [objectArn('aws', bucket, keys.discovery), objectArn('aws', bucket, keys.jwks)],
     },
   ]);
   for (const round of [1, 2]) {
-    for (const path of [jwksPath, discoveryPath]) {
-      const body =
-        path === discoveryPath
-          ? JSON.stringify({ issuer: issuer.url, jwks_uri: issuer.jwksUrl, round })
-          : JSON.stringify({ keys: [], round });
+    const documents = [
+      [keys.jwks, { keys: [], round }],
+      [keys.discovery, { issuer: issuer.url, jwks_uri: issuer.jwksUrl, round }],
+    ] as const;
+    for (const [object, body] of documents) {
       await aws.s3.send(
-        new PutObjectCommand({ Bucket: bucket, Key: key(prefix, path), Body: body, ContentType: 'application/json' }),
+        new PutObjectCommand({
+          Bucket: bucket,
+          Key: object,
+          Body: JSON.stringify(body),
+          ContentType: 'application/json',
+        }),
       );
     }
   }
@@ -187,7 +189,7 @@ export async function seedBootstrapState(aws: Aws, bucket: string, prefix: strin
     }),
   );
   const providerArn = OpenIDConnectProviderArn ?? '';
-  const roleName = publisherRoleName(cluster);
+  const roleName = defaultRoleName(cluster);
   await aws.iam.send(
     new CreateRoleCommand({
       RoleName: roleName,
@@ -209,10 +211,7 @@ export async function seedBootstrapState(aws: Aws, bucket: string, prefix: strin
           {
             Effect: 'Allow',
             Action: ['s3:GetObject', 's3:PutObject'],
-            Resource: [
-              ...documentArns('aws', bucket, prefix),
-              `arn:aws:s3:::${bucket}/${key(prefix, exposedKidsPath)}`,
-            ],
+            Resource: [keys.discovery, keys.jwks, keys.exposedKids].map((object) => objectArn('aws', bucket, object)),
           },
         ],
       }),

@@ -13,13 +13,13 @@ import {
 } from '@aws-sdk/client-iam';
 import { DeleteObjectsCommand, ListObjectVersionsCommand, PutObjectCommand, type S3Client } from '@aws-sdk/client-s3';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { bucketIssuer } from '../../src/bootstrap/names.js';
 import { cli } from '../cli/cli.js';
 import { motoIamClient } from '../stand/iam.js';
 import { resetMoto, startMoto, type MotoServer } from '../stand/moto.js';
 import { anyCredentials, motoS3Client, testRegion } from '../stand/s3.js';
 import {
   accountState,
+  bootstrapIssuer,
   createBucketAsBootstrap,
   createPlainBucket,
   otherStatement,
@@ -32,7 +32,7 @@ import {
 
 const bucket = 'acme-oidc';
 const prefix = 'clusters/prod';
-const issuer = bucketIssuer(bucket, testRegion, prefix);
+const issuer = bootstrapIssuer(bucket, prefix);
 
 let moto: MotoServer;
 let aws: Aws;
@@ -312,6 +312,27 @@ describe('teardown flags', () => {
     const result = await cli(['teardown', '--bucket', bucket]);
     expect(result.code).toBe(2);
     expect(result.stderr).toContain('--bucket B --region R');
+  });
+
+  it('takes the prefix with or without slashes, as bootstrap does, and refuses a role name IAM would', async () => {
+    await existingBucketWorld();
+    await seedBootstrapState(aws, bucket, prefix);
+    const slashed = await cli([
+      'teardown',
+      '--bucket',
+      bucket,
+      '--region',
+      testRegion,
+      '--prefix',
+      `/${prefix}/`,
+      '--s3-endpoint',
+      moto.endpoint,
+    ]);
+    expect([slashed.code, slashed.stderr]).toEqual([0, '']);
+    expect(slashed.stdout).toMatch(/delete\s+provider/);
+    const badRole = await teardown('--cluster-name', 'prod~1');
+    expect(badRole.code).toBe(2);
+    expect(badRole.stderr).toContain('"irsa-issuer-prod~1" is not one IAM accepts');
   });
 
   it('takes them from IRSA_ISSUER_* too, and refuses a region that is not one', async () => {
