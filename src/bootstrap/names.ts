@@ -1,6 +1,6 @@
 /**
  * The facts `bootstrap`, `teardown` and `trust-policy` must agree on, spelled once: the tags that
- * mark what irsa-issuer created, the bucket-policy statement's Sid, the publisher role's name, the
+ * mark what bootstrap created, the bucket-policy statement's Sid, the publisher role's name, the
  * partition of a region, and the ARNs built from them. Changing one strands what earlier runs made.
  */
 import { createHash } from 'node:crypto';
@@ -17,12 +17,12 @@ export function managedTags(cluster: string, issuerUrl: string): Record<string, 
   return { [managedByTag]: managedByValue, [clusterTag]: cluster, [issuerTag]: issuerUrl };
 }
 
-/** Made by irsa-issuer for exactly this issuer: the only resources teardown (or an update) may touch. */
+/** Made by bootstrap (or trust-policy) for exactly this issuer: the only resources teardown (or an update) may touch. */
 export function isManagedFor(tags: Readonly<Record<string, string>>, issuerUrl: string): boolean {
   return tags[managedByTag] === managedByValue && tags[issuerTag] === issuerUrl;
 }
 
-/** Made by irsa-issuer at all (for this or another issuer). */
+/** Made by this tool at all (for this or another issuer). */
 export function isManaged(tags: Readonly<Record<string, string>>): boolean {
   return tags[managedByTag] === managedByValue;
 }
