@@ -18,8 +18,11 @@ import {
 } from '@aws-sdk/client-iam';
 import {
   CreateBucketCommand,
+  GetBucketOwnershipControlsCommand,
   GetBucketPolicyCommand,
   GetBucketTaggingCommand,
+  GetBucketVersioningCommand,
+  GetPublicAccessBlockCommand,
   ListBucketsCommand,
   ListObjectVersionsCommand,
   PutBucketOwnershipControlsCommand,
@@ -222,7 +225,7 @@ export async function seedBootstrapState(aws: Aws, bucket: string, prefix: strin
 
 /**
  * Everything in the account that teardown could touch, as plain data: every bucket with its
- * policy, tags and object versions; every role with its trust, tags and policies; every provider
+ * policy, tags, versioning, Block Public Access, ownership and object versions; every role with its trust, tags and policies; every provider
  * with its tags. Two equal listings mean nothing a user could notice changed.
  */
 export async function accountState(aws: Aws): Promise<unknown> {
@@ -238,10 +241,22 @@ export async function accountState(aws: Aws): Promise<unknown> {
       .then(({ TagSet }) => TagSet ?? [])
       .catch(() => []);
     const versions = await aws.s3.send(new ListObjectVersionsCommand({ Bucket: bucket }));
+    const versioning = (await aws.s3.send(new GetBucketVersioningCommand({ Bucket: bucket }))).Status ?? null;
+    const blockPublicAccess = await aws.s3
+      .send(new GetPublicAccessBlockCommand({ Bucket: bucket }))
+      .then(({ PublicAccessBlockConfiguration }) => PublicAccessBlockConfiguration ?? null)
+      .catch(() => null);
+    const ownership = await aws.s3
+      .send(new GetBucketOwnershipControlsCommand({ Bucket: bucket }))
+      .then(({ OwnershipControls }) => OwnershipControls?.Rules ?? null)
+      .catch(() => null);
     buckets.push({
       bucket,
       policy,
       tags,
+      versioning,
+      blockPublicAccess,
+      ownership,
       versions: (versions.Versions ?? []).map((version) => `${version.Key ?? ''}@${version.VersionId ?? ''}`).sort(),
       deleteMarkers: (versions.DeleteMarkers ?? [])
         .map((marker) => `${marker.Key ?? ''}@${marker.VersionId ?? ''}`)
