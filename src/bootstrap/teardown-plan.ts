@@ -99,7 +99,7 @@ async function planProvider(
       reason:
         `The OIDC provider ${provider.arn} is still trusted by role${one ? '' : 's'} ${names}: deleting it makes ` +
         `${one ? 'that role' : 'them'} impossible to assume with this issuer's tokens. Nothing was deleted. Delete ` +
-        're-point them first, or pass --force to delete the provider anyway. (If one is the publisher role, made ' +
+        'or re-point them first, or pass --force to delete the provider anyway. (If one is the publisher role, made ' +
         `under another name than ${request.roleName}, pass --role-name.)`,
     });
     found.items.push({ kind: 'provider', resource: provider.arn, action: 'keep', detail: `trusted by ${names}` });

@@ -178,7 +178,8 @@ describe('teardown refuses, and deletes nothing', () => {
 
     const refused = await teardown('--yes');
     expect(refused.code).toBe(3);
-    expect(refused.stderr).toContain('app-reader');
+    expect(refused.stderr).toContain('is still trusted by role app-reader');
+    expect(refused.stderr).toContain('Delete or re-point them first, or pass --force');
     expect(refused.stdout).toContain('Refused: nothing was deleted.');
     expect(await accountState(aws)).toEqual(state);
 
