@@ -80,6 +80,11 @@ export class ExposedKeyError extends GuardError {
   readonly code = 'ERR_EXPOSED_KEY';
 }
 
+/** teardown found something with our names that is not ours, or still in use: nothing was deleted. */
+export class TeardownRefusedError extends GuardError {
+  readonly code = 'ERR_TEARDOWN_REFUSED';
+}
+
 /** Reading from the Kubernetes API server (or PEM files) failed. Exit 1. */
 export class ClusterReadError extends IrsaIssuerError {
   readonly code = 'ERR_CLUSTER_READ';

@@ -6,3 +6,12 @@ export { distributions, type NextSteps } from './next.js';
 export { trustPolicy, type PolicyDocument, type TrustRequest } from './policies.js';
 export { applyRole, planRole, type RoleApi, type RolePlan, type RoleSpec } from './role.js';
 export { podSpecFragment, roleAnnotation, type WorkloadRequest } from './workload.js';
+export { teardownIamActions } from './teardown-failure.js';
+export { planTeardown } from './teardown-plan.js';
+export {
+  applyTeardown,
+  type TeardownItem,
+  type TeardownPlan,
+  type TeardownReport,
+  type TeardownRequest,
+} from './teardown.js';

@@ -8,6 +8,7 @@ import { guardedIo, type CliIo } from './io.js';
 import { registerCommand } from './register.js';
 import { renderCommand } from './render.js';
 import { syncCommand } from './sync.js';
+import { teardownCommand } from './teardown.js';
 import { thumbprintCommand } from './thumbprint.js';
 import { trustPolicyCommand } from './trust-policy.js';
 import { verifyCommand } from './verify.js';
@@ -38,6 +39,7 @@ function buildProgram(io: CliIo): Command {
     verifyCommand(io),
     bootstrapCommand(io),
     trustPolicyCommand(io),
+    teardownCommand(io),
   ];
   for (const command of commands) {
     documentEnvironment(command);

@@ -7,14 +7,17 @@ export interface StoreFlags {
   readonly region?: string;
 }
 
+/** `--s3-endpoint`, also for commands that take the bucket's region as a flag of their own (teardown). */
+export function s3EndpointOption(): Option {
+  return new Option(
+    '--s3-endpoint <url>',
+    'S3-compatible endpoint (MinIO, Ceph, ...); path-style addressing is used with it',
+  );
+}
+
 export function addStoreOptions(command: Command): Command {
   return command
-    .addOption(
-      new Option(
-        '--s3-endpoint <url>',
-        'S3-compatible endpoint (MinIO, Ceph, ...); path-style addressing is used with it',
-      ),
-    )
+    .addOption(s3EndpointOption())
     .addOption(
       new Option(
         '--region <region>',

@@ -36,7 +36,7 @@ function attempts(error: unknown): number | undefined {
   return typeof metadata?.attempts === 'number' ? metadata.attempts : undefined;
 }
 
-function advice(error: unknown, action: IamAction): string {
+function advice(error: unknown, action: string): string {
   switch (awsErrorName(error)) {
     case 'AccessDenied':
     case 'UnauthorizedOperation':
@@ -105,9 +105,10 @@ function advice(error: unknown, action: IamAction): string {
 
 /**
  * Wraps an SDK error once, at the stage boundary: which action on what, IAM's own words, and what
- * to do. The SDK error stays reachable as `cause`.
+ * to do. The SDK error stays reachable as `cause`. `action`: one of providerIamActions, or of the
+ * other commands' lists (teardown's roles and deletes), without the `iam:` prefix.
  */
-export function iamError(error: unknown, action: IamAction, subject: string, context = ''): IamError {
+export function iamError(error: unknown, action: string, subject: string, context = ''): IamError {
   return new IamError(
     `iam:${action} on ${subject} failed: ${describeCause(error).replace(/\.$/, '')}.${context ? ` ${context}` : ''} ` +
       advice(error, action),

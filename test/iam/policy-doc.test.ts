@@ -14,7 +14,10 @@ const services = {
   '@aws-sdk/client-s3-control': 's3control',
 } as const;
 
-/** Calls whose IAM action has another name than the call: listing a bucket is s3:ListBucket. */
+/**
+ * Calls whose IAM action has another name than the call: listing a bucket is s3:ListBucket; teardown's
+ * listing of versions is s3:ListBucketVersions, and its deletes name a VersionId: s3:DeleteObjectVersion.
+ */
 const actionOfCall: Readonly<Record<string, string>> = {
   's3:ListObjectsV2': 's3:ListBucket',
   's3:HeadBucket': 's3:ListBucket',
@@ -22,6 +25,8 @@ const actionOfCall: Readonly<Record<string, string>> = {
   's3:GetPublicAccessBlock': 's3:GetBucketPublicAccessBlock',
   's3:PutPublicAccessBlock': 's3:PutBucketPublicAccessBlock',
   's3control:GetPublicAccessBlock': 's3:GetAccountPublicAccessBlock',
+  's3:ListObjectVersions': 's3:ListBucketVersions',
+  's3:DeleteObjects': 's3:DeleteObjectVersion',
 };
 
 /** `s3:GetObject` for every `GetObjectCommand` that the files under `directory` import from the AWS clients. */
