@@ -31,6 +31,7 @@ import {
   clusterReaderFrom,
   loggerFrom,
   repeatable,
+  serviceAccountFrom,
   timeoutMsFrom,
   type ClusterFlags,
   type OutputFlags,
@@ -43,8 +44,8 @@ export interface BootstrapFlags extends ClusterFlags, OutputFlags {
   readonly prefix?: string;
   readonly clusterName?: string;
   readonly roleName?: string;
-  readonly namespace: string;
-  readonly serviceAccount: string;
+  readonly namespace?: string;
+  readonly serviceAccount?: string;
   readonly allowPublicPolicy?: boolean;
   readonly allowIssuerMismatch?: boolean;
   readonly dryRun?: boolean;
@@ -57,7 +58,6 @@ export interface BootstrapFlags extends ClusterFlags, OutputFlags {
 
 const region = /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/;
 const roleName = /^[\w+=,.@-]{1,64}$/;
-const kubernetesName = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
 function required(value: string | undefined, flag: string, example: string): string {
   if (value === undefined || value.trim() === '') {
@@ -102,12 +102,10 @@ function bootstrapSetup(flags: BootstrapFlags, io: CliIo) {
     roleName,
     `IAM role names are 1-${maxRoleNameLength} letters, digits and +=,.@_- (pass --role-name)`,
   );
-  const namespace = name(flags.namespace, '--namespace', kubernetesName, 'a Kubernetes namespace name');
-  const serviceAccount = name(
-    flags.serviceAccount,
-    '--service-account',
-    /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/,
-    'a Kubernetes ServiceAccount name',
+  const { namespace, name: serviceAccount } = serviceAccountFrom(
+    flags.serviceAccount ?? chartServiceAccount,
+    flags.namespace,
+    { defaultNamespace: chartNamespace },
   );
   const logger = loggerFrom(flags, io);
   const clusterReader = clusterReaderFrom(flags);
@@ -218,13 +216,17 @@ export function bootstrapCommand(io: CliIo): Command {
     )
     .addOption(new Option('--role-name <name>', "the publisher role's name (default: irsa-issuer-CLUSTER)"))
     .addOption(
-      new Option('--namespace <namespace>', 'namespace of the ServiceAccount the publisher role trusts').default(
-        chartNamespace,
+      new Option(
+        '--namespace <namespace>',
+        `the namespace of the ServiceAccount the publisher role trusts, when --service-account names none ` +
+          `(default: ${chartNamespace}, the chart's)`,
       ),
     )
     .addOption(
-      new Option('--service-account <name>', "the ServiceAccount the publisher role trusts (the chart's)").default(
-        chartServiceAccount,
+      new Option(
+        '--service-account <namespace/name>',
+        `the ServiceAccount the publisher role trusts: NAMESPACE/NAME, or NAME with --namespace (default: ` +
+          `${chartServiceAccount}, the chart's)`,
       ),
     )
     .addOption(

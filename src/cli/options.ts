@@ -197,3 +197,53 @@ export function trustedKidsFrom(raw: readonly string[]): string[] {
   if (kids.some((kid) => kid === '')) throw new ConfigError('--trust-exposed-key is empty; give the kid to trust.');
   return kids;
 }
+
+/** A namespace is a DNS-1123 label; a ServiceAccount name a DNS-1123 subdomain. */
+const namespaceName = /^[a-z0-9](?:[-a-z0-9]{0,61}[a-z0-9])?$/;
+const serviceAccountName = /^[a-z0-9](?:[-a-z0-9.]{0,251}[a-z0-9])?$/;
+
+export interface ServiceAccountName {
+  readonly namespace: string;
+  readonly name: string;
+}
+
+/**
+ * `--service-account NAMESPACE/NAME`, or `--service-account NAME` with `--namespace NAMESPACE`: one
+ * spelling for every command, so one IRSA_ISSUER_SERVICE_ACCOUNT means the same ServiceAccount to
+ * verify, bootstrap and trust-policy. `defaultNamespace` applies to a bare NAME without --namespace;
+ * `wildcard` lets NAME be '*' (every ServiceAccount of the namespace).
+ */
+export function serviceAccountFrom(
+  raw: string,
+  namespaceFlag: string | undefined,
+  options: { readonly defaultNamespace?: string; readonly wildcard?: boolean } = {},
+): ServiceAccountName {
+  const slash = raw.indexOf('/');
+  const named = slash === -1 ? undefined : raw.slice(0, slash);
+  const name = slash === -1 ? raw : raw.slice(slash + 1);
+  if (named !== undefined && namespaceFlag !== undefined && named !== namespaceFlag) {
+    throw new ConfigError(
+      `--service-account ${JSON.stringify(raw)} names the namespace ${named}, but --namespace says ${namespaceFlag}: ` +
+        'give the namespace once.',
+    );
+  }
+  const namespace = named ?? namespaceFlag ?? options.defaultNamespace;
+  if (namespace === undefined) {
+    throw new ConfigError(
+      `--service-account ${JSON.stringify(raw)} names no namespace: pass NAMESPACE/NAME (e.g. --service-account ` +
+        `team-a/${name}) or add --namespace.`,
+    );
+  }
+  if (!namespaceName.test(namespace)) {
+    throw new ConfigError(
+      `The namespace ${JSON.stringify(namespace)} is not a Kubernetes namespace name (e.g. team-a).`,
+    );
+  }
+  if (!serviceAccountName.test(name) && !(options.wildcard === true && name === '*')) {
+    throw new ConfigError(
+      `The ServiceAccount ${JSON.stringify(name)} is not a Kubernetes ServiceAccount name` +
+        `${options.wildcard === true ? " or '*'" : ''} (e.g. --service-account team-a/app).`,
+    );
+  }
+  return { namespace, name };
+}

@@ -20,7 +20,15 @@ import { defaultAudience } from '../issuer.js';
 import { targetFromIssuer } from '../publish/index.js';
 import { escapeControl } from '../redact.js';
 import type { CliIo } from './io.js';
-import { addOutputOptions, issuerFrom, loggerFrom, repeatable, type IssuerFlags, type OutputFlags } from './options.js';
+import {
+  addOutputOptions,
+  issuerFrom,
+  loggerFrom,
+  repeatable,
+  serviceAccountFrom,
+  type IssuerFlags,
+  type OutputFlags,
+} from './options.js';
 
 interface TrustPolicyFlags extends IssuerFlags, OutputFlags {
   readonly namespace?: string;
@@ -33,8 +41,6 @@ interface TrustPolicyFlags extends IssuerFlags, OutputFlags {
   readonly policyArn: string[];
 }
 
-const namespacePattern = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
-const serviceAccountPattern = /^([a-z0-9]([-a-z0-9.]*[a-z0-9])?|\*)$/;
 const policyArnPattern = /^arn:aws(-cn|-us-gov)?:iam::(aws|\d{12}):policy\/[\w+=,.@/-]+$/;
 
 /** YAML for the fixed shapes printed here: JSON scalars are YAML scalars, so strings stay quoted. */
@@ -86,11 +92,14 @@ export function trustPolicyCommand(io: CliIo): Command {
         'variables: no webhook injects them). With --create it creates the role, or brings one it made before up ' +
         'to date, tagged irsa-issuer/managed-by; a role of that name it did not make is refused.',
     )
-    .addOption(new Option('--namespace <namespace>', 'the namespace of the ServiceAccount (required)'))
+    .addOption(
+      new Option('--namespace <namespace>', "the ServiceAccount's namespace, when --service-account names none"),
+    )
     .addOption(
       new Option(
-        '--service-account <name>',
-        "the ServiceAccount (required); '*' trusts every ServiceAccount of the namespace (StringLike, with a warning)",
+        '--service-account <namespace/name>',
+        "the ServiceAccount (required): NAMESPACE/NAME, or NAME with --namespace; NAME '*' trusts every " +
+          'ServiceAccount of the namespace (StringLike, with a warning)',
       ),
     )
     .addOption(new Option('--audience <client-id>', 'the token audience the role accepts').default(defaultAudience))
@@ -132,16 +141,15 @@ export function trustPolicyCommand(io: CliIo): Command {
   );
   command.action(async (flags: TrustPolicyFlags) => {
     const issuer = issuerFrom(flags, { acceptTrailingSlash: true });
-    if (flags.namespace === undefined || !namespacePattern.test(flags.namespace)) {
+    if (flags.serviceAccount === undefined) {
       throw new ConfigError(
-        'trust-policy needs --namespace NS, a Kubernetes namespace name (e.g. --namespace team-a).',
+        "trust-policy needs --service-account NAMESPACE/NAME (or NAME with --namespace), NAME may be '*' " +
+          '(e.g. --service-account team-a/app).',
       );
     }
-    if (flags.serviceAccount === undefined || !serviceAccountPattern.test(flags.serviceAccount)) {
-      throw new ConfigError(
-        "trust-policy needs --service-account NAME, a ServiceAccount name or '*' (e.g. --service-account app).",
-      );
-    }
+    const { namespace, name: serviceAccount } = serviceAccountFrom(flags.serviceAccount, flags.namespace, {
+      wildcard: true,
+    });
     if (flags.audience.trim() === '') throw new ConfigError(`--audience is empty; STS expects ${defaultAudience}.`);
     const region = flags.region ?? (targetFromIssuer(issuer) as { region?: string } | undefined)?.region;
     if (region === undefined) {
@@ -187,13 +195,13 @@ export function trustPolicyCommand(io: CliIo): Command {
       issuer,
       partition,
       account,
-      namespace: flags.namespace,
-      serviceAccount: flags.serviceAccount,
+      namespace,
+      serviceAccount,
       audience: flags.audience,
     });
-    if (flags.serviceAccount.includes('*')) {
+    if (serviceAccount === '*') {
       io.stderr.write(
-        `irsa-issuer: warning: --service-account '*' trusts every ServiceAccount in the namespace ${flags.namespace} ` +
+        `irsa-issuer: warning: --service-account '*' trusts every ServiceAccount in the namespace ${namespace} ` +
           '(StringLike): anyone who can create a ServiceAccount or a pod there can assume the role.\n',
       );
     }
@@ -204,7 +212,7 @@ export function trustPolicyCommand(io: CliIo): Command {
       const spec = {
         name: flags.roleName,
         issuerUrl: issuer.url,
-        description: `Assumed by ${serviceAccountSubject(flags.namespace, flags.serviceAccount)} through ${issuer.url}`,
+        description: `Assumed by ${serviceAccountSubject(namespace, serviceAccount)} through ${issuer.url}`,
         trust: policy,
         managedPolicyArns: flags.policyArn,
         tags: { [managedByTag]: managedByValue, [issuerTag]: issuer.url },
@@ -215,7 +223,7 @@ export function trustPolicyCommand(io: CliIo): Command {
     }
     const annotation = { [roleAnnotation]: arn };
     const pod = podSpecFragment({
-      serviceAccount: flags.serviceAccount === '*' ? 'SERVICE_ACCOUNT' : flags.serviceAccount,
+      serviceAccount: serviceAccount === '*' ? 'SERVICE_ACCOUNT' : serviceAccount,
       roleArn: arn,
       audience: flags.audience,
       region,

@@ -8,7 +8,6 @@ import {
   verificationFailure,
   verifyIssuer,
   verifyIssuerRules,
-  type ServiceAccountRef,
   type TokenMinter,
   type VerifyDependencies,
 } from '../verify/index.js';
@@ -23,6 +22,7 @@ import {
   issuerFrom,
   issuerOption,
   loggerFrom,
+  serviceAccountFrom,
   timeoutMsFrom,
   type ClusterFlags,
   type OutputFlags,
@@ -32,6 +32,7 @@ import { renderVerifyReport } from './report.js';
 interface VerifyFlags extends ClusterFlags, OutputFlags {
   readonly issuer?: string;
   readonly serviceAccount?: string;
+  readonly namespace?: string;
   readonly audience: string[];
   readonly roleArn?: string;
   /** false with --no-aws. */
@@ -41,19 +42,7 @@ interface VerifyFlags extends ClusterFlags, OutputFlags {
   readonly timeout: string;
 }
 
-/** Kubernetes names: DNS-1123 labels for namespaces, subdomains for service accounts. */
-const serviceAccountPattern = /^([a-z0-9](?:[-a-z0-9]{0,61}[a-z0-9])?)\/([a-z0-9](?:[-a-z0-9.]{0,251}[a-z0-9])?)$/;
 const roleArnPattern = /^arn:aws(?:-[a-z]+)*:iam::\d{12}:role\/[\w+=,.@/-]+$/;
-
-function serviceAccountFrom(raw: string): ServiceAccountRef {
-  const match = serviceAccountPattern.exec(raw);
-  if (!match) {
-    throw new ConfigError(
-      `--service-account ${JSON.stringify(raw)} is not NAMESPACE/NAME (e.g. --service-account team-a/app).`,
-    );
-  }
-  return { namespace: match[1] ?? '', name: match[2] ?? '' };
-}
 
 interface ClusterAccess {
   readonly cluster?: ClusterReader;
@@ -112,9 +101,11 @@ export function verifyCommand(io: CliIo): Command {
     .addOption(
       new Option(
         '--service-account <namespace/name>',
-        'mint a token for this service account (TokenRequest, 600 s) and verify it against the public JWKS',
+        'mint a token for this service account (TokenRequest, 600 s) and verify it against the public JWKS ' +
+          '(NAMESPACE/NAME, or NAME with --namespace)',
       ),
     )
+    .addOption(new Option('--namespace <namespace>', "the --service-account's namespace, when it names none"))
     .addOption(
       new Option(
         '--role-arn <arn>',
@@ -152,7 +143,8 @@ export function verifyCommand(io: CliIo): Command {
   );
   command.action(async (flags: VerifyFlags) => {
     const issuer = issuerFrom(flags, verifyIssuerRules);
-    const serviceAccount = flags.serviceAccount === undefined ? undefined : serviceAccountFrom(flags.serviceAccount);
+    const serviceAccount =
+      flags.serviceAccount === undefined ? undefined : serviceAccountFrom(flags.serviceAccount, flags.namespace);
     if (flags.roleArn !== undefined && !roleArnPattern.test(flags.roleArn)) {
       throw new ConfigError(
         `--role-arn ${JSON.stringify(flags.roleArn)} is not a role ARN (arn:aws:iam::ACCOUNT:role/NAME).`,

@@ -161,6 +161,22 @@ describe('irsa-issuer trust-policy', () => {
     });
   });
 
+  it('takes the ServiceAccount as NAMESPACE/NAME too, as verify does, so one IRSA_ISSUER_SERVICE_ACCOUNT serves both', async () => {
+    const flags = ['--account-id', '111122223333', '--output', 'json'];
+    const separate = await cli([...base, '--service-account', 'app', ...flags]);
+    const joined = await cli(['trust-policy', '--issuer', issuer, ...flags], {
+      IRSA_ISSUER_SERVICE_ACCOUNT: 'team-a/app',
+    });
+    expect([joined.code, joined.stderr]).toEqual([0, '']);
+    expect(joined.stdout).toBe(separate.stdout);
+    const clash = await cli([...base, '--service-account', 'team-b/app', ...flags]);
+    expect(clash.code).toBe(2);
+    expect(clash.stderr).toMatch(/names the namespace team-b, but --namespace says team-a/);
+    const none = await cli(['trust-policy', '--issuer', issuer, '--service-account', 'app', ...flags]);
+    expect(none.code).toBe(2);
+    expect(none.stderr).toMatch(/names no namespace: pass NAMESPACE\/NAME/);
+  });
+
   it("with --service-account '*' uses StringLike and warns on stderr", async () => {
     const result = await cli([...base, '--service-account', '*', '--account-id', '111122223333', '--output', 'json']);
     expect(result.code).toBe(0);

@@ -240,7 +240,8 @@ describe('irsa-issuer verify', () => {
   describe('configuration errors exit 2 before anything is fetched', () => {
     it.each([
       [['--role-arn', roleArn], /--role-arn exchanges a token minted for --service-account/],
-      [['--service-account', 'no-slash'], /is not NAMESPACE\/NAME/],
+      [['--service-account', 'no-slash'], /names no namespace: pass NAMESPACE\/NAME/],
+      [['--service-account', 'a/b', '--namespace', 'c'], /names the namespace a, but --namespace says c/],
       [['--service-account', 'a/b', '--role-arn', 'arn:aws:iam::1:user/x'], /is not a role ARN/],
       [['--timeout', '0'], /--timeout "0"/],
     ])('verify %j', async (args, message) => {
