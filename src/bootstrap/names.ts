@@ -6,6 +6,9 @@
 import { createHash } from 'node:crypto';
 import { discoveryPath, exposedKidsPath, jwksPath, type Issuer } from '../issuer.js';
 import { objectKey } from '../publish/index.js';
+import { partitionOf, type Partition } from '../partition.js';
+
+export { partitionOf, type Partition };
 
 export const managedByTag = 'irsa-issuer/managed-by';
 export const managedByValue = 'irsa-issuer';
@@ -25,15 +28,6 @@ export function isManagedFor(tags: Readonly<Record<string, string>>, issuerUrl: 
 /** Made by this tool at all (for this or another issuer). */
 export function isManaged(tags: Readonly<Record<string, string>>): boolean {
   return tags[managedByTag] === managedByValue;
-}
-
-export type Partition = 'aws' | 'aws-cn' | 'aws-us-gov';
-
-/** The partition every ARN and policy of a region is written in. */
-export function partitionOf(region: string): Partition {
-  if (region.startsWith('cn-')) return 'aws-cn';
-  if (region.startsWith('us-gov-')) return 'aws-us-gov';
-  return 'aws';
 }
 
 /**

@@ -31,13 +31,3 @@ export function createIamClient(options: IamClientOptions = {}): IAMClient {
     ...(options.credentials !== undefined ? { credentials: options.credentials } : {}),
   });
 }
-
-/**
- * The region to sign IAM calls in: us-east-1 for the commercial partition, and the partition's own
- * IAM region for China and GovCloud, where a bucket's region names the partition.
- */
-export function iamRegionFor(region: string | undefined): string {
-  if (region?.startsWith('cn-')) return 'cn-north-1';
-  if (region?.startsWith('us-gov-')) return 'us-gov-west-1';
-  return 'us-east-1';
-}

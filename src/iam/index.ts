@@ -1,4 +1,5 @@
-export { createIamClient, iamRegionFor, type IamClientOptions } from './client.js';
+export { createIamClient, type IamClientOptions } from './client.js';
+export { iamRegionFor } from '../partition.js';
 export { iamError } from './failure.js';
 export { maxThumbprints, thumbprintPattern, validateProviderRequest } from './limits.js';
 export type { ProviderPlan } from './plan.js';

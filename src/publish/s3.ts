@@ -1,3 +1,4 @@
+import { partitionOf } from '../partition.js';
 import {
   GetObjectCommand,
   ListObjectsV2Command,
@@ -202,7 +203,8 @@ export class S3Store implements ObjectStore {
       );
     }
     const action = operation === 'read' ? 's3:GetObject' : 's3:PutObject';
-    const resource = `arn:aws:s3:::${this.#bucket}/${fullKey}`;
+    const bucketArn = `arn:${partitionOf(await this.#client.config.region())}:s3:::${this.#bucket}`;
+    const resource = `${bucketArn}/${fullKey}`;
     const options = { cause: error };
     switch (name) {
       case 'NoSuchBucket':
@@ -216,7 +218,7 @@ export class S3Store implements ObjectStore {
         return new PublishError(
           `${doing} was denied: the credentials lack ${action} on ${resource}` +
             (operation === 'read'
-              ? ` (or, if the object does not exist yet, s3:ListBucket on arn:aws:s3:::${this.#bucket} for the ` +
+              ? ` (or, if the object does not exist yet, s3:ListBucket on ${bucketArn} for the ` +
                 `prefix ${fullKey}, which tells a missing object from a forbidden one).`
               : '.') +
             ` Grant ${action} on ${resource} in the publisher's IAM policy, and check that the bucket policy does ` +
