@@ -97,6 +97,18 @@ export class IamError extends IrsaIssuerError {
   readonly exitCode = ExitCode.failed;
 }
 
+/** STS refused (or could not be asked) to let the run into another account's role. Exit 1. */
+export class AssumeRoleError extends IrsaIssuerError {
+  readonly code = 'ERR_ASSUME_ROLE';
+  readonly exitCode = ExitCode.failed;
+}
+
+/** The provider could not be kept right in at least one of several accounts; the others were. Exit 1. */
+export class AccountsFailedError extends IrsaIssuerError {
+  readonly code = 'ERR_ACCOUNTS';
+  readonly exitCode = ExitCode.failed;
+}
+
 /**
  * A state the code believes cannot happen. The CLI reports it as a bug, with its details, rather
  * than as an AWS or Kubernetes failure the user could fix. Exit 1.

@@ -5,10 +5,11 @@ import type { Logger } from '../log.js';
 import type { Target } from '../publish/index.js';
 import type { Registration } from '../sync.js';
 import { normaliseThumbprints, thumbprintFromUrl } from '../thumbprint/index.js';
+import { accountsFrom, addAccountOptions, type AccountFlags } from './accounts.js';
 import { addAudienceOption, repeatable } from './options.js';
 import type { StoreFlags } from './store.js';
 
-export interface RegisterFlags {
+export interface RegisterFlags extends AccountFlags {
   readonly thumbprint: string[];
   readonly tag: string[];
   readonly pruneAudiences?: boolean;
@@ -17,6 +18,7 @@ export interface RegisterFlags {
 
 export function addRegisterOptions(command: Command): Command {
   addAudienceOption(command, 'client ID the IAM OIDC provider must accept');
+  addAccountOptions(command, 'create and keep the IAM OIDC provider');
   return command
     .addOption(
       repeatable(
@@ -60,16 +62,17 @@ export function registrationFrom(
 ): Registration {
   const tags = parseTags(flags.tag);
   validateProviderRequest(audiences, tags);
+  // IAM is global; the bucket's region only decides the partition (aws, aws-cn, aws-us-gov).
+  const region = iamRegionFor(flags.region ?? (target.kind === 's3' ? target.region : undefined));
+  const provider = createIamClient({ logger, region });
+  const accounts = accountsFrom(flags, provider, region, logger);
   return {
     pinnedThumbprints: normaliseThumbprints(flags.thumbprint),
     tags,
     pruneAudiences: flags.pruneAudiences === true,
     pruneThumbprints: flags.pruneThumbprints === true,
-    // IAM is global; the bucket's region only decides the partition (aws, aws-cn, aws-us-gov).
-    provider: createIamClient({
-      logger,
-      region: iamRegionFor(flags.region ?? (target.kind === 's3' ? target.region : undefined)),
-    }),
+    provider,
     probe: (url) => thumbprintFromUrl(url),
+    ...(accounts === undefined ? {} : { accounts }),
   };
 }

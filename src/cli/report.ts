@@ -32,7 +32,8 @@ function runReportText(report: RunReport): string {
     `  target ${report.target}`,
   ];
   for (const step of report.steps) {
-    lines.push(`${stepMark[step.status]} ${step.stage.padEnd(10)} ${step.summary} (${step.durationMs} ms)`);
+    const account = step.account === undefined ? '' : `account ${step.account}: `;
+    lines.push(`${stepMark[step.status]} ${step.stage.padEnd(10)} ${account}${step.summary} (${step.durationMs} ms)`);
     for (const change of step.changes) lines.push(`    ${change}`);
     for (const note of step.notes) lines.push(`    (${note})`);
   }

@@ -41,3 +41,10 @@ export function iamRegionFor(region: string | undefined): string {
   if (region?.startsWith('us-gov-')) return 'us-gov-west-1';
   return 'us-east-1';
 }
+
+/** The ARN partition of a region: `aws-cn` for China, `aws-us-gov` for GovCloud, else `aws`. */
+export function partitionFor(region: string | undefined): 'aws' | 'aws-cn' | 'aws-us-gov' {
+  if (region?.startsWith('cn-')) return 'aws-cn';
+  if (region?.startsWith('us-gov-')) return 'aws-us-gov';
+  return 'aws';
+}
