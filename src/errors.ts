@@ -67,6 +67,11 @@ export class ExposedKeyError extends GuardError {
   readonly code = 'ERR_EXPOSED_KEY';
 }
 
+/** A role to be created already exists, and was not made for this issuer by this tool. Exit 3. */
+export class ForeignRoleError extends GuardError {
+  readonly code = 'ERR_FOREIGN_ROLE';
+}
+
 /** Reading from the Kubernetes API server (or PEM files) failed. Exit 1. */
 export class ClusterReadError extends IrsaIssuerError {
   readonly code = 'ERR_CLUSTER_READ';
