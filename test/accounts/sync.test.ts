@@ -177,6 +177,7 @@ describe('--account-role, bad input', () => {
     [['--account-role', `arn:aws-cn:iam::${teamA}:role/a`], /partition aws-cn/],
     [['--account-role', `arn:aws:iam::${teamA}:role/a#x`], /external ID/],
     [['--no-home-account'], /leaves no account/],
+    [['--no-register', '--account-role', `arn:aws:iam::${teamA}:role/a`], /--no-register keeps/],
   ])('%j is a usage error before any request', async (flags, message) => {
     const result = await cli(['sync', '--issuer', issuer, '--public-key-file', '/nonexistent.pem', ...flags]);
     expect(result.code).toBe(2);
