@@ -80,11 +80,11 @@ function deadlineError(stage: Stage, timeoutMs: number, account?: string): Deadl
  */
 function accountsFailed(
   stage: Stage,
-  failed: readonly { account?: Account | undefined; error: IrsaIssuerError }[],
+  failed: readonly { account: Account; error: IrsaIssuerError }[],
   total: number,
 ): AccountsFailedError {
-  const labels = failed.map(({ account }) => account?.label ?? '?');
-  const lines = failed.map(({ account, error }) => `  ${account?.label ?? '?'}: ${error.message.split('\n')[0] ?? ''}`);
+  const labels = failed.map(({ account }) => account.label);
+  const lines = failed.map(({ account, error }) => `  ${account.label}: ${error.message.split('\n')[0] ?? ''}`);
   return new AccountsFailedError(
     `The ${stage} stage failed in ${failed.length} of ${total} accounts (${labels.join(', ')}); the others were ` +
       `done, as the report shows.\n${lines.join('\n')}`,
@@ -154,8 +154,16 @@ function recorder(request: SyncRequest, clients: SyncClients) {
     } catch (error) {
       if (!isIrsaIssuerError(error)) throw error;
       const summary = error.message.split('\n')[0] ?? error.code;
-      const step = { stage, ...labelled, status: 'failed', summary, changes: landed, notes: [], durationMs: elapsed() };
-      return { step: step as StepReport, warnings: [], error };
+      const step: StepReport = {
+        stage,
+        ...labelled,
+        status: 'failed',
+        summary,
+        changes: landed,
+        notes: [],
+        durationMs: elapsed(),
+      };
+      return { step, warnings: [], error };
     }
     const { status, summary, changes = [], notes = [] } = outcome;
     const step = { stage, ...labelled, status, summary, changes, notes, durationMs: elapsed() };
@@ -190,16 +198,15 @@ function recorder(request: SyncRequest, clients: SyncClients) {
       work: (account: Account, log: Logger, signal: AbortSignal) => Promise<StageOutcome<T>>,
     ): Promise<void> {
       const labelled = accounts.length > 1 || accounts.some((account) => account.roleArn !== undefined);
-      const results = await forEachBounded(accounts, accountConcurrency, (account) =>
-        attempt(stage, (log, signal) => work(account, log, signal), labelled ? account.label : undefined),
-      );
+      const results = await forEachBounded(accounts, accountConcurrency, async (account) => ({
+        account,
+        ...(await attempt(stage, (log, signal) => work(account, log, signal), labelled ? account.label : undefined)),
+      }));
       for (const result of results) {
         steps.push(result.step);
         warnings.push(...result.warnings);
       }
-      const failed = results.flatMap((result, index) =>
-        result.error === undefined ? [] : [{ account: accounts[index], error: result.error }],
-      );
+      const failed = results.flatMap(({ account, error }) => (error === undefined ? [] : [{ account, error }]));
       const [first] = failed;
       if (first === undefined) return;
       const error = labelled ? accountsFailed(stage, failed, accounts.length) : first.error;
