@@ -29,6 +29,17 @@ export function probeOnce(probe: Probe): Probe {
   };
 }
 
+/** A missing provider's fix, for an account sync reaches through its role: say how sync is told to. */
+function inAccount(check: Check, account: Account): Check {
+  if (check.status !== 'failed' || check.fix === undefined || account.roleArn === undefined) return check;
+  return {
+    ...check,
+    fix:
+      `${check.fix} For this account, sync needs --account-role ${account.roleArn} (chart value ` +
+      'aws.accountRoles), so that it keeps the provider there from then on.',
+  };
+}
+
 async function verifyAccount(
   account: Account,
   context: {
@@ -61,7 +72,7 @@ async function verifyAccount(
   }
   const provider = await checkProvider(issuer, audiences[0], withDeadline(api, signal));
   const actual = provider.value;
-  const checks: Check[] = [provider.check];
+  const checks: Check[] = [inAccount(provider.check, account)];
   if (actual === undefined) {
     checks.push(skipped('thumbprint', 'not run: there is no provider to compare with'));
     checks.push(skipped('audience', 'not run: there is no provider to compare with'));

@@ -109,7 +109,9 @@ describe('verify --account-role', () => {
       `${data} - thumbprint`,
       `${data} - audience`,
     ]);
-    expect(result.stdout).toMatch(/fix: Create it: .*in the account of the roles/);
+    expect(result.stdout).toMatch(
+      new RegExp(`fix: Create it: .*For this account, sync needs --account-role ${roleOf(data)} \\(chart value`),
+    );
     expect(result.code).toBe(4);
     expect(result.stderr).toContain(`${data}:provider`);
   });
