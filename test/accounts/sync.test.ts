@@ -117,6 +117,33 @@ describe('sync --account-role', () => {
     }
   });
 
+  it('sends an external ID given as ARN#EXTERNAL_ID, and never prints it', async () => {
+    const externalId = 'ext-id-7f3a9c';
+    const result = await cli(
+      [
+        'sync',
+        '--issuer',
+        issuer,
+        '--s3-endpoint',
+        moto.endpoint,
+        '--kubeconfig',
+        stand.kubeconfigPath,
+        '--context',
+        'reader',
+        '--thumbprint',
+        'a'.repeat(40),
+        '--log-level',
+        'debug',
+        '--output',
+        'json',
+      ],
+      { IRSA_ISSUER_ACCOUNT_ROLE: `${roles.teamA}#${externalId},${roles.data}` },
+    );
+    expect(result.code).toBe(0);
+    expect(registerSteps(result.stdout)).toEqual(['home:changed', `${teamA}:changed`, `${data}:changed`]);
+    expect(result.stdout + result.stderr).not.toContain(externalId);
+  });
+
   it('a dry run plans every account and creates nothing', async () => {
     const result = await sync('--dry-run', '--output', 'json');
     expect(result.code).toBe(0);
