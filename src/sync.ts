@@ -265,6 +265,10 @@ export async function sync(request: SyncRequest, clients: SyncClients): Promise<
           ...(register === undefined || register.accounts?.every((account) => account.roleArn !== undefined) === true
             ? {}
             : { provider: register.provider }),
+          // --account-role: the IAM checks in those accounts too, through the same roles.
+          ...(register?.accounts === undefined
+            ? {}
+            : { accounts: register.accounts.filter((account) => account.roleArn !== undefined) }),
           logger: log,
         },
       );

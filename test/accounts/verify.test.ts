@@ -132,4 +132,36 @@ describe('verify --account-role', () => {
     ]);
     expect(result.code).toBe(4);
   });
+
+  it('sync --verify registers in every account, then checks each', async () => {
+    const result = await cli([
+      'sync',
+      '--issuer',
+      federation.issuer.url,
+      '--target',
+      `file://${federation.root}/clusters/prod`,
+      '--kubeconfig',
+      federation.stand.kubeconfigPath,
+      '--context',
+      'reader',
+      '--thumbprint',
+      federation.chain.intermediate.sha1,
+      '--verify',
+      '--ca-file',
+      federation.chain.root.certPath,
+      '--account-role',
+      roleOf(teamA),
+      '--account-role',
+      roleOf(data),
+    ]);
+    expect(accountLines(result.stdout)).toEqual([
+      `${teamA} ✓ provider`,
+      `${teamA} ✓ thumbprint`,
+      `${teamA} ✓ audience`,
+      `${data} ✓ provider`,
+      `${data} ✓ thumbprint`,
+      `${data} ✓ audience`,
+    ]);
+    expect(result.code).toBe(0);
+  });
 });
