@@ -23,7 +23,8 @@ export default tseslint.config(
         {
           patterns: [
             {
-              regex: '^(?:\\.\\./|\\./)(?:cli|cluster|documents|publish|thumbprint|iam|verify|daemon)/(?!index\\.js$)',
+              regex:
+                '^(?:\\.\\./|\\./)(?:cli|cluster|documents|publish|thumbprint|iam|verify|daemon|accounts)/(?!index\\.js$)',
               message: "Import another folder's surface from its index.js, not its inner files.",
             },
           ],

@@ -85,6 +85,11 @@ export class TeardownRefusedError extends GuardError {
   readonly code = 'ERR_TEARDOWN_REFUSED';
 }
 
+/** A role to be created already exists, and was not made for this issuer by this tool. Exit 3. */
+export class ForeignRoleError extends GuardError {
+  readonly code = 'ERR_FOREIGN_ROLE';
+}
+
 /** Reading from the Kubernetes API server (or PEM files) failed. Exit 1. */
 export class ClusterReadError extends IrsaIssuerError {
   readonly code = 'ERR_CLUSTER_READ';
@@ -112,6 +117,18 @@ export class ThumbprintError extends IrsaIssuerError {
 /** An IAM call failed. Exit 1. */
 export class IamError extends IrsaIssuerError {
   readonly code = 'ERR_IAM';
+  readonly exitCode = ExitCode.failed;
+}
+
+/** STS refused (or could not be asked) to let the run into another account's role. Exit 1. */
+export class AssumeRoleError extends IrsaIssuerError {
+  readonly code = 'ERR_ASSUME_ROLE';
+  readonly exitCode = ExitCode.failed;
+}
+
+/** The provider could not be kept right in at least one of several accounts; the others were. Exit 1. */
+export class AccountsFailedError extends IrsaIssuerError {
+  readonly code = 'ERR_ACCOUNTS';
   readonly exitCode = ExitCode.failed;
 }
 

@@ -8,6 +8,11 @@ export type StepStatus = 'changed' | 'unchanged' | 'planned' | 'skipped' | 'fail
 
 export interface StepReport {
   readonly stage: Stage;
+  /**
+   * With `--account-role`: the account this line is about (`home` for the base credentials', else
+   * its ID); absent when the run registers in the home account only.
+   */
+  readonly account?: string;
   readonly status: StepStatus;
   /** One line a person reads: what this step found or did. */
   readonly summary: string;

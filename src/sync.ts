@@ -6,12 +6,19 @@
  */
 import { readStage, type ClusterReader } from './cluster/index.js';
 import { buildStage } from './documents/index.js';
-import { registerStage, type ProviderApi } from './iam/index.js';
+import { registerStage, type DesiredProvider, type ProviderApi } from './iam/index.js';
 import type { Issuer } from './issuer.js';
 import type { Logger } from './log.js';
 import { publishDocuments, type ObjectStore } from './publish/index.js';
 import type { RunReport, Stage, StageOutcome, StepReport } from './report.js';
-import { DeadlineError, isIrsaIssuerError, RunFailedError } from './errors.js';
+import { accountConcurrency, forEachBounded, homeAccount, type Account } from './accounts/index.js';
+import {
+  AccountsFailedError,
+  DeadlineError,
+  isIrsaIssuerError,
+  RunFailedError,
+  type IrsaIssuerError,
+} from './errors.js';
 import { thumbprintStage, type JwksHostProbe } from './thumbprint/index.js';
 import {
   readPublicIssuer,
@@ -28,8 +35,14 @@ export interface Registration {
   readonly tags: Readonly<Record<string, string>>;
   readonly pruneAudiences: boolean;
   readonly pruneThumbprints: boolean;
+  /** The home account's IAM client: the base credentials. */
   readonly provider: ProviderApi;
   readonly probe: JwksHostProbe;
+  /**
+   * `--account-role` (and `--no-home-account`): every account to register in, the home one
+   * included or not. Absent: the home account alone, reported as it always was.
+   */
+  readonly accounts?: readonly Account[];
 }
 
 export interface SyncRequest {
@@ -91,10 +104,28 @@ interface RunFrame {
 /** The one line of the report a register-only run has for its target. */
 export const registerOnlyTarget = 'none: register-only, the issuer serves its own documents';
 
-function deadlineError(stage: Stage, timeoutMs: number): DeadlineError {
+function deadlineError(stage: Stage, timeoutMs: number, account?: string): DeadlineError {
+  const where = account === undefined ? '' : ` in account ${account}`;
   return new DeadlineError(
-    `The ${stage} stage did not finish within ${timeoutMs / 1000} s (--timeout), so the run stopped there. ` +
+    `The ${stage} stage${where} did not finish within ${timeoutMs / 1000} s (--timeout), so the run stopped there. ` +
       'An endpoint it waits on accepts connections but does not answer; the lines above say what had been done.',
+  );
+}
+
+/**
+ * The failure of a stage in some of several accounts: the first line names every failed account
+ * (readiness and summaries show only that line), then one line per account with its own error.
+ */
+function accountsFailed(
+  stage: Stage,
+  failed: readonly { account: Account; error: IrsaIssuerError }[],
+  total: number,
+): AccountsFailedError {
+  const labels = failed.map(({ account }) => account.label);
+  const lines = failed.map(({ account, error }) => `  ${account.label}: ${error.message.split('\n')[0] ?? ''}`);
+  return new AccountsFailedError(
+    `The ${stage} stage failed in ${failed.length} of ${total} accounts (${labels.join(', ')}); the others were ` +
+      `done, as the report shows.\n${lines.join('\n')}`,
   );
 }
 
@@ -127,45 +158,97 @@ function recorder(request: RunFrame, logger: Logger) {
     durationMs: Math.round(performance.now() - started),
   });
 
+  /**
+   * Runs one stage's work with its own deadline and returns its line of the report; a failure is a
+   * `failed` line plus the error, for the caller to stop on (one stage) or collect (one per account).
+   * `work` gets the stage's logger, its deadline, and `changed`, to call as each change lands: if
+   * the stage then fails, its line of the report still lists what it had changed.
+   */
+  async function attempt<T>(
+    stage: Stage,
+    work: (log: Logger, signal: AbortSignal, changed: (change: string) => void) => Promise<StageOutcome<T>>,
+    account?: string,
+  ): Promise<{ step: StepReport; value?: T; warnings: readonly string[]; error?: IrsaIssuerError }> {
+    const landed: string[] = [];
+    const stageStarted = performance.now();
+    const elapsed = () => Math.round(performance.now() - stageStarted);
+    const timeoutMs = request.stageTimeoutMs ?? defaultStageTimeoutMs;
+    const signal = AbortSignal.timeout(timeoutMs);
+    // Clients are handed the signal; the race makes the deadline hold even where one ignores it.
+    const deadline = new Promise<never>((_, reject) => {
+      signal.addEventListener('abort', () => {
+        reject(deadlineError(stage, timeoutMs, account));
+      });
+    });
+    deadline.catch(() => undefined);
+    const labelled = account === undefined ? {} : { account };
+    const log = logger.child({ stage, ...labelled });
+    let outcome: StageOutcome<T>;
+    try {
+      const changed = (change: string) => {
+        landed.push(change);
+      };
+      outcome = await Promise.race([work(log, signal, changed), deadline]);
+    } catch (error) {
+      if (!isIrsaIssuerError(error)) throw error;
+      const summary = error.message.split('\n')[0] ?? error.code;
+      const step: StepReport = {
+        stage,
+        ...labelled,
+        status: 'failed',
+        summary,
+        changes: landed,
+        notes: [],
+        durationMs: elapsed(),
+      };
+      return { step, warnings: [], error };
+    }
+    const { status, summary, changes = [], notes = [] } = outcome;
+    const step = { stage, ...labelled, status, summary, changes, notes, durationMs: elapsed() };
+    return { step, value: outcome.value, warnings: outcome.warnings ?? [] };
+  }
+
   return {
     found,
     report,
-    /**
-     * `work` gets the stage's logger, its deadline, and `changed`, to call as each change lands: if
-     * the stage then fails, its line of the report still lists what it had changed.
-     */
+    /** One stage: its line of the report, and its value; a failure stops the run with a RunFailedError. */
     async stage<T>(
       stage: Stage,
       work: (log: Logger, signal: AbortSignal, changed: (change: string) => void) => Promise<StageOutcome<T>>,
     ): Promise<T> {
-      const landed: string[] = [];
-      const stageStarted = performance.now();
-      const elapsed = () => Math.round(performance.now() - stageStarted);
-      const timeoutMs = request.stageTimeoutMs ?? defaultStageTimeoutMs;
-      const signal = AbortSignal.timeout(timeoutMs);
-      // Clients are handed the signal; the race makes the deadline hold even where one ignores it.
-      const deadline = new Promise<never>((_, reject) => {
-        signal.addEventListener('abort', () => {
-          reject(deadlineError(stage, timeoutMs));
-        });
-      });
-      deadline.catch(() => undefined);
-      let outcome: StageOutcome<T>;
-      try {
-        const changed = (change: string) => {
-          landed.push(change);
-        };
-        outcome = await Promise.race([work(logger.child({ stage }), signal, changed), deadline]);
-      } catch (error) {
-        if (!isIrsaIssuerError(error)) throw error;
-        const summary = error.message.split('\n')[0] ?? error.code;
-        steps.push({ stage, status: 'failed', summary, changes: landed, notes: [], durationMs: elapsed() });
+      const result = await attempt(stage, work);
+      steps.push(result.step);
+      warnings.push(...result.warnings);
+      if (result.error !== undefined) {
+        const { error } = result;
         throw new RunFailedError(error, report({ stage, code: error.code, message: error.message }));
       }
-      const { status, summary, changes = [], notes = [] } = outcome;
-      steps.push({ stage, status, summary, changes, notes, durationMs: elapsed() });
-      warnings.push(...(outcome.warnings ?? []));
-      return outcome.value;
+      return result.value as T;
+    },
+    /**
+     * One stage in every account, a few at a time, each with its own deadline and line of the
+     * report (in the accounts' order). An account that fails does not stop the others; once all have
+     * finished, any failure stops the run, the report naming each failed account.
+     */
+    async inAccounts<T>(
+      stage: Stage,
+      accounts: readonly Account[],
+      work: (account: Account, log: Logger, signal: AbortSignal) => Promise<StageOutcome<T>>,
+    ): Promise<void> {
+      const labelled = accounts.length > 1 || accounts.some((account) => account.roleArn !== undefined);
+      const results = await forEachBounded(accounts, accountConcurrency, async (account) => ({
+        account,
+        ...(await attempt(stage, (log, signal) => work(account, log, signal), labelled ? account.label : undefined)),
+      }));
+      for (const result of results) {
+        steps.push(result.step);
+        warnings.push(...result.warnings);
+      }
+      const failed = results.flatMap(({ account, error }) => (error === undefined ? [] : [{ account, error }]));
+      const [first] = failed;
+      if (first === undefined) return;
+      const error = labelled ? accountsFailed(stage, failed, accounts.length) : first.error;
+      throw new RunFailedError(error, report({ stage, code: error.code, message: error.message }));
     },
     skip(stage: Stage, summary: string): void {
       steps.push({ stage, status: 'skipped', summary, changes: [], notes: [], durationMs: 0 });
@@ -199,18 +282,23 @@ export async function sync(request: SyncRequest, clients: SyncClients): Promise<
     const thumbprints = await run.stage('thumbprint', (log) =>
       thumbprintStage(issuer, register.pinnedThumbprints, register.probe, log),
     );
-    const desired = { issuer, clientIds: request.audiences, thumbprints, tags: register.tags };
-    await run.stage('register', (log, signal) =>
-      registerStage(desired, register.provider, { dryRun, ...register }, log, signal),
+    await registerInAccounts(
+      run,
+      { issuer, clientIds: request.audiences, thumbprints, tags: register.tags },
+      register,
+      dryRun,
     );
   }
 
   if (request.verify !== undefined && !dryRun) {
-    const dependencies = {
-      cluster: { read: () => Promise.resolve(metadata) },
-      ...(register === undefined ? {} : { provider: register.provider }),
-    };
-    await verifyAfter(run, { ...request, ...request.verify }, dependencies);
+    await verifyAfter(
+      run,
+      { ...request, ...request.verify },
+      {
+        cluster: { read: () => Promise.resolve(metadata) },
+        ...(register === undefined ? {} : verifiedProviders(register)),
+      },
+    );
   }
   return finish(run, request.issuer, logger, 'sync finished');
 }
@@ -236,14 +324,45 @@ export async function registerOnly(request: RegisterOnlyRequest, logger: Logger)
   const thumbprints = await run.stage('thumbprint', (log) =>
     thumbprintStage(issuer, register.pinnedThumbprints, register.probe, log, published.jwksUri),
   );
-  const desired = { issuer, clientIds: request.audiences, thumbprints, tags: register.tags };
-  await run.stage('register', (log, signal) =>
-    registerStage(desired, register.provider, { dryRun: request.dryRun, ...register }, log, signal),
+  await registerInAccounts(
+    run,
+    { issuer, clientIds: request.audiences, thumbprints, tags: register.tags },
+    register,
+    request.dryRun,
   );
   if (request.verify === true && !request.dryRun) {
-    await verifyAfter(run, request, { provider: register.provider });
+    await verifyAfter(run, request, verifiedProviders(register));
   }
   return finish(run, issuer, logger, 'register finished');
+}
+
+/** One thumbprint for every account: the certificate STS sees does not depend on the account. */
+async function registerInAccounts(
+  run: ReturnType<typeof recorder>,
+  desired: DesiredProvider,
+  register: Registration,
+  dryRun: boolean,
+): Promise<void> {
+  await run.inAccounts(
+    'register',
+    register.accounts ?? [homeAccount(register.provider)],
+    async (account, log, signal) =>
+      registerStage(desired, await account.connect(signal), { dryRun, ...register }, log, signal),
+  );
+}
+
+/**
+ * The providers verify checks: the home account's, unless the run left it out (--no-home-account),
+ * and with --account-role the provider in each of those accounts, through the same roles.
+ */
+function verifiedProviders(register: Registration): Pick<VerifyDependencies, 'provider' | 'accounts'> {
+  const roles = register.accounts?.filter((account) => account.roleArn !== undefined);
+  const homeLeftOut =
+    register.accounts !== undefined && register.accounts.every((account) => account.roleArn !== undefined);
+  return {
+    ...(homeLeftOut ? {} : { provider: register.provider }),
+    ...(roles === undefined ? {} : { accounts: roles }),
+  };
 }
 
 /** The verify stage, after the writes: every check of `irsa-issuer verify` that these dependencies allow. */

@@ -124,6 +124,7 @@ export function daemonCommand(io: CliIo): Command {
       '            is missing from the published JWKS, so STS refuses it; the way back in is one',
       '            `irsa-issuer sync` from a workstation with admin AWS credentials.',
       '  /metrics  Prometheus text: irsa_issuer_runs_total{result}, irsa_issuer_failures_total{stage},',
+      '            (with --account-role, register failures per account: {stage="register",account="ID"}),',
       '            irsa_issuer_changes_total{stage}, irsa_issuer_run_duration_seconds,',
       '            irsa_issuer_last_success_timestamp_seconds, irsa_issuer_published_keys,',
       '            irsa_issuer_locked_out, and Node process metrics.',

@@ -6,6 +6,7 @@ import type { Target } from '../publish/index.js';
 import { registerOnly, type RegisterOnlyRequest, type Registration } from '../sync.js';
 import { normaliseThumbprints, thumbprintFromUrl } from '../thumbprint/index.js';
 import { verificationFailure, verifyIssuerRules } from '../verify/index.js';
+import { accountsFrom, addAccountOptions, type AccountFlags } from './accounts.js';
 import type { CliIo } from './io.js';
 import {
   addOutputOptions,
@@ -22,7 +23,7 @@ import {
 import { renderRunReport } from './report.js';
 import type { StoreFlags } from './store.js';
 
-export interface RegisterFlags {
+export interface RegisterFlags extends AccountFlags {
   readonly thumbprint: string[];
   readonly tag: string[];
   readonly pruneAudiences?: boolean;
@@ -31,6 +32,7 @@ export interface RegisterFlags {
 
 export function addRegisterOptions(command: Command): Command {
   addAudienceOption(command, 'client ID the IAM OIDC provider must accept');
+  addAccountOptions(command, 'create and keep the IAM OIDC provider');
   return command
     .addOption(
       repeatable(
@@ -74,17 +76,18 @@ export function registrationFrom(
 ): Registration {
   const tags = parseTags(flags.tag);
   validateProviderRequest(audiences, tags);
+  // IAM is global; the bucket's region only decides the partition (aws, aws-cn, aws-us-gov).
+  const region = iamRegionFor(flags.region ?? (target?.kind === 's3' ? target.region : undefined));
+  const provider = createIamClient({ logger, region });
+  const accounts = accountsFrom(flags, provider, region, logger);
   return {
     pinnedThumbprints: normaliseThumbprints(flags.thumbprint),
     tags,
     pruneAudiences: flags.pruneAudiences === true,
     pruneThumbprints: flags.pruneThumbprints === true,
-    // IAM is global; the bucket's region only decides the partition (aws, aws-cn, aws-us-gov).
-    provider: createIamClient({
-      logger,
-      region: iamRegionFor(flags.region ?? (target?.kind === 's3' ? target.region : undefined)),
-    }),
+    provider,
     probe: (url) => thumbprintFromUrl(url),
+    ...(accounts === undefined ? {} : { accounts }),
   };
 }
 

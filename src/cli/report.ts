@@ -1,7 +1,7 @@
 /** Presentation: every report as a person reads it (text) or a machine does (JSON). */
 import { escapeControl } from '../redact.js';
 import type { RunReport, StepStatus } from '../report.js';
-import type { CheckStatus, VerifyReport } from '../verify/index.js';
+import type { Check, CheckStatus, VerifyReport } from '../verify/index.js';
 
 export type OutputFormat = 'text' | 'json';
 
@@ -32,7 +32,8 @@ function runReportText(report: RunReport): string {
     `  target ${report.target}`,
   ];
   for (const step of report.steps) {
-    lines.push(`${stepMark[step.status]} ${step.stage.padEnd(10)} ${step.summary} (${step.durationMs} ms)`);
+    const account = step.account === undefined ? '' : `account ${step.account}: `;
+    lines.push(`${stepMark[step.status]} ${step.stage.padEnd(10)} ${account}${step.summary} (${step.durationMs} ms)`);
     for (const change of step.changes) lines.push(`    ${change}`);
     for (const note of step.notes) lines.push(`    (${note})`);
   }
@@ -42,17 +43,27 @@ function runReportText(report: RunReport): string {
   return report.verification === undefined ? text : `${text}\n${verifyReportText(report.verification)}`;
 }
 
-/** One line per check; under a ✗ its `fix:`, under any check its warnings. */
+function checkLines(checks: readonly Check[], indent = ''): string[] {
+  const lines: string[] = [];
+  for (const check of checks) {
+    lines.push(`${indent}${checkMark[check.status]} ${check.id.padEnd(10)} ${check.title}: ${check.detail}`);
+    for (const warning of check.warnings) lines.push(`${indent}    warning: ${warning}`);
+    if (check.status === 'failed' && check.fix !== undefined) lines.push(`${indent}    fix: ${check.fix}`);
+  }
+  return lines;
+}
+
+/** One line per check; under a ✗ its `fix:`, under any check its warnings; then each other account's. */
 function verifyReportText(report: VerifyReport): string {
-  const lines = [`Verify issuer ${report.issuer}`];
-  for (const check of report.checks) {
-    lines.push(`${checkMark[check.status]} ${check.id.padEnd(10)} ${check.title}: ${check.detail}`);
-    for (const warning of check.warnings) lines.push(`    warning: ${warning}`);
-    if (check.status === 'failed' && check.fix !== undefined) lines.push(`    fix: ${check.fix}`);
+  const lines = [`Verify issuer ${report.issuer}`, ...checkLines(report.checks)];
+  for (const account of report.accounts ?? []) {
+    lines.push(`account ${account.account}${account.roleArn === undefined ? '' : ` (as ${account.roleArn})`}:`);
+    lines.push(...checkLines(account.checks, '  '));
   }
   for (const warning of report.warnings) lines.push(`! ${warning}`);
-  const count = (status: CheckStatus) => report.checks.filter((check) => check.status === status).length;
-  const ran = report.checks.length - count('skipped');
+  const all = [...report.checks, ...(report.accounts ?? []).flatMap((account) => account.checks)];
+  const count = (status: CheckStatus) => all.filter((check) => check.status === status).length;
+  const ran = all.length - count('skipped');
   const skippedNote = count('skipped') === 0 ? '' : `, ${count('skipped')} skipped`;
   lines.push(
     report.ok

@@ -111,6 +111,12 @@ export async function syncSetup(flags: SyncFlags, io: CliIo): Promise<{ request:
   logger.debug({ issuer: issuer.url, target: describeTarget(target) }, 'starting sync');
   const ca = flags.verify === true && flags.caFile !== undefined ? await caFileFrom(flags.caFile) : undefined;
   const audiences = audiencesFrom(flags.audience);
+  if (!flags.register && (flags.accountRole.length > 0 || !flags.homeAccount)) {
+    throw new ConfigError(
+      '--no-register keeps the IAM OIDC provider out of the run; --account-role and --no-home-account are about ' +
+        'where it is registered: drop one or the other.',
+    );
+  }
   const request: SyncRequest = {
     issuer,
     audiences,
@@ -197,6 +203,9 @@ export function syncCommand(io: CliIo): Command {
       '  irsa-issuer sync --issuer https://my-bucket.s3.eu-west-1.amazonaws.com/prod --tag cluster=prod \\',
       '      --audience sts.amazonaws.com',
       '  irsa-issuer sync --no-publish --issuer https://container.googleapis.com/v1/projects/P/locations/L/clusters/C',
+      '  irsa-issuer sync --issuer https://my-bucket.s3.eu-west-1.amazonaws.com/prod \\',
+      '      --account-role arn:aws:iam::222222222222:role/irsa-issuer-registrar-prod \\',
+      '      --account-role arn:aws:iam::333333333333:role/irsa-issuer-registrar-prod#prod-cluster',
       '',
       'Exit codes: 0 done, 1 failed (network, AWS, Kubernetes), 2 usage or configuration error,',
       '            3 refused by a safety guard (nothing written; except an exposed key: the key set',

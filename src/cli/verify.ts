@@ -11,6 +11,7 @@ import {
   type TokenMinter,
   type VerifyDependencies,
 } from '../verify/index.js';
+import { accountsFrom, addAccountOptions, type AccountFlags } from './accounts.js';
 import type { CliIo } from './io.js';
 import {
   addAudienceOption,
@@ -29,7 +30,7 @@ import {
 } from './options.js';
 import { renderVerifyReport } from './report.js';
 
-interface VerifyFlags extends ClusterFlags, OutputFlags {
+interface VerifyFlags extends ClusterFlags, OutputFlags, AccountFlags {
   readonly issuer?: string;
   readonly serviceAccount?: string;
   readonly namespace?: string;
@@ -114,7 +115,9 @@ export function verifyCommand(io: CliIo): Command {
     )
     .addOption(
       new Option('--no-aws', 'skip the IAM checks (provider, thumbprint, audience): no AWS credentials needed'),
-    )
+    );
+  addAccountOptions(command, 'check the IAM OIDC provider (exists, thumbprint, audience)');
+  command
     .addOption(
       new Option('--region <region>', 'AWS region for STS and the IAM partition (default: AWS_REGION, else us-east-1)'),
     )
@@ -136,6 +139,8 @@ export function verifyCommand(io: CliIo): Command {
       '  irsa-issuer verify --issuer https://oidc.example.com/prod --context prod --service-account team-a/app \\',
       '      --role-arn arn:aws:iam::123456789012:role/team-a-app',
       '  irsa-issuer verify --issuer https://oidc.internal.example/prod --ca-file corp-root.pem --output json',
+      '  irsa-issuer verify --issuer https://my-bucket.s3.eu-west-1.amazonaws.com/clusters/prod \\',
+      '      --account-role arn:aws:iam::222222222222:role/irsa-issuer-registrar-prod --no-home-account',
       '',
       'Exit codes: 0 every check that ran passed, 2 usage or configuration error,',
       '            4 verification failed (at least one ✗; each names its fix).',
@@ -159,10 +164,18 @@ export function verifyCommand(io: CliIo): Command {
     const logger = loggerFrom(flags, io);
     const access = clusterAccessFrom(flags, io.env, timeoutMs, serviceAccount !== undefined);
     const region = flags.region ?? io.env.AWS_REGION ?? io.env.AWS_DEFAULT_REGION;
+    if (!flags.aws && (flags.accountRole.length > 0 || !flags.homeAccount)) {
+      throw new ConfigError('--no-aws turns the IAM checks off; --account-role and --no-home-account are IAM checks.');
+    }
+    const home = createIamClient({ logger, timeoutMs, region: iamRegionFor(region) });
+    const accounts = flags.aws ? accountsFrom(flags, home, iamRegionFor(region), logger) : undefined;
+    // accountsFrom puts the home account first unless --no-home-account; verify checks it in the main list.
+    const others = accounts?.filter((account) => account.roleArn !== undefined);
     const dependencies: VerifyDependencies = {
       ...access,
       logger,
-      ...(flags.aws ? { provider: createIamClient({ logger, timeoutMs, region: iamRegionFor(region) }) } : {}),
+      ...(flags.aws && flags.homeAccount ? { provider: home } : {}),
+      ...(others === undefined ? {} : { accounts: others }),
       ...(flags.roleArn === undefined
         ? {}
         : { sts: createAnonymousStsClient({ logger, timeoutMs, ...(region === undefined ? {} : { region }) }) }),

@@ -40,8 +40,10 @@ export function createMetrics(): DaemonMetrics {
   });
   const failures = new Counter({
     name: 'irsa_issuer_failures_total',
-    help: 'Failed runs by the stage that stopped them (internal: a bug).',
-    labelNames: ['stage'],
+    help:
+      'Failed runs by the stage that stopped them (internal: a bug); with --account-role, register failures ' +
+      'once per failed account (account: its ID, or home).',
+    labelNames: ['stage', 'account'],
     registers: [registry],
   });
   const changes = new Counter({
@@ -70,7 +72,14 @@ export function createMetrics(): DaemonMetrics {
       duration.observe(run.durationMs / 1000);
       runs.inc({ result: run.failure === undefined ? 'success' : 'failure' });
       if (run.failure === undefined) lastSuccess.set(run.finishedAt.getTime() / 1000);
-      else failures.inc({ stage: run.failure.stage });
+      else {
+        // With --account-role every account that failed is counted, so an alert can name it.
+        const failedAccounts = (run.report?.steps ?? []).flatMap((step) =>
+          step.status === 'failed' && step.account !== undefined ? [step.account] : [],
+        );
+        if (failedAccounts.length === 0) failures.inc({ stage: run.failure.stage });
+        for (const account of failedAccounts) failures.inc({ stage: run.failure.stage, account });
+      }
       for (const step of run.report?.steps ?? []) {
         if (step.status === 'changed') changes.inc({ stage: step.stage }, Math.max(1, step.changes.length));
       }

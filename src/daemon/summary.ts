@@ -10,6 +10,8 @@ export interface RunSummary {
   readonly durationMs: number;
   /** Each stage's status, in pipeline order. */
   readonly steps: Partial<Record<Stage, StepStatus>>;
+  /** With --account-role: each account's register status (the stage's own is the worst of them). */
+  readonly accounts?: Readonly<Record<string, StepStatus>>;
   /** The changes made, by stage; only stages that made some. */
   readonly changes: Partial<Record<Stage, readonly string[]>>;
   readonly failure?: { readonly stage: string; readonly code: string; readonly message: string };
@@ -19,13 +21,20 @@ export interface RunSummary {
   readonly lockout?: string;
 }
 
+/** A stage run once per account reports its worst line: one failed account fails it. */
+const severity: readonly StepStatus[] = ['skipped', 'unchanged', 'planned', 'changed', 'failed'];
+
 export function runSummary(run: FinishedRun, own: { kid?: string; lockout?: string }): RunSummary {
   const steps: Partial<Record<Stage, StepStatus>> = {};
   const changes: Partial<Record<Stage, readonly string[]>> = {};
+  const accounts: Record<string, StepStatus> = {};
   for (const step of run.report?.steps ?? []) {
-    steps[step.stage] = step.status;
+    const earlier = steps[step.stage];
+    steps[step.stage] =
+      earlier === undefined || severity.indexOf(step.status) > severity.indexOf(earlier) ? step.status : earlier;
+    if (step.account !== undefined) accounts[step.account] = step.status;
     if (step.changes.length > 0 && (step.status === 'changed' || step.status === 'planned'))
-      changes[step.stage] = step.changes;
+      changes[step.stage] = [...(changes[step.stage] ?? []), ...step.changes];
   }
   const published = publishedKids(run);
   const { failure } = run;
@@ -35,6 +44,7 @@ export function runSummary(run: FinishedRun, own: { kid?: string; lockout?: stri
     startedAt: run.startedAt.toISOString(),
     durationMs: run.durationMs,
     steps,
+    ...(Object.keys(accounts).length === 0 ? {} : { accounts }),
     changes,
     ...(failure === undefined
       ? {}

@@ -1,3 +1,4 @@
+export type { AccountVerification } from './accounts.js';
 export type { Check, CheckStatus } from './check.js';
 export { verifyIssuerRules } from './commands.js';
 export { createAnonymousStsClient, type StsApi } from './sts.js';

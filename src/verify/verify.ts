@@ -2,6 +2,7 @@
  * "Will STS accept my tokens, and if not, why?" Every check STS makes, in its order, from data and
  * injected clients; each check that cannot run says why instead. Nothing here writes anything.
  */
+import type { Account } from '../accounts/index.js';
 import type { ClusterReader } from '../cluster/index.js';
 import { VerificationFailedError } from '../errors.js';
 import { withDeadline, type ProviderApi } from '../iam/index.js';
@@ -9,6 +10,7 @@ import type { Issuer } from '../issuer.js';
 import type { Logger } from '../log.js';
 import type { StageOutcome } from '../report.js';
 import { probeThumbprint } from '../thumbprint/index.js';
+import { probeOnce, verifyAccounts, type AccountVerification } from './accounts.js';
 import { skipped, type Check } from './check.js';
 import { checkDiscovery, checkIssuerClaim, checkJwks, jwksUriOf, type PublicFetch } from './documents.js';
 import { defaultFetchOptions, fetchPublic, type PublicFetchOptions } from './fetch.js';
@@ -39,6 +41,11 @@ export interface VerifyDependencies {
   readonly mintToken?: TokenMinter;
   /** IAM, read-only. Absent (`--no-aws`): `provider`, `thumbprint` and `audience` are skipped. */
   readonly provider?: ProviderApi;
+  /**
+   * `--account-role`: more accounts to run the IAM checks in, each reached through its role.
+   * With these and no `provider`, the home account was left out (`--no-home-account`).
+   */
+  readonly accounts?: readonly Account[];
   /** Needed for `sts`; the CLI builds an anonymous client. */
   readonly sts?: StsApi;
   /** The TLS probe; `probeThumbprint` when omitted. */
@@ -53,6 +60,8 @@ export interface VerifyReport {
   readonly issuer: string;
   /** All twelve, in the order of `CheckId`: discovery, issuer, jwks, metadata, limits, signing, keys, provider, thumbprint, audience, token, sts. */
   readonly checks: readonly Check[];
+  /** With `--account-role`: the IAM checks in each of those accounts. */
+  readonly accounts?: readonly AccountVerification[];
   /** No check failed (skipped ones do not count). */
   readonly ok: boolean;
   /** About the issuer itself (a port IAM refuses). */
@@ -68,7 +77,8 @@ export async function verifyIssuer(
   const { issuer, audiences } = options;
   const [audience] = audiences;
   const fetch = dependencies.fetch ?? fetchPublic;
-  const probe = dependencies.probe ?? probeThumbprint;
+  // Every account is shown the same chain: the host is probed once per verify.
+  const probe = probeOnce(dependencies.probe ?? probeThumbprint);
   const timeoutMs = options.timeoutMs ?? defaultFetchOptions.timeoutMs;
   const fetchOptions: PublicFetchOptions = {
     ...defaultFetchOptions,
@@ -108,7 +118,10 @@ export async function verifyIssuer(
   else if (published === undefined) record(skipped('keys', noJwks));
   else record(await checkKeys(issuer, cluster.value, published));
 
-  const noAws = 'not run: the IAM checks are off (verify --no-aws, or sync --no-register)';
+  const noAws =
+    dependencies.accounts === undefined
+      ? 'not run: the IAM checks are off (verify --no-aws, or sync --no-register)'
+      : "not run: --no-home-account (the base credentials' account is left out; the accounts below are checked)";
   const provider =
     dependencies.provider === undefined
       ? { check: skipped('provider', noAws) }
@@ -128,6 +141,10 @@ export async function verifyIssuer(
     presented = thumbprint.value;
   }
   record(actual === undefined ? skipped('audience', noProvider) : checkAudience(issuer, actual, audiences));
+  const accounts =
+    dependencies.accounts === undefined
+      ? undefined
+      : await verifyAccounts(dependencies.accounts, { issuer, audiences, jwksUri, probe, timeoutMs });
 
   const { serviceAccount } = options;
   let verified;
@@ -162,7 +179,15 @@ export async function verifyIssuer(
   } else {
     record(
       await checkSts(
-        { issuer, roleArn: options.roleArn, serviceAccount, audience, presented, providerArn: actual?.arn },
+        {
+          issuer,
+          roleArn: options.roleArn,
+          serviceAccount,
+          audience,
+          presented,
+          // STS looks in the role's account: its provider is the one the fix names.
+          providerArn: providerInAccountOf(options.roleArn, accounts) ?? actual?.arn,
+        },
         verified,
         dependencies.sts,
       ),
@@ -173,7 +198,8 @@ export async function verifyIssuer(
     command: 'verify',
     issuer: issuer.url,
     checks,
-    ok: checks.every((check) => check.status !== 'failed'),
+    ...(accounts === undefined ? {} : { accounts }),
+    ok: allChecks(checks, accounts).every(({ check }) => check.status !== 'failed'),
     warnings: issuer.warnings,
     durationMs: Math.round(performance.now() - started),
   };
@@ -192,10 +218,30 @@ export async function verifyIssuer(
   return report;
 }
 
+/** The provider found in the account of `roleArn`, when that account was checked. */
+function providerInAccountOf(roleArn: string, accounts: readonly AccountVerification[] | undefined) {
+  const account = roleArn.split(':')[4];
+  return accounts?.find((candidate) => candidate.account === account)?.providerArn;
+}
+
+/** Every check, the accounts' ones named `ACCOUNT:id` (for the failure lists). */
+function allChecks(
+  checks: readonly Check[],
+  accounts: readonly AccountVerification[] | undefined,
+): { name: string; check: Check }[] {
+  return [
+    ...checks.map((check) => ({ name: check.id, check })),
+    ...(accounts ?? []).flatMap((account) =>
+      account.checks.map((check) => ({ name: `${account.account}:${check.id}`, check })),
+    ),
+  ];
+}
+
 /** The verify stage of a run (sync --verify): one line for the report, how many checks passed, which failed. */
 export function verifyStage(report: VerifyReport): StageOutcome<VerifyReport> {
-  const of = (status: Check['status']) => report.checks.filter((check) => check.status === status);
-  const failures = of('failed').map((check) => check.id);
+  const every = allChecks(report.checks, report.accounts);
+  const of = (status: Check['status']) => every.filter(({ check }) => check.status === status);
+  const failures = of('failed').map(({ name }) => name);
   const which = failures.length > 0 ? ` (${failures.join(', ')})` : '';
   return {
     value: report,
@@ -207,7 +253,9 @@ export function verifyStage(report: VerifyReport): StageOutcome<VerifyReport> {
 /** The exit-4 error for a report with a ✗, or undefined when every check that ran passed. */
 export function verificationFailure(report: VerifyReport): VerificationFailedError | undefined {
   if (report.ok) return undefined;
-  const failures = report.checks.filter((check) => check.status === 'failed').map((check) => check.id);
+  const failures = allChecks(report.checks, report.accounts)
+    .filter(({ check }) => check.status === 'failed')
+    .map(({ name }) => name);
   return new VerificationFailedError(
     `verification of ${report.issuer} failed: ${failures.join(', ')}. Each ✗ in the report names its fix.`,
   );

@@ -58,6 +58,7 @@ const everySetting: Values = {
   audiences: ['sts.amazonaws.com'],
   tags: { cluster: 'prod' },
   thumbprints: ['a'.repeat(40)],
+  aws: { accountRoles: ['arn:aws:iam::222222222222:role/irsa-issuer-registrar-prod#prod'] },
   verify: true,
   register: false,
   cacheControl: 'max-age=60',

@@ -55,7 +55,8 @@ async function actionsThePolicyGrants(): Promise<Set<string>> {
   for (const block of doc.matchAll(/```json\n([\s\S]*?)```/g)) {
     const policy = JSON.parse(block[1] ?? '') as { Statement: { Action: string | string[] }[] };
     for (const statement of policy.Statement) {
-      for (const action of [statement.Action].flat()) actions.add(action);
+      // sts:AssumeRole (the base credentials into --account-role roles) is granted, never imported from S3 or IAM.
+      for (const action of [statement.Action].flat()) if (/^(s3|iam):/.test(action)) actions.add(action);
     }
   }
   return actions;
@@ -69,6 +70,7 @@ describe('docs/iam-policy.md', () => {
   });
 
   it('names the same IAM actions that the register stage says it needs', async () => {
+    // src/iam is the register stage; bootstrap, teardown and src/accounts have their own blocks in the doc.
     const called = [...(await actionsTheCodeCalls('src/iam'))].filter((action) => action.startsWith('iam:'));
     expect(providerIamActions.map((action) => `iam:${action}`).sort()).toEqual(called.sort());
   });

@@ -100,6 +100,9 @@ environment variables), shared by `sync` (cronjob) and `daemon`.
 {{- range .Values.thumbprints }}
 - {{ printf "--thumbprint=%s" . | quote }}
 {{- end }}
+{{- range .Values.aws.accountRoles }}
+- {{ printf "--account-role=%s" . | quote }}
+{{- end }}
 {{- with .Values.cacheControl }}
 - {{ printf "--cache-control=%s" . | quote }}
 {{- end }}

@@ -1,0 +1,55 @@
+/** `--account-role` and `--no-home-account`: the flags of every command that works in several accounts. */
+import { Option, type Command } from 'commander';
+import { assumedAccount, createStsClient, homeAccount, parseAccountRoles, type Account } from '../accounts/index.js';
+import { ConfigError } from '../errors.js';
+import type { ProviderApi } from '../iam/index.js';
+import { partitionOf } from '../partition.js';
+import type { Logger } from '../log.js';
+import { repeatable } from './options.js';
+
+export interface AccountFlags {
+  readonly accountRole: string[];
+  /** false with --no-home-account. */
+  readonly homeAccount: boolean;
+}
+
+export function addAccountOptions(command: Command, what: string): Command {
+  return command
+    .addOption(
+      repeatable(
+        '--account-role <arn[#external-id]>',
+        `also ${what} in the account of this role, assumed with sts:AssumeRole from the base credentials ` +
+          '(repeatable; #EXTERNAL_ID when the role demands one)',
+      ),
+    )
+    .addOption(
+      new Option(
+        '--no-home-account',
+        `with --account-role: do not ${what} in the base credentials' own account (it only publishes)`,
+      ),
+    );
+}
+
+/**
+ * The accounts to work in, or undefined for the home account alone (no --account-role). `region`
+ * is where IAM and STS are asked: the partition's IAM region.
+ */
+export function accountsFrom(
+  flags: AccountFlags,
+  home: ProviderApi,
+  region: string,
+  logger: Logger,
+): readonly Account[] | undefined {
+  if (flags.accountRole.length === 0) {
+    if (!flags.homeAccount) {
+      throw new ConfigError(
+        '--no-home-account leaves no account to work in: pass --account-role ARN for each account, or drop it.',
+      );
+    }
+    return undefined;
+  }
+  const roles = parseAccountRoles(flags.accountRole, partitionOf(region));
+  const sts = createStsClient({ logger, region });
+  const assumed = roles.map((role) => assumedAccount(role, sts, { logger, region }));
+  return flags.homeAccount ? [homeAccount(home), ...assumed] : assumed;
+}
