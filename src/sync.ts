@@ -4,6 +4,7 @@
  * them and collects what they report.
  */
 import { readStage, type ClusterReader } from './cluster/index.js';
+import type { Egress } from './egress/index.js';
 import { buildStage } from './documents/index.js';
 import { registerStage, type ProviderApi } from './iam/index.js';
 import type { Issuer } from './issuer.js';
@@ -38,9 +39,9 @@ export interface SyncRequest {
   readonly register?: Registration;
   /**
    * After writing, check what a stranger (STS) sees (`--verify`); never on a dry run. `ca`: an extra
-   * CA to trust when fetching the public documents (a private CA).
+   * CA to trust when fetching the public documents (a private CA); `egress`: the proxy route.
    */
-  readonly verify?: { readonly ca?: string };
+  readonly verify?: { readonly ca?: string; readonly egress?: Egress };
   /** Each stage must finish within this (`--timeout`); 60 s when omitted. So a run ends within six times it. */
   readonly stageTimeoutMs?: number;
 }
@@ -168,10 +169,15 @@ export async function sync(request: SyncRequest, clients: SyncClients): Promise<
   }
 
   if (request.verify !== undefined && !dryRun) {
-    const { ca } = request.verify;
+    const { ca, egress } = request.verify;
     run.found.verification = await run.stage('verify', async (log) => {
       const report = await verifyIssuer(
-        { issuer, audiences: request.audiences, ...(ca === undefined ? {} : { ca }) },
+        {
+          issuer,
+          audiences: request.audiences,
+          ...(ca === undefined ? {} : { ca }),
+          ...(egress === undefined ? {} : { egress }),
+        },
         {
           cluster: { read: () => Promise.resolve(metadata) },
           ...(register === undefined ? {} : { provider: register.provider }),

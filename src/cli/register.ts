@@ -1,4 +1,5 @@
 import { Option, type Command } from 'commander';
+import type { Egress } from '../egress/index.js';
 import { ConfigError } from '../errors.js';
 import { createIamClient, iamRegionFor, validateProviderRequest } from '../iam/index.js';
 import type { Logger } from '../log.js';
@@ -57,6 +58,7 @@ export function registrationFrom(
   target: Target,
   audiences: readonly string[],
   logger: Logger,
+  egress?: Egress,
 ): Registration {
   const tags = parseTags(flags.tag);
   validateProviderRequest(audiences, tags);
@@ -68,8 +70,9 @@ export function registrationFrom(
     // IAM is global; the bucket's region only decides the partition (aws, aws-cn, aws-us-gov).
     provider: createIamClient({
       logger,
+      ...(egress === undefined ? {} : { egress }),
       region: iamRegionFor(flags.region ?? (target.kind === 's3' ? target.region : undefined)),
     }),
-    probe: (url) => thumbprintFromUrl(url),
+    probe: (url) => thumbprintFromUrl(url, egress === undefined ? {} : { egress }),
   };
 }

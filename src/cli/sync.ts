@@ -10,9 +10,11 @@ import {
   addClusterOptions,
   addIssuerOptions,
   addOutputOptions,
+  addProxyOption,
   audiencesFrom,
   caFileFrom,
   clusterReaderFrom,
+  egressFromFlags,
   issuerFrom,
   loggerFrom,
   targetFrom,
@@ -20,6 +22,7 @@ import {
   trustedKidsFrom,
   trustExposedKeyOption,
   type ClusterFlags,
+  type EgressFlags,
   type IssuerFlags,
   type OutputFlags,
 } from './options.js';
@@ -27,7 +30,7 @@ import { addRegisterOptions, registrationFrom, type RegisterFlags } from './regi
 import { renderRunReport } from './report.js';
 import { addStoreOptions, storeFor, type StoreFlags } from './store.js';
 
-export interface SyncFlags extends IssuerFlags, ClusterFlags, OutputFlags, StoreFlags, RegisterFlags {
+export interface SyncFlags extends IssuerFlags, ClusterFlags, OutputFlags, StoreFlags, RegisterFlags, EgressFlags {
   readonly target?: string;
   readonly audience: string[];
   readonly cacheControl: string;
@@ -72,7 +75,11 @@ export function addSyncOptions(command: Command): Command {
       ),
     )
     .addOption(
-      new Option('--ca-file <path>', 'with --verify: also trust this CA (PEM) when fetching the public documents'),
+      new Option(
+        '--ca-file <path>',
+        "also trust this CA (PEM) for outbound TLS: S3, IAM, STS and --verify's fetches (a corporate or private CA); " +
+          'never used for the thumbprint',
+      ),
     )
     .addOption(
       new Option(
@@ -81,6 +88,7 @@ export function addSyncOptions(command: Command): Command {
       ).default('60'),
     );
   addRegisterOptions(command);
+  addProxyOption(command);
   return addOutputOptions(command);
 }
 
@@ -104,7 +112,8 @@ export async function syncSetup(flags: SyncFlags, io: CliIo): Promise<{ request:
   const target = targetFrom(flags.target, issuer);
   const logger = loggerFrom(flags, io);
   logger.debug({ issuer: issuer.url, target: describeTarget(target) }, 'starting sync');
-  const ca = flags.verify === true && flags.caFile !== undefined ? await caFileFrom(flags.caFile) : undefined;
+  const ca = flags.caFile === undefined ? undefined : await caFileFrom(flags.caFile);
+  const egress = egressFromFlags(flags, io.env, ca);
   const audiences = audiencesFrom(flags.audience);
   const request: SyncRequest = {
     issuer,
@@ -115,10 +124,13 @@ export async function syncSetup(flags: SyncFlags, io: CliIo): Promise<{ request:
     cacheControl: cacheControlFrom(flags.cacheControl),
     dryRun: flags.dryRun === true,
     stageTimeoutMs: timeoutMsFrom(flags.timeout),
-    ...(flags.register ? { register: registrationFrom(flags, target, audiences, logger) } : {}),
-    ...(flags.verify === true ? { verify: ca === undefined ? {} : { ca } } : {}),
+    ...(flags.register ? { register: registrationFrom(flags, target, audiences, logger, egress) } : {}),
+    ...(flags.verify === true ? { verify: { ...(ca === undefined ? {} : { ca }), egress } } : {}),
   };
-  return { request, clients: { cluster: clusterReaderFrom(flags), store: storeFor(target, flags, logger), logger } };
+  return {
+    request,
+    clients: { cluster: clusterReaderFrom(flags, { egress }), store: storeFor(target, flags, logger, egress), logger },
+  };
 }
 
 /**

@@ -3,6 +3,7 @@
  * injected clients; each check that cannot run says why instead. Nothing here writes anything.
  */
 import type { ClusterReader } from '../cluster/index.js';
+import type { Egress } from '../egress/index.js';
 import { VerificationFailedError } from '../errors.js';
 import { withDeadline, type ProviderApi } from '../iam/index.js';
 import type { Issuer } from '../issuer.js';
@@ -30,6 +31,8 @@ export interface VerifyOptions {
   readonly timeoutMs?: number;
   /** An extra CA (PEM) to trust when fetching the documents: a private CA. */
   readonly ca?: string;
+  /** The proxy route (HTTPS_PROXY, NO_PROXY, --proxy) of the GETs and the TLS probe; direct when omitted. */
+  readonly egress?: Egress;
 }
 
 export interface VerifyDependencies {
@@ -68,12 +71,16 @@ export async function verifyIssuer(
   const { issuer, audiences } = options;
   const [audience] = audiences;
   const fetch = dependencies.fetch ?? fetchPublic;
-  const probe = dependencies.probe ?? probeThumbprint;
+  const { egress } = options;
+  const baseProbe = dependencies.probe ?? probeThumbprint;
+  const probe: Probe = (target, probeOptions) =>
+    baseProbe(target, egress === undefined ? probeOptions : { ...probeOptions, egress });
   const timeoutMs = options.timeoutMs ?? defaultFetchOptions.timeoutMs;
   const fetchOptions: PublicFetchOptions = {
     ...defaultFetchOptions,
     timeoutMs,
     ...(options.ca === undefined ? {} : { ca: options.ca }),
+    ...(egress === undefined ? {} : { egress }),
   };
   const log = dependencies.logger?.child({ stage: 'verify' });
   const checks: Check[] = [];
