@@ -10,7 +10,8 @@ const rules: readonly (readonly [RegExp, string])[] = [
   // JSON Web Tokens (service-account tokens): three base64url parts, the first two JSON objects.
   [/\beyJ[A-Za-z0-9_-]{5,}\.eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*/g, '[redacted]'],
   // Credentials in a URL (a proxy's http://USER:PASSWORD@HOST:PORT, as an error may quote it).
-  [/\b([a-z][a-z0-9+.-]*:\/\/)[^\s/?#@:]+:[^\s/?#@]*@/gi, '$1[redacted]@'],
+  // The placeholder our own messages teach (USER:PASSWORD) stays readable.
+  [/\b([a-z][a-z0-9+.-]*:\/\/)(?!USER:PASSWORD@)[^\s/?#@:]+:[^\s/?#@]*@/g, '$1[redacted]@'],
   // AWS access key IDs (long-term AKIA, temporary ASIA).
   [/\b(?:AKIA|ASIA)[A-Z0-9]{16}\b/g, '[redacted]'],
   // Secret keys and session tokens, wherever they are named: key=value, "Key": "value", <Key>value</Key>.

@@ -133,7 +133,7 @@ function explain(
   const cause = describeCause(rootCause(error));
   if (failure === 'proxy') {
     return {
-      why: `the proxy on the way failed: ${describeCause(error)}`,
+      why: `the proxy on the way failed: ${describeCause(error).replace(/\.$/, '')}`,
       fix:
         `Fix the proxy setting (--proxy, HTTPS_PROXY), or reach ${new URL(connection.server).hostname} directly by ` +
         'listing it in NO_PROXY (or give the cluster its own proxy-url in the kubeconfig).',

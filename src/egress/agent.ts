@@ -13,8 +13,11 @@ import { proxyFor, type Egress } from './proxy.js';
 import { trustedCas } from './trust.js';
 import { openTunnel } from './tunnel.js';
 
-/** Connecting to a proxy and its answer to CONNECT; the caller's own deadlines still bound the request. */
-const defaultTunnelTimeoutMs = 10_000;
+/**
+ * Connecting to a proxy and its answer to CONNECT, as long as the SDK gives a TCP connect: a proxy
+ * that does not answer is named in the error before a stage's own deadline (60 s) ends the run.
+ */
+const defaultTunnelTimeoutMs = 5_000;
 
 export interface EgressAgentOptions {
   /** How long connecting to the proxy plus CONNECT may take. */

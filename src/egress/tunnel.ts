@@ -35,7 +35,8 @@ function authority(host: string, port: number): string {
 
 function refusal(proxy: Proxy, target: string, status: number, reason: string): ProxyError {
   const answered = `the proxy ${proxy.display} (${proxy.source}) answered ${status} ${reason} to CONNECT ${target}`;
-  if (status === 407) {
+  // 407 is the standard answer; tinyproxy says 401 to credentials it does not accept.
+  if (status === 407 || status === 401) {
     return new ProxyError(
       `${answered}: it wants credentials. Put them in the proxy URL, http://USER:PASSWORD@HOST:PORT ` +
         `(${proxy.source}; percent-encode special characters), and check that they are current.`,
