@@ -1,5 +1,5 @@
 /**
- * One egress configuration for every outbound connection irsa-issuer makes (S3, IAM, STS, the
+ * One egress configuration for every outbound connection this tool makes (S3, IAM, STS, the
  * thumbprint probe, verify's anonymous GETs, the API server from a kubeconfig without its own
  * proxy-url): which proxy, if any, carries a connection to HOST:PORT, and which extra CA (PEM) the
  * TLS clients trust on top of Node's own store. Built once from flags and environment at the edge.
@@ -45,7 +45,7 @@ export function parseProxy(raw: string, source: string): Proxy {
   }
   if (url.protocol !== 'http:') {
     throw new ConfigError(
-      `${source} uses ${url.protocol.replace(':', '')}://; irsa-issuer speaks HTTP CONNECT to a proxy at http://HOST:PORT ` +
+      `${source} uses ${url.protocol.replace(':', '')}://; this tool speaks HTTP CONNECT to a proxy at http://HOST:PORT ` +
         '(a TLS connection to the proxy itself, or SOCKS, is not supported).',
     );
   }
