@@ -83,7 +83,7 @@ export function addProxyOption(command: Command): Command {
   return command.addOption(
     new Option(
       '--proxy <url>',
-      'send outbound connections through this HTTP proxy, http://[USER:PASSWORD@]HOST:PORT (default: HTTPS_PROXY ' +
+      'send outbound connections through this HTTP proxy, http://HOST:PORT or http://USER:PASSWORD@HOST:PORT (default: HTTPS_PROXY ' +
         "and HTTP_PROXY; hosts in NO_PROXY go direct either way; '' for none)",
     ),
   );

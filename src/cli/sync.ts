@@ -165,6 +165,8 @@ export function syncCommand(io: CliIo): Command {
       '  irsa-issuer sync --issuer https://oidc.example.com/prod --target file://./public --dry-run',
       '  irsa-issuer sync --issuer https://my-bucket.s3.eu-west-1.amazonaws.com/prod --tag cluster=prod \\',
       '      --audience sts.amazonaws.com',
+      '  HTTPS_PROXY=http://proxy.corp.example:3128 NO_PROXY=.corp.example irsa-issuer sync \\',
+      '      --issuer https://my-bucket.s3.eu-west-1.amazonaws.com/prod --ca-file corp-root.pem',
       '',
       'Exit codes: 0 done, 1 failed (network, AWS, Kubernetes), 2 usage or configuration error,',
       '            3 refused by a safety guard (nothing written; except an exposed key: the key set',

@@ -40,7 +40,7 @@ export function parseProxy(raw: string, source: string): Proxy {
   } catch {
     throw new ConfigError(
       `${source} is not a proxy URL (the value is not shown: it may hold a password); expected ` +
-        'http://[USER:PASSWORD@]HOST:PORT.',
+        'http://HOST:PORT, or http://USER:PASSWORD@HOST:PORT with credentials.',
     );
   }
   if (url.protocol !== 'http:') {
