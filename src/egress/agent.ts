@@ -73,6 +73,7 @@ export class EgressHttpsAgent extends https.Agent {
 
 interface ProxiedRequest {
   path: string;
+  shouldKeepAlive: boolean;
   setHeader(name: string, value: string): unknown;
 }
 
@@ -98,6 +99,10 @@ export class EgressHttpAgent extends http.Agent {
     }
     request.path = `http://${host.includes(':') ? `[${host}]` : host}:${port}${request.path}`;
     if (proxy.authorization !== undefined) request.setHeader('proxy-authorization', proxy.authorization);
+    // Proxies differ in how they keep a client connection alive across absolute-form requests
+    // (tinyproxy leaves a reused one unanswered): one request per connection, as curl does by default.
+    request.shouldKeepAlive = false;
+    request.setHeader('connection', 'close');
     parent.addRequest.call(this, request, { ...args, host: proxy.host, hostname: proxy.host, port: proxy.port });
   }
 }

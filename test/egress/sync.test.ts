@@ -129,6 +129,22 @@ describe('sync from behind an HTTPS proxy', () => {
     expect((await proxy.requests()).slice(before)).toContain(awsHost);
   });
 
+  it('sends plain http:// requests (an S3-compatible store over HTTP) to HTTP_PROXY in absolute form', async () => {
+    const before = (await proxy.requests()).length;
+    const plain = args().map((arg) => (arg === front.url ? moto.endpoint : arg));
+    const result = await runBundle(plain, {
+      ...env,
+      AWS_ENDPOINT_URL_IAM: moto.endpoint,
+      HTTP_PROXY: proxy.url,
+      NO_PROXY: apiHost,
+    });
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    const requests = (await proxy.requests()).slice(before);
+    expect(requests.some((request) => request.startsWith(`${moto.endpoint}/${bucket}/`))).toBe(true);
+    expect(requests.some((request) => request.startsWith(`${moto.endpoint}/`) && !request.includes(bucket))).toBe(true);
+  });
+
   it('says the proxy wants credentials on a 407, and never prints the ones it was given', async () => {
     const wrong = `http://${credentials.user}:not-the-${credentials.password}@${new URL(authProxy.url).host}`;
     for (const proxyUrl of [authProxy.url, wrong]) {
