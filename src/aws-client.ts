@@ -3,7 +3,11 @@
  * own only logs a warning unless told to throw, so a silent endpoint hung a run), and the SDK's
  * HTTP handler's log lines (it otherwise writes raw `[WARN]` lines to the console) through our logger
  * as JSON. The client-level SDK logger stays off: it logs every expected miss (NoSuchKey) as an error.
+ * And the egress route: the SDK v3 ignores HTTPS_PROXY and NO_PROXY, so its handler gets our agents,
+ * which honour them (and `--proxy`, `--ca-file`); the web-identity credential provider's own STS
+ * client inherits the handler, so AssumeRoleWithWebIdentity goes the same way.
  */
+import { egressAgents, type Egress } from './egress/index.js';
 import type { Logger } from './log.js';
 
 /** A TCP/TLS connection that is not up within this is not coming. */
@@ -15,6 +19,8 @@ export interface AwsClientOptions {
   readonly logger?: Logger;
   /** The idle deadline of one request; 30 s when omitted. */
   readonly timeoutMs?: number;
+  /** Proxy, NO_PROXY and extra CA; direct with Node's trust store when omitted. */
+  readonly egress?: Egress;
 }
 
 interface SdkLogger {
@@ -47,9 +53,13 @@ function sdkLogger(logger: Logger): SdkLogger {
 /** The part of an S3, IAM or STS client's configuration that is the same for all three. */
 export function awsClientConfig(options: AwsClientOptions = {}) {
   const logger = options.logger === undefined ? undefined : sdkLogger(options.logger);
+  const connectionTimeout = Math.min(connectionTimeoutMs, options.timeoutMs ?? connectionTimeoutMs);
   return {
     requestHandler: {
-      connectionTimeout: Math.min(connectionTimeoutMs, options.timeoutMs ?? connectionTimeoutMs),
+      // The handler's connect deadline starts once the agent hands over a socket, so the tunnel
+      // through a proxy gets the same deadline of its own.
+      ...(options.egress === undefined ? {} : egressAgents(options.egress, { connectTimeoutMs: connectionTimeout })),
+      connectionTimeout,
       requestTimeout: options.timeoutMs ?? idleTimeoutMs,
       throwOnRequestTimeout: true,
       ...(logger === undefined ? {} : { logger }),

@@ -114,6 +114,15 @@ export class ThumbprintError extends IrsaIssuerError {
   readonly exitCode = ExitCode.failed;
 }
 
+/**
+ * Through a proxy, the TLS chain the probe read may be the proxy's own (TLS inspection), so its
+ * thumbprint is not reported for IAM. Exit 1.
+ */
+export class TlsInspectionError extends IrsaIssuerError {
+  readonly code = 'ERR_TLS_INSPECTION';
+  readonly exitCode = ExitCode.failed;
+}
+
 /** An IAM call failed. Exit 1. */
 export class IamError extends IrsaIssuerError {
   readonly code = 'ERR_IAM';

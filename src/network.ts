@@ -3,7 +3,10 @@
  * their own codes, sometimes wrapped (undici's `TypeError: fetch failed` carries the system error as
  * its cause). Stages map the class to their own advice; the class itself is decided only here.
  */
-export type NetworkFailure = 'dns' | 'refused' | 'unreachable' | 'timeout' | 'reset' | 'tls';
+import { ProxyError } from './egress/index.js';
+
+/** `proxy`: the forward proxy in the path failed (down, 407, a refused CONNECT), not the destination. */
+export type NetworkFailure = 'dns' | 'refused' | 'unreachable' | 'timeout' | 'reset' | 'tls' | 'proxy';
 
 const failureOfCode: ReadonlyMap<string, NetworkFailure> = new Map([
   ...['ENOTFOUND', 'EAI_AGAIN', 'EAI_NONAME', 'EAI_FAIL', 'EAI_NODATA'].map((code) => [code, 'dns'] as const),
@@ -48,6 +51,7 @@ export function systemCode(error: unknown): string | undefined {
 
 /** What kind of network failure this is, or undefined when it is not one (an HTTP answer, a bug). */
 export function classifyNetworkError(error: unknown): NetworkFailure | undefined {
+  if (proxyFailure(error) !== undefined) return 'proxy';
   const code = systemCode(error);
   if (code !== undefined) {
     const failure = failureOfCode.get(code);
@@ -58,6 +62,16 @@ export function classifyNetworkError(error: unknown): NetworkFailure | undefined
     // OpenSSL errors carry `library`/`reason` instead of a code Node recognises.
     if ('library' in error) return 'tls';
     if (error.name === 'TimeoutError' || error.name === 'RequestTimeout') return 'timeout';
+  }
+  return undefined;
+}
+
+/** The proxy's own failure in the chain of causes, if the proxy is what failed. */
+export function proxyFailure(error: unknown): ProxyError | undefined {
+  let current = error;
+  for (let depth = 0; depth < 5 && current instanceof Error; depth += 1) {
+    if (current instanceof ProxyError) return current;
+    current = current.cause;
   }
   return undefined;
 }

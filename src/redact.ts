@@ -9,6 +9,9 @@ const rules: readonly (readonly [RegExp, string])[] = [
   [/\b(Bearer|Basic)\s+[A-Za-z0-9._~+/=-]{8,}/gi, '$1 [redacted]'],
   // JSON Web Tokens (service-account tokens): three base64url parts, the first two JSON objects.
   [/\beyJ[A-Za-z0-9_-]{5,}\.eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*/g, '[redacted]'],
+  // Credentials in a URL (a proxy's http://USER:PASSWORD@HOST:PORT, as an error may quote it).
+  // The placeholder our own messages teach (USER:PASSWORD) stays readable.
+  [/\b([a-z][a-z0-9+.-]*:\/\/)(?!USER:PASSWORD@)[^\s/?#@:]+:[^\s/?#@]*@/g, '$1[redacted]@'],
   // AWS access key IDs (long-term AKIA, temporary ASIA).
   [/\b(?:AKIA|ASIA)[A-Z0-9]{16}\b/g, '[redacted]'],
   // Secret keys and session tokens, wherever they are named: key=value, "Key": "value", <Key>value</Key>.

@@ -5,6 +5,7 @@
  * its own documents: read them publicly, skip build and publish.
  */
 import { readStage, type ClusterReader } from './cluster/index.js';
+import type { Egress } from './egress/index.js';
 import { buildStage } from './documents/index.js';
 import { registerStage, type DesiredProvider, type ProviderApi } from './iam/index.js';
 import type { Issuer } from './issuer.js';
@@ -58,9 +59,9 @@ export interface SyncRequest {
   readonly register?: Registration;
   /**
    * After writing, check what a stranger (STS) sees (`--verify`); never on a dry run. `ca`: an extra
-   * CA to trust when fetching the public documents (a private CA).
+   * CA to trust when fetching the public documents (a private CA); `egress`: the proxy route.
    */
-  readonly verify?: { readonly ca?: string };
+  readonly verify?: { readonly ca?: string; readonly egress?: Egress };
   /** Each stage must finish within this (`--timeout`); 60 s when omitted. So a run ends within six times it. */
   readonly stageTimeoutMs?: number;
 }
@@ -86,6 +87,8 @@ export interface RegisterOnlyRequest {
   readonly register: Registration;
   /** An extra CA (PEM) to trust when fetching the issuer's documents (and when verifying). */
   readonly ca?: string;
+  /** The proxy route of the fetches; direct when omitted. */
+  readonly egress?: Egress;
   /** After registering, run verify's checks against the provider (`--verify`); never on a dry run. */
   readonly verify?: boolean;
   readonly stageTimeoutMs?: number;
@@ -308,12 +311,13 @@ export async function sync(request: SyncRequest, clients: SyncClients): Promise<
  * stages and report as sync; build and publish are skipped, and IAM is the only AWS service called.
  */
 export async function registerOnly(request: RegisterOnlyRequest, logger: Logger): Promise<RunReport> {
-  const { issuer, register, ca } = request;
+  const { issuer, register, ca, egress } = request;
   const run = recorder({ ...request, command: 'register', target: registerOnlyTarget }, logger);
 
   const published = await run.stage('read', () =>
     readPublicIssuer(issuer, {
       ...(ca === undefined ? {} : { ca }),
+      ...(egress === undefined ? {} : { egress }),
       ...(request.stageTimeoutMs === undefined ? {} : { timeoutMs: request.stageTimeoutMs }),
     }),
   );
@@ -368,13 +372,18 @@ function verifiedProviders(register: Registration): Pick<VerifyDependencies, 'pr
 /** The verify stage, after the writes: every check of `irsa-issuer verify` that these dependencies allow. */
 async function verifyAfter(
   run: ReturnType<typeof recorder>,
-  request: { readonly issuer: Issuer; readonly audiences: readonly [string, ...string[]]; readonly ca?: string },
+  request: {
+    readonly issuer: Issuer;
+    readonly audiences: readonly [string, ...string[]];
+    readonly ca?: string;
+    readonly egress?: Egress;
+  },
   dependencies: Omit<VerifyDependencies, 'logger'>,
 ): Promise<void> {
-  const { issuer, audiences, ca } = request;
+  const { issuer, audiences, ca, egress } = request;
   run.found.verification = await run.stage('verify', async (log) => {
     const report = await verifyIssuer(
-      { issuer, audiences, ...(ca === undefined ? {} : { ca }) },
+      { issuer, audiences, ...(ca === undefined ? {} : { ca }), ...(egress === undefined ? {} : { egress }) },
       { ...dependencies, logger: log },
     );
     return verifyStage(report);

@@ -10,6 +10,8 @@ describe('the redactor', () => {
     ['aws_secret_access_key=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY', 'aws_secret_access_key=[redacted]'],
     ['<SecretAccessKey>wJalrXUtnFEMI/K7MDENG</SecretAccessKey>', '<SecretAccessKey>[redacted]</SecretAccessKey>'],
     ['"SessionToken": "FwoGZXIvYXdzEBYaDHqa0AP"', '"SessionToken": "[redacted]"'],
+    ['proxy http://alice:s3cret@proxy.corp:3128 failed', 'proxy http://[redacted]@proxy.corp:3128 failed'],
+    ['give http://USER:PASSWORD@HOST:PORT', 'give http://USER:PASSWORD@HOST:PORT'],
   ])('redacts %j', (text, redacted) => {
     expect(redact(text)).toBe(redacted);
   });

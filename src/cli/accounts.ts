@@ -2,6 +2,7 @@
 import { Option, type Command } from 'commander';
 import { assumedAccount, createStsClient, homeAccount, parseAccountRoles, type Account } from '../accounts/index.js';
 import { ConfigError } from '../errors.js';
+import type { Egress } from '../egress/index.js';
 import type { ProviderApi } from '../iam/index.js';
 import { partitionOf } from '../partition.js';
 import type { Logger } from '../log.js';
@@ -39,6 +40,7 @@ export function accountsFrom(
   home: ProviderApi,
   region: string,
   logger: Logger,
+  egress?: Egress,
 ): readonly Account[] | undefined {
   if (flags.accountRole.length === 0) {
     if (!flags.homeAccount) {
@@ -49,7 +51,8 @@ export function accountsFrom(
     return undefined;
   }
   const roles = parseAccountRoles(flags.accountRole, partitionOf(region));
-  const sts = createStsClient({ logger, region });
-  const assumed = roles.map((role) => assumedAccount(role, sts, { logger, region }));
+  const options = { logger, region, ...(egress === undefined ? {} : { egress }) };
+  const sts = createStsClient(options);
+  const assumed = roles.map((role) => assumedAccount(role, sts, options));
   return flags.homeAccount ? [homeAccount(home), ...assumed] : assumed;
 }

@@ -5,6 +5,7 @@
 import { readFile } from 'node:fs/promises';
 import { Option, type Command } from 'commander';
 import { apiServerReader, pemFileReader, type ApiServerReader, type ClusterReader } from '../cluster/index.js';
+import { egressFrom, type Egress } from '../egress/index.js';
 import { ConfigError } from '../errors.js';
 import { defaultAudience, parseIssuer, type Issuer, type IssuerRules } from '../issuer.js';
 import { createLogger, type Logger } from '../log.js';
@@ -77,6 +78,32 @@ export function addOutputOptions(command: Command): Command {
   return addLogOption(command);
 }
 
+/** `--proxy`, for every command that connects anywhere. */
+export function addProxyOption(command: Command): Command {
+  return command.addOption(
+    new Option(
+      '--proxy <url>',
+      'send outbound connections through this HTTP proxy, http://HOST:PORT or http://USER:PASSWORD@HOST:PORT (default: HTTPS_PROXY ' +
+        "and HTTP_PROXY; hosts in NO_PROXY go direct either way; '' for none)",
+    ),
+  );
+}
+
+export interface EgressFlags {
+  readonly proxy?: string;
+}
+
+/**
+ * The egress route of every outbound connection: `--proxy` or the proxy environment, NO_PROXY, and
+ * the extra CA of `--ca-file` (PEM) for TLS to S3, IAM, STS and the public documents.
+ */
+export function egressFromFlags(flags: EgressFlags, env: NodeJS.ProcessEnv, ca?: string): Egress {
+  return egressFrom(
+    { ...(flags.proxy === undefined ? {} : { proxy: flags.proxy }), ...(ca === undefined ? {} : { ca }) },
+    env,
+  );
+}
+
 export interface IssuerFlags {
   readonly issuer?: string;
   readonly allowIssuerMismatch?: boolean;
@@ -121,7 +148,7 @@ export function audiencesFrom(raw: readonly string[]): [string, ...string[]] {
  */
 export function clusterReaderFrom(
   flags: ClusterFlags,
-  options: { readonly timeoutMs?: number } = {},
+  options: { readonly timeoutMs?: number; readonly egress?: Egress } = {},
 ): ClusterReader | ApiServerReader {
   if (flags.publicKeyFile.length > 0) {
     if (flags.kubeconfig !== undefined || flags.context !== undefined) {
@@ -135,6 +162,7 @@ export function clusterReaderFrom(
     ...(flags.kubeconfig === undefined ? {} : { kubeconfig: flags.kubeconfig }),
     ...(flags.context === undefined ? {} : { context: flags.context }),
     ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
+    ...(options.egress === undefined ? {} : { egress: options.egress }),
   });
 }
 

@@ -1,4 +1,5 @@
 import { Command, Option } from 'commander';
+import type { Egress } from '../egress/index.js';
 import { ConfigError, RunFailedError } from '../errors.js';
 import { createIamClient, iamRegionFor, validateProviderRequest } from '../iam/index.js';
 import type { Logger } from '../log.js';
@@ -10,14 +11,17 @@ import { accountsFrom, addAccountOptions, type AccountFlags } from './accounts.j
 import type { CliIo } from './io.js';
 import {
   addOutputOptions,
+  addProxyOption,
   audiencesFrom,
   caFileFrom,
+  egressFromFlags,
   issuerFrom,
   issuerOption,
   loggerFrom,
   repeatable,
   timeoutMsFrom,
   addAudienceOption,
+  type EgressFlags,
   type OutputFlags,
 } from './options.js';
 import { renderRunReport } from './report.js';
@@ -73,26 +77,28 @@ export function registrationFrom(
   target: Target | undefined,
   audiences: readonly string[],
   logger: Logger,
+  egress?: Egress,
 ): Registration {
   const tags = parseTags(flags.tag);
   validateProviderRequest(audiences, tags);
   // IAM is global; the bucket's region only decides the partition (aws, aws-cn, aws-us-gov).
   const region = iamRegionFor(flags.region ?? (target?.kind === 's3' ? target.region : undefined));
-  const provider = createIamClient({ logger, region });
-  const accounts = accountsFrom(flags, provider, region, logger);
+  const route = egress === undefined ? {} : { egress };
+  const provider = createIamClient({ logger, region, ...route });
+  const accounts = accountsFrom(flags, provider, region, logger, egress);
   return {
     pinnedThumbprints: normaliseThumbprints(flags.thumbprint),
     tags,
     pruneAudiences: flags.pruneAudiences === true,
     pruneThumbprints: flags.pruneThumbprints === true,
     provider,
-    probe: (url) => thumbprintFromUrl(url),
+    probe: (url) => thumbprintFromUrl(url, route),
     ...(accounts === undefined ? {} : { accounts }),
   };
 }
 
 /** The flags of a register-only run: `irsa-issuer register`, and `sync --no-publish` (whose flags include these). */
-export interface RegisterOnlyFlags extends RegisterFlags, OutputFlags {
+export interface RegisterOnlyFlags extends RegisterFlags, OutputFlags, EgressFlags {
   readonly issuer?: string;
   readonly audience: string[];
   readonly region?: string;
@@ -112,14 +118,16 @@ async function registerOnlySetup(
   const audiences = audiencesFrom(flags.audience);
   const stageTimeoutMs = timeoutMsFrom(flags.timeout);
   const ca = flags.caFile === undefined ? undefined : await caFileFrom(flags.caFile);
+  const egress = egressFromFlags(flags, io.env, ca);
   const logger = loggerFrom(flags, io);
   logger.debug({ issuer: issuer.url }, 'starting register-only run');
   const request: RegisterOnlyRequest = {
     issuer,
     audiences,
     dryRun: flags.dryRun === true,
-    register: registrationFrom(flags, undefined, audiences, logger),
+    register: registrationFrom(flags, undefined, audiences, logger, egress),
     stageTimeoutMs,
+    egress,
     ...(ca === undefined ? {} : { ca }),
     ...(flags.verify === true ? { verify: true } : {}),
   };
@@ -151,6 +159,7 @@ export function registerCommand(io: CliIo): Command {
     )
     .addOption(issuerOption(verifyIssuerRules));
   addRegisterOptions(command);
+  addProxyOption(command);
   command
     .addOption(
       new Option(
@@ -165,7 +174,13 @@ export function registerCommand(io: CliIo): Command {
         'after registering, run the checks of `irsa-issuer verify` against the provider (exit 4 when one fails)',
       ),
     )
-    .addOption(new Option('--ca-file <path>', 'also trust this CA (PEM) when fetching the documents: a private CA'))
+    .addOption(
+      new Option(
+        '--ca-file <path>',
+        'also trust this CA (PEM) for outbound TLS: the fetches, IAM and STS (a corporate or private CA); never ' +
+          'used for the thumbprint',
+      ),
+    )
     .addOption(
       new Option(
         '--timeout <seconds>',

@@ -5,19 +5,22 @@ import { defaultCacheControl, FileStore, publishDocuments } from '../publish/ind
 import type { CliIo } from './io.js';
 import {
   addClusterOptions,
+  addProxyOption,
   addIssuerOptions,
   addLogOption,
   clusterReaderFrom,
+  egressFromFlags,
   issuerFrom,
   loggerFrom,
   trustedKidsFrom,
   trustExposedKeyOption,
   type ClusterFlags,
+  type EgressFlags,
   type IssuerFlags,
   type LogFlags,
 } from './options.js';
 
-interface RenderFlags extends IssuerFlags, ClusterFlags, LogFlags {
+interface RenderFlags extends IssuerFlags, ClusterFlags, LogFlags, EgressFlags {
   readonly out?: string;
   readonly allowKeyReplacement?: boolean;
   readonly trustExposedKey: string[];
@@ -42,11 +45,12 @@ export function renderCommand(io: CliIo): Command {
       ),
     )
     .addOption(trustExposedKeyOption());
+  addProxyOption(command);
   addLogOption(command);
   command.action(async (flags: RenderFlags) => {
     const issuer = issuerFrom(flags);
     const logger = loggerFrom(flags, io);
-    const metadata = await clusterReaderFrom(flags).read();
+    const metadata = await clusterReaderFrom(flags, { egress: egressFromFlags(flags, io.env) }).read();
     const documents = await buildDocuments(issuer, metadata, {
       allowIssuerMismatch: flags.allowIssuerMismatch === true,
     });

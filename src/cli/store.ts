@@ -1,4 +1,5 @@
 import { Option, type Command } from 'commander';
+import type { Egress } from '../egress/index.js';
 import type { Logger } from '../log.js';
 import { createS3Client, FileStore, S3Store, type ObjectStore, type Target } from '../publish/index.js';
 
@@ -26,11 +27,12 @@ export function addStoreOptions(command: Command): Command {
     );
 }
 
-export function storeFor(target: Target, flags: StoreFlags, logger: Logger): ObjectStore {
+export function storeFor(target: Target, flags: StoreFlags, logger: Logger, egress?: Egress): ObjectStore {
   if (target.kind === 'file') return new FileStore(target.directory);
   const region = flags.region ?? target.region;
   const client = createS3Client({
     logger,
+    ...(egress === undefined ? {} : { egress }),
     ...(region === undefined ? {} : { region }),
     ...(flags.s3Endpoint === undefined ? {} : { endpoint: flags.s3Endpoint }),
   });

@@ -10,9 +10,11 @@ import {
   addClusterOptions,
   addIssuerOptions,
   addOutputOptions,
+  addProxyOption,
   audiencesFrom,
   caFileFrom,
   clusterReaderFrom,
+  egressFromFlags,
   issuerFrom,
   loggerFrom,
   targetFrom,
@@ -20,6 +22,7 @@ import {
   trustedKidsFrom,
   trustExposedKeyOption,
   type ClusterFlags,
+  type EgressFlags,
   type IssuerFlags,
   type OutputFlags,
 } from './options.js';
@@ -27,7 +30,7 @@ import { addRegisterOptions, registrationFrom, runRegisterOnly, type RegisterFla
 import { renderRunReport } from './report.js';
 import { addStoreOptions, storeFor, type StoreFlags } from './store.js';
 
-export interface SyncFlags extends IssuerFlags, ClusterFlags, OutputFlags, StoreFlags, RegisterFlags {
+export interface SyncFlags extends IssuerFlags, ClusterFlags, OutputFlags, StoreFlags, RegisterFlags, EgressFlags {
   readonly target?: string;
   readonly audience: string[];
   readonly cacheControl: string;
@@ -76,7 +79,8 @@ export function addSyncOptions(command: Command): Command {
     .addOption(
       new Option(
         '--ca-file <path>',
-        'with --verify or --no-publish: also trust this CA (PEM) when fetching the public documents',
+        "also trust this CA (PEM) for outbound TLS: S3, IAM, STS, --verify's and --no-publish's fetches (a " +
+          'corporate or private CA); never used for the thumbprint',
       ),
     )
     .addOption(
@@ -86,6 +90,7 @@ export function addSyncOptions(command: Command): Command {
       ).default('60'),
     );
   addRegisterOptions(command);
+  addProxyOption(command);
   return addOutputOptions(command);
 }
 
@@ -109,7 +114,8 @@ export async function syncSetup(flags: SyncFlags, io: CliIo): Promise<{ request:
   const target = targetFrom(flags.target, issuer);
   const logger = loggerFrom(flags, io);
   logger.debug({ issuer: issuer.url, target: describeTarget(target) }, 'starting sync');
-  const ca = flags.verify === true && flags.caFile !== undefined ? await caFileFrom(flags.caFile) : undefined;
+  const ca = flags.caFile === undefined ? undefined : await caFileFrom(flags.caFile);
+  const egress = egressFromFlags(flags, io.env, ca);
   const audiences = audiencesFrom(flags.audience);
   if (!flags.register && (flags.accountRole.length > 0 || !flags.homeAccount)) {
     throw new ConfigError(
@@ -126,10 +132,13 @@ export async function syncSetup(flags: SyncFlags, io: CliIo): Promise<{ request:
     cacheControl: cacheControlFrom(flags.cacheControl),
     dryRun: flags.dryRun === true,
     stageTimeoutMs: timeoutMsFrom(flags.timeout),
-    ...(flags.register ? { register: registrationFrom(flags, target, audiences, logger) } : {}),
-    ...(flags.verify === true ? { verify: ca === undefined ? {} : { ca } } : {}),
+    ...(flags.register ? { register: registrationFrom(flags, target, audiences, logger, egress) } : {}),
+    ...(flags.verify === true ? { verify: { ...(ca === undefined ? {} : { ca }), egress } } : {}),
   };
-  return { request, clients: { cluster: clusterReaderFrom(flags), store: storeFor(target, flags, logger), logger } };
+  return {
+    request,
+    clients: { cluster: clusterReaderFrom(flags, { egress }), store: storeFor(target, flags, logger, egress), logger },
+  };
 }
 
 /**
@@ -206,6 +215,8 @@ export function syncCommand(io: CliIo): Command {
       '  irsa-issuer sync --issuer https://my-bucket.s3.eu-west-1.amazonaws.com/prod \\',
       '      --account-role arn:aws:iam::222222222222:role/irsa-issuer-registrar-prod \\',
       '      --account-role arn:aws:iam::333333333333:role/irsa-issuer-registrar-prod#prod-cluster',
+      '  HTTPS_PROXY=http://proxy.corp.example:3128 NO_PROXY=.corp.example irsa-issuer sync \\',
+      '      --issuer https://my-bucket.s3.eu-west-1.amazonaws.com/prod --ca-file corp-root.pem',
       '',
       'Exit codes: 0 done, 1 failed (network, AWS, Kubernetes), 2 usage or configuration error,',
       '            3 refused by a safety guard (nothing written; except an exposed key: the key set',

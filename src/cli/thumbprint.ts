@@ -9,9 +9,9 @@ import {
   type ThumbprintProbe,
 } from '../thumbprint/index.js';
 import type { CliIo } from './io.js';
-import { caFileFrom, timeoutMsFrom } from './options.js';
+import { addProxyOption, caFileFrom, egressFromFlags, timeoutMsFrom, type EgressFlags } from './options.js';
 
-interface ThumbprintFlags {
+interface ThumbprintFlags extends EgressFlags {
   readonly output: 'text' | 'json';
   readonly terraform?: boolean;
   readonly timeout: string;
@@ -50,7 +50,9 @@ export function thumbprintCommand(io: CliIo): Command {
         'hex) of the last certificate the server presents: what `openssl s_client -showcerts` prints last, and what ' +
         "AWS calls the thumbprint. A root from this machine's trust store that the server never sent is never " +
         "reported. With --terraform it speaks Terraform's external data-source protocol: a JSON query on stdin " +
-        '({"url": ...} or {"host": ..., "port": ...}), a flat JSON object of strings on stdout.',
+        '({"url": ...} or {"host": ..., "port": ...}), a flat JSON object of strings on stdout. Through a proxy ' +
+        '(--proxy, HTTPS_PROXY unless NO_PROXY lists the host) it tunnels with CONNECT, and refuses a chain that does ' +
+        'not lead to a publicly trusted CA: a TLS-inspecting proxy could have made it.',
     )
     .argument('[url]', 'https:// URL of the issuer or its jwks_uri (not with --terraform)')
     .addOption(new Option('--output <format>', 'output format').choices(['text', 'json']).default('text'))
@@ -62,6 +64,7 @@ export function thumbprintCommand(io: CliIo): Command {
         'also trust this CA (PEM) when reporting whether the chain is trusted; never changes the thumbprint',
       ),
     )
+
     .addHelpText(
       'after',
       [
@@ -77,9 +80,11 @@ export function thumbprintCommand(io: CliIo): Command {
         '  }',
       ].join('\n'),
     );
+  addProxyOption(command);
   command.action(async (url: string | undefined, flags: ThumbprintFlags) => {
     const options: ProbeOptions = {
       timeoutMs: timeoutMsFrom(flags.timeout),
+      egress: egressFromFlags(flags, io.env),
       ...(flags.caFile === undefined ? {} : { ca: await caFileFrom(flags.caFile) }),
     };
     if (flags.terraform) {

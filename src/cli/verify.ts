@@ -17,20 +17,24 @@ import {
   addAudienceOption,
   addClusterOptions,
   addOutputOptions,
+  addProxyOption,
   audiencesFrom,
   caFileFrom,
   clusterReaderFrom,
+  egressFromFlags,
   issuerFrom,
   issuerOption,
   loggerFrom,
   serviceAccountFrom,
   timeoutMsFrom,
   type ClusterFlags,
+  type EgressFlags,
   type OutputFlags,
 } from './options.js';
+import type { Egress } from '../egress/index.js';
 import { renderVerifyReport } from './report.js';
 
-interface VerifyFlags extends ClusterFlags, OutputFlags, AccountFlags {
+interface VerifyFlags extends ClusterFlags, OutputFlags, AccountFlags, EgressFlags {
   readonly issuer?: string;
   readonly serviceAccount?: string;
   readonly namespace?: string;
@@ -60,6 +64,7 @@ function clusterAccessFrom(
   env: NodeJS.ProcessEnv,
   timeoutMs: number,
   needsApiServer: boolean,
+  egress: Egress,
 ): ClusterAccess {
   if (needsApiServer && flags.publicKeyFile.length > 0) {
     throw new ConfigError(
@@ -74,7 +79,7 @@ function clusterAccessFrom(
     env.KUBECONFIG !== undefined;
   let cluster: ReturnType<typeof clusterReaderFrom>;
   try {
-    cluster = clusterReaderFrom(flags, { timeoutMs });
+    cluster = clusterReaderFrom(flags, { timeoutMs, egress });
   } catch (error) {
     if (named || needsApiServer || !(error instanceof ConfigError)) throw error;
     return {};
@@ -124,11 +129,12 @@ export function verifyCommand(io: CliIo): Command {
     .addOption(
       new Option(
         '--ca-file <path>',
-        'also trust this CA (PEM) when fetching the documents: a private CA (default: the system store plus ' +
-          'NODE_EXTRA_CA_CERTS)',
+        'also trust this CA (PEM) for outbound TLS: the documents, IAM and STS (a private or corporate CA; default: ' +
+          'the system store plus NODE_EXTRA_CA_CERTS); never for the thumbprint check, which asks what AWS trusts',
       ),
     )
     .addOption(new Option('--timeout <seconds>', 'give up on each network step after this long').default('10'));
+  addProxyOption(command);
   addOutputOptions(command);
   command.addHelpText(
     'after',
@@ -161,14 +167,15 @@ export function verifyCommand(io: CliIo): Command {
     const audiences = audiencesFrom(flags.audience);
     const timeoutMs = timeoutMsFrom(flags.timeout);
     const ca = flags.caFile === undefined ? undefined : await caFileFrom(flags.caFile);
+    const egress = egressFromFlags(flags, io.env, ca);
     const logger = loggerFrom(flags, io);
-    const access = clusterAccessFrom(flags, io.env, timeoutMs, serviceAccount !== undefined);
+    const access = clusterAccessFrom(flags, io.env, timeoutMs, serviceAccount !== undefined, egress);
     const region = flags.region ?? io.env.AWS_REGION ?? io.env.AWS_DEFAULT_REGION;
     if (!flags.aws && (flags.accountRole.length > 0 || !flags.homeAccount)) {
       throw new ConfigError('--no-aws turns the IAM checks off; --account-role and --no-home-account are IAM checks.');
     }
-    const home = createIamClient({ logger, timeoutMs, region: iamRegionFor(region) });
-    const accounts = flags.aws ? accountsFrom(flags, home, iamRegionFor(region), logger) : undefined;
+    const home = createIamClient({ logger, timeoutMs, egress, region: iamRegionFor(region) });
+    const accounts = flags.aws ? accountsFrom(flags, home, iamRegionFor(region), logger, egress) : undefined;
     // accountsFrom puts the home account first unless --no-home-account; verify checks it in the main list.
     const others = accounts?.filter((account) => account.roleArn !== undefined);
     const dependencies: VerifyDependencies = {
@@ -178,7 +185,9 @@ export function verifyCommand(io: CliIo): Command {
       ...(others === undefined ? {} : { accounts: others }),
       ...(flags.roleArn === undefined
         ? {}
-        : { sts: createAnonymousStsClient({ logger, timeoutMs, ...(region === undefined ? {} : { region }) }) }),
+        : {
+            sts: createAnonymousStsClient({ logger, timeoutMs, egress, ...(region === undefined ? {} : { region }) }),
+          }),
     };
     const report = await verifyIssuer(
       {
@@ -188,6 +197,7 @@ export function verifyCommand(io: CliIo): Command {
         ...(serviceAccount === undefined ? {} : { serviceAccount }),
         ...(flags.roleArn === undefined ? {} : { roleArn: flags.roleArn }),
         ...(ca === undefined ? {} : { ca }),
+        egress,
       },
       dependencies,
     );

@@ -131,6 +131,14 @@ function explain(
   }
   const failure = classifyNetworkError(error);
   const cause = describeCause(rootCause(error));
+  if (failure === 'proxy') {
+    return {
+      why: `the proxy on the way failed: ${describeCause(error).replace(/\.$/, '')}`,
+      fix:
+        `Fix the proxy setting (--proxy, HTTPS_PROXY), or reach ${new URL(connection.server).hostname} directly by ` +
+        'listing it in NO_PROXY (or give the cluster its own proxy-url in the kubeconfig).',
+    };
+  }
   if (failure === 'tls') {
     return {
       why: `its TLS certificate could not be verified with ${connection.trustedCa} (${cause})`,
@@ -176,6 +184,8 @@ async function credentials(connection: ApiServerConnection): Promise<RequestOpti
   // request would still open a new TLS connection; a daemon reads the issuer run after run. Node
   // reads the flag per request, and keeps idle sockets unreferenced, so a CLI run still exits.
   if (options.agent instanceof Agent) Object.assign(options.agent, { keepAlive: true });
+  // HTTPS_PROXY and NO_PROXY for a kubeconfig cluster without a proxy-url of its own.
+  if (connection.agent !== undefined) options.agent = connection.agent;
   return options;
 }
 

@@ -1,5 +1,7 @@
 import { spawn, type SpawnOptions } from 'node:child_process';
+import type { Agent } from 'node:https';
 import { KubeConfig, type Cluster } from '@kubernetes/client-node';
+import { EgressHttpsAgent, type Egress } from '../egress/index.js';
 import { ConfigError, describeCause } from '../errors.js';
 
 /** How to reach the API server: the pod's own service account, or a kubeconfig and context, as kubectl does. */
@@ -12,6 +14,12 @@ export interface KubeConfigOptions {
   readonly inCluster?: boolean;
   /** How long an exec credential plugin may run before it is killed; 15 s when omitted. */
   readonly timeoutMs?: number | undefined;
+  /**
+   * HTTPS_PROXY / NO_PROXY / --proxy, for a kubeconfig cluster without a proxy-url of its own (as
+   * kubectl does). A cluster's proxy-url wins (client-node's own agent), and in a pod the API server
+   * is always reached directly.
+   */
+  readonly egress?: Egress | undefined;
 }
 
 const defaultPluginTimeoutMs = 15_000;
@@ -43,6 +51,8 @@ export interface ApiServerConnection {
   readonly description: string;
   /** What is meant to verify the server's certificate, for TLS errors: a CA file, inline data, or the system store. */
   readonly trustedCa: string;
+  /** The agent for the egress route; absent: client-node's own (direct, or the kubeconfig's proxy-url). */
+  readonly agent?: Agent;
 }
 
 const inClusterCa = '/var/run/secrets/kubernetes.io/serviceaccount/ca.crt';
@@ -135,10 +145,14 @@ export function loadKubeConfig(options: KubeConfigOptions = {}): ApiServerConnec
   }
   // Without a kubeconfig, client-node (like kubectl) falls back to the pod's service account.
   const inPod = options.kubeconfig === undefined && context === 'inClusterContext';
+  const { egress } = options;
+  const viaEgress = !inPod && cluster.proxyUrl === undefined && cluster.server.startsWith('https:');
   return {
     kubeConfig,
     server: cluster.server,
     description: `API server ${cluster.server} (${inPod ? 'in-cluster service account' : `context ${context}`})`,
     trustedCa: trustedCaOf(cluster, context),
+    // The kubeconfig's own CA stays the API server's trust: the agent adds no CA of its own.
+    ...(viaEgress && egress !== undefined ? { agent: new EgressHttpsAgent(egress) } : {}),
   };
 }

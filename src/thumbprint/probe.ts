@@ -4,8 +4,10 @@
  */
 import { isIP } from 'node:net';
 import { connect, type ConnectionOptions, type TLSSocket } from 'node:tls';
-import { ConfigError, ThumbprintError, describeCause } from '../errors.js';
+import { openTunnel, proxyFor, type Egress, type Proxy } from '../egress/index.js';
+import { ConfigError, ThumbprintError, TlsInspectionError, describeCause } from '../errors.js';
 import { classifyNetworkError, systemCode } from '../network.js';
+import { chainsToRoot, publicRoots } from './inspection.js';
 import { describeCertificate, readPresentedChain, sha1Hex, type PresentedCertificate } from './presented-chain.js';
 
 export interface ProbeTarget {
@@ -25,6 +27,16 @@ export interface ProbeOptions {
    * NODE_EXTRA_CA_CERTS). It never changes the thumbprint, which depends on the server alone.
    */
   readonly ca?: string | readonly string[];
+  /**
+   * The route: through HTTPS_PROXY (unless NO_PROXY exempts the host) by HTTP CONNECT, then TLS to
+   * the host. Its extra CA is never used here: trust is `ca`'s question, and the thumbprint the server's.
+   */
+  readonly egress?: Egress;
+  /**
+   * Through a proxy, a chain is taken as the host's own only when it links to one of these roots
+   * (PEM); Node's bundled roots when omitted. Tests name their own CA here.
+   */
+  readonly publicRoots?: readonly string[];
 }
 
 export interface ThumbprintProbe {
@@ -73,12 +85,22 @@ export async function probeThumbprint(target: ProbeTarget, options: ProbeOptions
     ...(options.ca === undefined ? {} : { ca: typeof options.ca === 'string' ? options.ca : [...options.ca] }),
   };
 
+  const proxy = options.egress === undefined ? undefined : proxyFor(options.egress, 'https', host, port);
+  const endpoint: Endpoint = { host, port, servername, where, proxy, publicRoots: options.publicRoots ?? publicRoots };
+  const abort = new AbortController();
   return new Promise<ThumbprintProbe>((resolve, reject) => {
-    const socket = connect(connection);
+    let socket: TLSSocket | undefined;
     let settled = false;
     const timer = setTimeout(() => {
       settle(() => {
-        reject(timeoutError(where, timeoutMs, socket.connecting));
+        reject(
+          socket === undefined && proxy !== undefined
+            ? new ThumbprintError(
+                `Could not open a tunnel to ${where} through the proxy ${proxy.display} (${proxy.source}) within ` +
+                  `${timeoutMs} ms. Check that the proxy is up and can reach ${where}, or exempt the host with NO_PROXY.`,
+              )
+            : timeoutError(where, timeoutMs, socket?.connecting ?? true),
+        );
       });
     }, timeoutMs);
     function settle(outcome: () => void): void {
@@ -88,24 +110,43 @@ export async function probeThumbprint(target: ProbeTarget, options: ProbeOptions
       try {
         outcome();
       } finally {
-        socket.destroy();
+        socket?.destroy();
+        abort.abort();
       }
     }
-    socket.once('secureConnect', () => {
-      settle(() => {
-        try {
-          resolve(describeHandshake(socket, { host, port, servername, where }));
-        } catch (error) {
-          reject(error instanceof Error ? error : new Error(String(error)));
-        }
+    function handshake(tlsSocket: TLSSocket): void {
+      socket = tlsSocket;
+      tlsSocket.once('secureConnect', () => {
+        settle(() => {
+          try {
+            resolve(describeHandshake(tlsSocket, endpoint));
+          } catch (error) {
+            reject(error instanceof Error ? error : new Error(String(error)));
+          }
+        });
       });
-    });
-    // `on`, not `once`: a late second error after we settled must not become an uncaught exception.
-    socket.on('error', (error: Error) => {
-      settle(() => {
-        reject(connectionError(error, where, host));
+      // `on`, not `once`: a late second error after we settled must not become an uncaught exception.
+      tlsSocket.on('error', (error: Error) => {
+        settle(() => {
+          reject(connectionError(error, where, host));
+        });
       });
-    });
+    }
+    if (proxy === undefined) {
+      handshake(connect(connection));
+      return;
+    }
+    openTunnel(proxy, host, port, { timeoutMs, signal: abort.signal }).then(
+      (raw) => {
+        if (settled) raw.destroy();
+        else handshake(connect({ ...connection, socket: raw }));
+      },
+      (error: unknown) => {
+        settle(() => {
+          reject(connectionError(error instanceof Error ? error : new Error(String(error)), where, host));
+        });
+      },
+    );
   });
 }
 
@@ -137,6 +178,8 @@ interface Endpoint {
   readonly port: number;
   readonly servername: string | undefined;
   readonly where: string;
+  readonly proxy: Proxy | undefined;
+  readonly publicRoots: readonly string[];
 }
 
 function describeHandshake(socket: TLSSocket, endpoint: Endpoint): ThumbprintProbe {
@@ -155,6 +198,9 @@ function describeHandshake(socket: TLSSocket, endpoint: Endpoint): ThumbprintPro
     endpoint.servername === undefined
       ? leaf.checkIP(endpoint.host) !== undefined
       : leaf.checkHost(endpoint.servername) !== undefined;
+  if (endpoint.proxy !== undefined && !(hostnameMatches && chainsToRoot(presented, endpoint.publicRoots))) {
+    throw inspectionError(endpoint, endpoint.proxy, last.issuer.split('\n').filter(Boolean).join(', '));
+  }
   const protocol = socket.getProtocol();
   const trustError = socket.authorized ? undefined : verdict(socket.authorizationError);
   return {
@@ -194,10 +240,31 @@ function timeoutError(where: string, timeoutMs: number, stillConnecting: boolean
       );
 }
 
+function inspectionError(endpoint: Endpoint, proxy: Proxy, lastIssuer: string): TlsInspectionError {
+  const { where, host } = endpoint;
+  return new TlsInspectionError(
+    `Through the proxy ${proxy.display} (${proxy.source}), ${where} presented a chain that does not lead to a ` +
+      `publicly trusted CA (its last certificate is issued by ${lastIssuer}): either the proxy inspects TLS and ` +
+      `presented a chain of its own, or the host uses a private CA; from behind the proxy the two look the same. ` +
+      `STS sees the host's real chain, so this thumbprint could lock every workload out, and irsa-issuer will not ` +
+      `use it. Pin the thumbprint instead (--thumbprint; read it where the host is reached directly: openssl ` +
+      `s_client -connect ${where} -servername ${host} -showcerts, the last certificate), or have ${host} exempted ` +
+      `from inspection, or reach it directly with NO_PROXY=${host}.`,
+  );
+}
+
 function connectionError(error: Error, where: string, host: string): ThumbprintError {
   const code = systemCode(error) ?? describeCause(error);
   const cause = describeCause(error);
   const failure = classifyNetworkError(error);
+  if (failure === 'proxy') {
+    return new ThumbprintError(
+      `Probing ${where} for its TLS certificate went through a proxy, which failed: ${cause}`,
+      {
+        cause: error,
+      },
+    );
+  }
   if (failure === 'refused') {
     return new ThumbprintError(
       `Connection to ${where} was refused: nothing listens on that port. Check the host and port of the jwks_uri ` +

@@ -88,6 +88,13 @@ function describeUnreachable(error: PublicFetchError, wanted: Wanted, issuer: Is
         detail: `${host} closed the connection (${error.message})`,
         fix: `Check that ${host} serves HTTPS on that port (openssl s_client -connect ${host}).`,
       };
+    case 'proxy':
+      return {
+        detail: error.message,
+        fix:
+          'The proxy between here and the internet failed, not necessarily the host (STS does not go through it): ' +
+          `fix what the message names, or exempt ${new URL(error.url).hostname} with NO_PROXY, then verify again.`,
+      };
     case 'too-large':
       return {
         detail: error.message,

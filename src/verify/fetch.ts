@@ -1,5 +1,5 @@
 import { request } from 'node:https';
-import * as tls from 'node:tls';
+import { directEgress, EgressHttpsAgent, trustedCas, type Egress } from '../egress/index.js';
 import { maxDocumentBytes } from '../issuer.js';
 import { classifyNetworkError } from '../network.js';
 
@@ -16,13 +16,15 @@ export interface PublicFetchOptions {
   readonly maxBytes: number;
   /** An extra trusted CA (PEM), for a private CA; always on top of Node's store plus NODE_EXTRA_CA_CERTS. */
   readonly ca?: string;
+  /** The proxy route (HTTPS_PROXY, NO_PROXY, --proxy); direct when omitted. */
+  readonly egress?: Egress;
 }
 
 export const defaultFetchOptions: PublicFetchOptions = { timeoutMs: 10_000, maxBytes: maxDocumentBytes };
 
 /** Why a GET got no HTTP answer; the checks turn each into its own fix. */
 export type PublicFetchFailure =
-  'not-https' | 'dns' | 'refused' | 'unreachable' | 'timeout' | 'tls' | 'reset' | 'too-large' | 'other';
+  'not-https' | 'dns' | 'refused' | 'unreachable' | 'timeout' | 'tls' | 'reset' | 'proxy' | 'too-large' | 'other';
 
 export class PublicFetchError extends Error {
   readonly failure: PublicFetchFailure;
@@ -47,16 +49,6 @@ export class PublicFetchError extends Error {
 /** What kind of network failure a GET met; the checks give each its own fix. */
 function classify(error: Error): PublicFetchFailure {
   return classifyNetworkError(error) ?? 'other';
-}
-
-/**
- * `ca` replaces Node's trust store rather than adding to it, so an extra CA goes on top of the
- * default list (bundled roots plus NODE_EXTRA_CA_CERTS, and the system store under --use-system-ca).
- */
-function trustedCas(extra: string): string[] {
-  const defaults =
-    typeof tls.getCACertificates === 'function' ? tls.getCACertificates('default') : [...tls.rootCertificates];
-  return [...defaults, extra];
 }
 
 /**
@@ -90,7 +82,10 @@ export function fetchPublic(url: string, options: PublicFetchOptions = defaultFe
         headers: { accept: 'application/json', 'user-agent': 'irsa-issuer-verify' },
         // A fresh connection per GET, closed after it: a one-shot check has nothing to reuse, and a
         // pooled keep-alive socket would hold the process open after the report is printed.
-        agent: false,
+        agent: new EgressHttpsAgent(options.egress ?? directEgress, {
+          keepAlive: false,
+          connectTimeoutMs: options.timeoutMs,
+        }),
         ...(options.ca === undefined ? {} : { ca: trustedCas(options.ca) }),
       },
       (response) => {

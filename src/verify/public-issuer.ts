@@ -1,3 +1,4 @@
+import type { Egress } from '../egress/index.js';
 /**
  * Register-only's read: an issuer that already serves its own documents (GKE, AKS, any platform)
  * is read the way STS reads it and held to verify's own document checks, in verify's order. A
@@ -25,6 +26,8 @@ export interface PublicIssuerOptions {
   readonly timeoutMs?: number;
   /** An extra CA (PEM) to trust when fetching: a private CA, for which AWS relies on the thumbprint. */
   readonly ca?: string;
+  /** The proxy route (HTTPS_PROXY, NO_PROXY, --proxy); direct when omitted. */
+  readonly egress?: Egress;
   /** The anonymous GET; `fetchPublic` when omitted. */
   readonly fetch?: PublicFetch;
 }
@@ -50,6 +53,7 @@ export async function readPublicIssuer(
     ...defaultFetchOptions,
     ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
     ...(options.ca === undefined ? {} : { ca: options.ca }),
+    ...(options.egress === undefined ? {} : { egress: options.egress }),
   };
   const discovery = await checkDiscovery(issuer, fetch, fetchOptions);
   const document = discovery.value;

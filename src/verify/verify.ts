@@ -4,6 +4,7 @@
  */
 import type { Account } from '../accounts/index.js';
 import type { ClusterReader } from '../cluster/index.js';
+import type { Egress } from '../egress/index.js';
 import { VerificationFailedError } from '../errors.js';
 import { withDeadline, type ProviderApi } from '../iam/index.js';
 import type { Issuer } from '../issuer.js';
@@ -32,6 +33,8 @@ export interface VerifyOptions {
   readonly timeoutMs?: number;
   /** An extra CA (PEM) to trust when fetching the documents: a private CA. */
   readonly ca?: string;
+  /** The proxy route (HTTPS_PROXY, NO_PROXY, --proxy) of the GETs and the TLS probe; direct when omitted. */
+  readonly egress?: Egress;
 }
 
 export interface VerifyDependencies {
@@ -77,13 +80,18 @@ export async function verifyIssuer(
   const { issuer, audiences } = options;
   const [audience] = audiences;
   const fetch = dependencies.fetch ?? fetchPublic;
+  const { egress } = options;
+  const baseProbe = dependencies.probe ?? probeThumbprint;
   // Every account is shown the same chain: the host is probed once per verify.
-  const probe = probeOnce(dependencies.probe ?? probeThumbprint);
+  const probe = probeOnce((target, probeOptions) =>
+    baseProbe(target, egress === undefined ? probeOptions : { ...probeOptions, egress }),
+  );
   const timeoutMs = options.timeoutMs ?? defaultFetchOptions.timeoutMs;
   const fetchOptions: PublicFetchOptions = {
     ...defaultFetchOptions,
     timeoutMs,
     ...(options.ca === undefined ? {} : { ca: options.ca }),
+    ...(egress === undefined ? {} : { egress }),
   };
   const log = dependencies.logger?.child({ stage: 'verify' });
   const checks: Check[] = [];

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { motoInstallHint } from './moto.js';
+import { checkTinyproxy } from './proxy.js';
 
 /**
  * Fail the whole run up front, with the fix, rather than skip the tests that need moto; build the
@@ -24,6 +25,7 @@ export default async function prepare(): Promise<() => void> {
       'openssl is not on the PATH; the thumbprint tests use openssl s_client as their oracle (apt-get install openssl).',
     );
   }
+  await checkTinyproxy();
   await promisify(execFile)(process.execPath, ['scripts/build.mjs']);
   const scratch = mkdtempSync(join(tmpdir(), 'irsa-issuer-tests-'));
   // Searchable by everyone, as /tmp is: the image test runs the bundle as another user (65532) from a

@@ -71,6 +71,9 @@ us-east-1), as the CLI derives it for S3.
 {{- if and .Values.aws.roleArn .Values.aws.existingSecret }}
 {{- fail "aws.roleArn and aws.existingSecret are both set; choose one. After the first run has created the IAM OIDC provider, remove aws.existingSecret (the job then authenticates with IRSA through its own issuer); before that, remove aws.roleArn." }}
 {{- end }}
+{{- if and .Values.proxy.https .Values.proxy.existingSecret }}
+{{- fail "proxy.https and proxy.existingSecret are both set; choose one (a proxy URL with credentials belongs in the Secret)." }}
+{{- end }}
 {{- if and (eq .Values.mode "daemon") (ge (int .Values.daemon.shutdownGraceSeconds) (int .Values.daemon.terminationGracePeriodSeconds)) }}
 {{- fail (printf "daemon.shutdownGraceSeconds (%d) must be less than daemon.terminationGracePeriodSeconds (%d), or Kubernetes kills a run in flight before it can finish." (int .Values.daemon.shutdownGraceSeconds) (int .Values.daemon.terminationGracePeriodSeconds)) }}
 {{- end }}
@@ -114,8 +117,44 @@ environment variables), shared by `sync` (cronjob) and `daemon`.
 {{- end }}
 - {{ printf "--log-level=%s" .Values.logLevel | quote }}
 - {{ printf "--output=%s" .Values.output | quote }}
+{{- if .Values.extraCaCertificates.configMap }}
+- {{ printf "--ca-file=%s" (include "irsa-issuer.caFile" .) | quote }}
+{{- end }}
 {{- range .Values.extraArgs }}
 - {{ . | quote }}
+{{- end }}
+{{- end }}
+
+{{/* Where the extra CA bundle is mounted. */}}
+{{- define "irsa-issuer.caFile" -}}
+{{- printf "/etc/irsa-issuer/ca/%s" .Values.extraCaCertificates.key }}
+{{- end }}
+
+{{/*
+The egress environment: the proxy for https:// and http:// destinations (the CLI reads HTTPS_PROXY
+and HTTP_PROXY, as kubectl and the AWS CLI do), NO_PROXY with it, and the extra CA for Node itself.
+*/}}
+{{- define "irsa-issuer.egressEnv" -}}
+{{- $secret := .Values.proxy.existingSecret }}
+{{- range $name := list "HTTPS_PROXY" "HTTP_PROXY" }}
+{{- if $.Values.proxy.https }}
+- name: {{ $name }}
+  value: {{ $.Values.proxy.https | quote }}
+{{- else if $secret }}
+- name: {{ $name }}
+  valueFrom:
+    secretKeyRef:
+      name: {{ $secret | quote }}
+      key: {{ $.Values.proxy.existingSecretKey | quote }}
+{{- end }}
+{{- end }}
+{{- if and (or .Values.proxy.https $secret) .Values.proxy.noProxy }}
+- name: NO_PROXY
+  value: {{ join "," .Values.proxy.noProxy | quote }}
+{{- end }}
+{{- if .Values.extraCaCertificates.configMap }}
+- name: NODE_EXTRA_CA_CERTS
+  value: {{ include "irsa-issuer.caFile" . | quote }}
 {{- end }}
 {{- end }}
 
@@ -201,7 +240,7 @@ spec:
         - {{ printf "--shutdown-grace=%d" (int .Values.daemon.shutdownGraceSeconds) | quote }}
         {{- end }}
         {{- include "irsa-issuer.syncArgs" . | nindent 8 }}
-      {{- $env := include "irsa-issuer.awsEnv" . }}
+      {{- $env := printf "%s\n%s" (include "irsa-issuer.awsEnv" .) (include "irsa-issuer.egressEnv" .) | trim }}
       {{- if or $env .Values.extraEnv }}
       env:
         {{- with $env }}
@@ -235,6 +274,11 @@ spec:
       volumeMounts:
         - name: tmp
           mountPath: /tmp
+        {{- if .Values.extraCaCertificates.configMap }}
+        - name: extra-ca-certificates
+          mountPath: /etc/irsa-issuer/ca
+          readOnly: true
+        {{- end }}
         {{- if .Values.aws.roleArn }}
         - name: aws-web-identity-token
           mountPath: {{ include "irsa-issuer.tokenDirectory" . }}
@@ -243,6 +287,14 @@ spec:
   volumes:
     - name: tmp
       emptyDir: {sizeLimit: 64Mi}
+    {{- with .Values.extraCaCertificates.configMap }}
+    - name: extra-ca-certificates
+      configMap:
+        name: {{ . | quote }}
+        items:
+          - key: {{ $.Values.extraCaCertificates.key | quote }}
+            path: {{ $.Values.extraCaCertificates.key | quote }}
+    {{- end }}
     {{- if .Values.aws.roleArn }}
     # No webhook injects this off EKS: a token for STS's audience, rotated by the kubelet.
     - name: aws-web-identity-token
