@@ -41,7 +41,7 @@ export interface BootstrapRequest {
   readonly keysFromFiles: boolean;
   readonly dryRun: boolean;
   /** sync's `--verify`; absent: `--no-verify`. */
-  readonly verify?: { readonly ca?: string };
+  readonly verify?: SyncRequest['verify'];
   readonly pinnedThumbprints: readonly string[];
   readonly cacheControl: string;
   readonly stageTimeoutMs?: number;

@@ -1,6 +1,6 @@
 import { S3ControlClient } from '@aws-sdk/client-s3-control';
-import { STSClient } from '@aws-sdk/client-sts';
 import { Command, Option } from 'commander';
+import { createStsClient } from '../accounts/index.js';
 import { awsClientConfig } from '../aws-client.js';
 import {
   bootstrap,
@@ -27,18 +27,21 @@ import type { CliIo } from './io.js';
 import {
   addClusterOptions,
   addOutputOptions,
+  addProxyOption,
   caFileFrom,
+  egressFromFlags,
   clusterReaderFrom,
   loggerFrom,
   repeatable,
   serviceAccountFrom,
   timeoutMsFrom,
   type ClusterFlags,
+  type EgressFlags,
   type OutputFlags,
 } from './options.js';
 import { renderRunReport } from './report.js';
 
-export interface BootstrapFlags extends ClusterFlags, OutputFlags {
+export interface BootstrapFlags extends ClusterFlags, OutputFlags, EgressFlags {
   readonly bucket?: string;
   readonly region?: string;
   readonly prefix?: string;
@@ -73,7 +76,7 @@ function name(value: string, flag: string, pattern: RegExp, rule: string): strin
   return value;
 }
 
-function bootstrapSetup(flags: BootstrapFlags, io: CliIo) {
+function bootstrapSetup(flags: BootstrapFlags, io: CliIo, ca: string | undefined) {
   const bucket = required(flags.bucket, '--bucket', 'acme-oidc');
   const regionName = required(flags.region, '--region', 'eu-west-1');
   if (!region.test(regionName)) {
@@ -108,12 +111,14 @@ function bootstrapSetup(flags: BootstrapFlags, io: CliIo) {
     { defaultNamespace: chartNamespace },
   );
   const logger = loggerFrom(flags, io);
-  const clusterReader = clusterReaderFrom(flags);
-  const aws = awsClientConfig({ logger });
+  const egress = egressFromFlags(flags, io.env, ca);
+  const clusterReader = clusterReaderFrom(flags, { egress });
+  const aws = awsClientConfig({ logger, egress });
   return {
     issuer,
     bucket,
     prefix,
+    egress,
     region: regionName,
     cluster,
     role,
@@ -124,14 +129,15 @@ function bootstrapSetup(flags: BootstrapFlags, io: CliIo) {
       cluster: clusterReader,
       s3: createS3Client({
         logger,
+        egress,
         region: regionName,
         ...(flags.s3Endpoint === undefined ? {} : { endpoint: flags.s3Endpoint }),
       }),
       // S3-compatible stores have no account-level Block Public Access (and no S3 Control API).
       ...(flags.s3Endpoint === undefined ? { account: new S3ControlClient({ ...aws, region: regionName }) } : {}),
-      iam: createIamClient({ logger, region: iamRegionFor(regionName) }),
-      sts: new STSClient({ ...aws, region: regionName }),
-      probe: (url: string) => thumbprintFromUrl(url),
+      iam: createIamClient({ logger, egress, region: iamRegionFor(regionName) }),
+      sts: createStsClient({ logger, egress, region: regionName }),
+      probe: (url: string) => thumbprintFromUrl(url, { egress }),
       logger,
     },
   };
@@ -252,12 +258,19 @@ export function bootstrapCommand(io: CliIo): Command {
     .addOption(
       new Option('--no-verify', 'skip checking what STS sees after publishing (irsa-issuer verify does it later)'),
     )
-    .addOption(new Option('--ca-file <path>', 'also trust this CA (PEM) when verifying the public documents'))
+    .addOption(
+      new Option(
+        '--ca-file <path>',
+        'also trust this CA (PEM) for outbound TLS: S3, IAM, STS and the verify fetches (a corporate or private ' +
+          'CA); never used for the thumbprint',
+      ),
+    )
     .addOption(new Option('--s3-endpoint <url>', 'an S3-compatible endpoint instead of AWS S3 (path-style)'))
     .addOption(new Option('--dry-run', 'print the plan; change nothing'))
     .addOption(
       new Option('--timeout <seconds>', 'give up on any one stage of the first publish after this long').default('60'),
     );
+  addProxyOption(command);
   addOutputOptions(command);
   command.addHelpText(
     'after',
@@ -280,8 +293,8 @@ export function bootstrapCommand(io: CliIo): Command {
     ].join('\n'),
   );
   command.action(async (flags: BootstrapFlags) => {
-    const setup = bootstrapSetup(flags, io);
-    const ca = flags.verify && flags.caFile !== undefined ? await caFileFrom(flags.caFile) : undefined;
+    const ca = flags.caFile === undefined ? undefined : await caFileFrom(flags.caFile);
+    const setup = bootstrapSetup(flags, io, ca);
     const report = await bootstrap(
       {
         issuer: setup.issuer,
@@ -297,7 +310,7 @@ export function bootstrapCommand(io: CliIo): Command {
         allowIssuerMismatch: flags.allowIssuerMismatch === true,
         keysFromFiles: flags.publicKeyFile.length > 0,
         dryRun: flags.dryRun === true,
-        ...(flags.verify ? { verify: ca === undefined ? {} : { ca } } : {}),
+        ...(flags.verify ? { verify: { ...(ca === undefined ? {} : { ca }), egress: setup.egress } } : {}),
         pinnedThumbprints: normaliseThumbprints(flags.thumbprint),
         cacheControl: defaultCacheControl,
         stageTimeoutMs: timeoutMsFrom(flags.timeout),

@@ -16,11 +16,20 @@ import { parseIssuer, type Issuer } from '../issuer.js';
 import { createS3Client, parseTarget, targetFromIssuer } from '../publish/index.js';
 import { escapeControl } from '../redact.js';
 import type { CliIo } from './io.js';
-import { addOutputOptions, loggerFrom, type OutputFlags } from './options.js';
+import {
+  addOutputOptions,
+  addProxyOption,
+  caFileFrom,
+  egressFromFlags,
+  loggerFrom,
+  type EgressFlags,
+  type OutputFlags,
+} from './options.js';
 import type { OutputFormat } from './report.js';
 import { s3EndpointOption } from './store.js';
 
-interface TeardownFlags extends OutputFlags {
+interface TeardownFlags extends OutputFlags, EgressFlags {
+  readonly caFile?: string;
   readonly bucket?: string;
   readonly region?: string;
   readonly prefix: string;
@@ -157,6 +166,10 @@ export function teardownCommand(io: CliIo): Command {
       ),
     )
     .addOption(s3EndpointOption());
+  command.addOption(
+    new Option('--ca-file <path>', 'also trust this CA (PEM) for outbound TLS to S3 and IAM (a corporate CA)'),
+  );
+  addProxyOption(command);
   addOutputOptions(command);
   command.addHelpText(
     'after',
@@ -174,13 +187,19 @@ export function teardownCommand(io: CliIo): Command {
   command.action(async (flags: TeardownFlags) => {
     const request = requestFrom(flags);
     const logger = loggerFrom(flags, io);
+    const egress = egressFromFlags(
+      flags,
+      io.env,
+      flags.caFile === undefined ? undefined : await caFileFrom(flags.caFile),
+    );
     const clients = {
       s3: createS3Client({
         logger,
+        egress,
         region: request.region,
         ...(flags.s3Endpoint === undefined ? {} : { endpoint: flags.s3Endpoint }),
       }),
-      iam: createIamClient({ logger, region: iamRegionFor(request.region) }),
+      iam: createIamClient({ logger, egress, region: iamRegionFor(request.region) }),
       logger,
     };
     const plan = await planTeardown(request, clients);

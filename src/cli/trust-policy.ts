@@ -1,6 +1,6 @@
-import { GetCallerIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
+import { createStsClient } from '../accounts/index.js';
 import { Command, Option } from 'commander';
-import { awsClientConfig } from '../aws-client.js';
 import {
   applyRole,
   managedByTag,
@@ -22,15 +22,18 @@ import { escapeControl } from '../redact.js';
 import type { CliIo } from './io.js';
 import {
   addOutputOptions,
+  addProxyOption,
+  egressFromFlags,
   issuerFrom,
   loggerFrom,
   repeatable,
   serviceAccountFrom,
+  type EgressFlags,
   type IssuerFlags,
   type OutputFlags,
 } from './options.js';
 
-interface TrustPolicyFlags extends IssuerFlags, OutputFlags {
+interface TrustPolicyFlags extends IssuerFlags, OutputFlags, EgressFlags {
   readonly namespace?: string;
   readonly serviceAccount?: string;
   readonly audience: string;
@@ -66,7 +69,7 @@ function yaml(value: unknown, indent = ''): string {
 }
 
 async function callerAccount(region: string, io: CliIo, flags: TrustPolicyFlags): Promise<string> {
-  const sts = new STSClient({ ...awsClientConfig({ logger: loggerFrom(flags, io) }), region });
+  const sts = createStsClient({ logger: loggerFrom(flags, io), egress: egressFromFlags(flags, io.env), region });
   try {
     const account = (await sts.send(new GetCallerIdentityCommand({}))).Account;
     if (account === undefined) throw new Error('no account ID in the answer');
@@ -124,6 +127,7 @@ export function trustPolicyCommand(io: CliIo): Command {
     .addOption(new Option('--create', 'create the role (or update one made by this command for this issuer)'))
     .addOption(new Option('--role-name <name>', 'the role to create or name in the output'))
     .addOption(repeatable('--policy-arn <arn>', 'with --create: attach this managed policy (repeatable)'));
+  addProxyOption(command);
   addOutputOptions(command);
   command.addHelpText(
     'after',
@@ -208,7 +212,11 @@ export function trustPolicyCommand(io: CliIo): Command {
     const arn = roleArn(partition, account, flags.roleName ?? 'ROLE_NAME');
     let changes: readonly string[] = [];
     if (flags.create === true && flags.roleName !== undefined) {
-      const api = createIamClient({ logger: loggerFrom(flags, io), region: iamRegionFor(region) });
+      const api = createIamClient({
+        logger: loggerFrom(flags, io),
+        egress: egressFromFlags(flags, io.env),
+        region: iamRegionFor(region),
+      });
       const spec = {
         name: flags.roleName,
         issuerUrl: issuer.url,
