@@ -5,10 +5,11 @@
  */
 import { readStage, type ClusterReader } from './cluster/index.js';
 import { buildStage } from './documents/index.js';
-import { registerStage, type ProviderApi } from './iam/index.js';
+import { registerStage, type ActualProvider, type ProviderApi } from './iam/index.js';
 import type { Issuer } from './issuer.js';
 import type { Logger } from './log.js';
 import { publishDocuments, type ObjectStore } from './publish/index.js';
+import { startReads } from './read-ahead.js';
 import type { RunReport, Stage, StageOutcome, StepReport } from './report.js';
 import { DeadlineError, isIrsaIssuerError, RunFailedError } from './errors.js';
 import { thumbprintStage, type JwksHostProbe } from './thumbprint/index.js';
@@ -141,8 +142,23 @@ function recorder(request: SyncRequest, clients: SyncClients) {
  * report says what the stages before it did.
  */
 export async function sync(request: SyncRequest, clients: SyncClients): Promise<RunReport> {
+  // Every read starts now, side by side; the stages below await them in the recipe's order.
+  const reads = startReads(request, clients.store, request.stageTimeoutMs ?? defaultStageTimeoutMs);
+  try {
+    return await syncStages({ ...request, ...(reads.register ? { register: reads.register } : {}) }, clients, reads);
+  } finally {
+    reads.stop();
+  }
+}
+
+async function syncStages(
+  request: SyncRequest,
+  clients: SyncClients,
+  reads: { readonly store: ObjectStore; readonly provider?: Promise<ActualProvider | undefined> },
+): Promise<RunReport> {
   const { issuer, dryRun } = request;
-  const { logger, store } = clients;
+  const { logger } = clients;
+  const { store } = reads;
   const run = recorder(request, clients);
 
   const metadata = await run.stage('read', (log) => readStage(clients.cluster, log));
@@ -163,7 +179,13 @@ export async function sync(request: SyncRequest, clients: SyncClients): Promise<
     );
     const desired = { issuer, clientIds: request.audiences, thumbprints, tags: register.tags };
     await run.stage('register', (log, signal) =>
-      registerStage(desired, register.provider, { dryRun, ...register }, log, signal),
+      registerStage(
+        desired,
+        register.provider,
+        { dryRun, ...register, ...(reads.provider ? { readAhead: reads.provider } : {}) },
+        log,
+        signal,
+      ),
     );
   }
 
