@@ -4,11 +4,20 @@
 // the package brings this file and nothing else (scripts/release-check.mjs proves it).
 import { build } from 'esbuild';
 import { chmodSync, readFileSync, statSync } from 'node:fs';
+import { resolve } from 'node:path';
 
 // package.json is the one source of the version: `--version` prints what it said at build time.
 const { version } = JSON.parse(readFileSync('package.json', 'utf8'));
 
 const outfile = 'dist/irsa-issuer.mjs';
+
+/** undici is imported by @kubernetes/client-node but never used by us: see scripts/undici-absent.mjs. */
+const undiciAbsent = {
+  name: 'undici-absent',
+  setup(build) {
+    build.onResolve({ filter: /^undici$/ }, () => ({ path: resolve('scripts/undici-absent.mjs') }));
+  },
+};
 await build({
   entryPoints: ['src/cli/main.ts'],
   outfile,
@@ -33,6 +42,7 @@ await build({
       "{ const [major, minor] = process.versions.node.split('.').map(Number); if (major < 22 || (major === 22 && minor < 19)) { process.stderr.write(`irsa-issuer needs Node.js 22.19 or newer (24 LTS recommended); this is ${process.version}.\\n`); process.exit(2); } }",
     ].join('\n'),
   },
+  plugins: [undiciAbsent],
   logLevel: 'warning',
 });
 chmodSync(outfile, 0o755);
