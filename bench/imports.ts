@@ -13,9 +13,18 @@ import { measure, type Sample } from './measure.js';
 export const heavyImports: readonly (readonly [string, string])[] = [
   ['@kubernetes/client-node', "import { KubeConfig } from '@kubernetes/client-node'; globalThis.x = KubeConfig;"],
   ['undici (inside client-node)', "import * as m from 'undici'; globalThis.x = m;"],
-  ['@aws-sdk/client-s3', "import * as m from '@aws-sdk/client-s3'; globalThis.x = new m.S3Client({ region: 'us-east-1' });"],
-  ['@aws-sdk/client-iam', "import * as m from '@aws-sdk/client-iam'; globalThis.x = new m.IAMClient({ region: 'us-east-1' });"],
-  ['@aws-sdk/client-sts', "import * as m from '@aws-sdk/client-sts'; globalThis.x = new m.STSClient({ region: 'us-east-1' });"],
+  [
+    '@aws-sdk/client-s3',
+    "import * as m from '@aws-sdk/client-s3'; globalThis.x = new m.S3Client({ region: 'us-east-1' });",
+  ],
+  [
+    '@aws-sdk/client-iam',
+    "import * as m from '@aws-sdk/client-iam'; globalThis.x = new m.IAMClient({ region: 'us-east-1' });",
+  ],
+  [
+    '@aws-sdk/client-sts',
+    "import * as m from '@aws-sdk/client-sts'; globalThis.x = new m.STSClient({ region: 'us-east-1' });",
+  ],
   ['prom-client', "import * as m from 'prom-client'; globalThis.x = m;"],
   ['node-cron', "import * as m from 'node-cron'; globalThis.x = m;"],
   ['pino', "import * as m from 'pino'; globalThis.x = m;"],

@@ -31,7 +31,8 @@ export function runOnce(command: readonly string[], env: NodeJS.ProcessEnv = pro
       const ms = performance.now() - started;
       const rss = /bench-max-rss-kib (\d+)/.exec(stderr)?.[1];
       const cpu = /bench-cpu-us (\d+)/.exec(stderr)?.[1];
-      if (code !== 0) process.stderr.write(`bench: ${command.join(' ')} exited ${String(code)}:\n${stderr.slice(-2000)}\n`);
+      if (code !== 0)
+        process.stderr.write(`bench: ${command.join(' ')} exited ${String(code)}:\n${stderr.slice(-2000)}\n`);
       done({ ms, rssMiB: Number(rss ?? 0) / 1024, cpuMs: Number(cpu ?? 0) / 1000, code: code ?? -1 });
     });
   });

@@ -10,16 +10,13 @@ const absent = (what) => {
   );
 };
 
-export class Agent {
-  constructor() {
-    absent('Agent');
-  }
+// Functions, not classes: `new Agent(...)` calls them just the same, and they throw.
+export function Agent() {
+  absent('Agent');
 }
 
-export class ProxyAgent {
-  constructor() {
-    absent('ProxyAgent');
-  }
+export function ProxyAgent() {
+  absent('ProxyAgent');
 }
 
 export function fetch() {
