@@ -11,6 +11,7 @@ import { measure, type Sample } from './measure.js';
 
 /** What the bundle holds, and the names a reader knows them by. */
 export const heavyImports: readonly (readonly [string, string])[] = [
+  ['nothing (the baseline: an empty bundle)', 'globalThis.x = 0;'],
   ['@kubernetes/client-node', "import { KubeConfig } from '@kubernetes/client-node'; globalThis.x = KubeConfig;"],
   ['undici (inside client-node)', "import * as m from 'undici'; globalThis.x = m;"],
   [
