@@ -17,6 +17,8 @@ export interface DaemonLoopResult {
   readonly failed: number;
   readonly cpuMsPerRun: { min: number; median: number; max: number };
   readonly rss: readonly (readonly [number, number])[];
+  /** V8's used heap, same points: what the process still holds, without the allocator's slack. */
+  readonly heap: readonly (readonly [number, number])[];
 }
 
 export async function runDaemonLoop(world: BenchWorld, runs: number): Promise<DaemonLoopResult> {
@@ -30,6 +32,7 @@ export async function runDaemonLoop(world: BenchWorld, runs: number): Promise<Da
     const { request, clients } = await syncSetup(command.opts<SyncFlags>(), io);
     const cpu: number[] = [];
     const rss: [number, number][] = [];
+    const heap: [number, number][] = [];
     let failed = 0;
     for (let run = 1; run <= runs; run++) {
       const before = process.cpuUsage();
@@ -40,9 +43,12 @@ export async function runDaemonLoop(world: BenchWorld, runs: number): Promise<Da
       }
       const used = process.cpuUsage(before);
       if (run > 1) cpu.push((used.user + used.system) / 1000);
-      if (run === 1 || run === 100 || run === runs) rss.push([run, process.memoryUsage.rss() / 1024 / 1024]);
+      if (run === 1 || run === 100 || run === runs) {
+        rss.push([run, process.memoryUsage.rss() / 1024 / 1024]);
+        heap.push([run, process.memoryUsage().heapUsed / 1024 / 1024]);
+      }
     }
-    return { runs, failed, cpuMsPerRun: stats(cpu), rss };
+    return { runs, failed, cpuMsPerRun: stats(cpu), rss, heap };
   } finally {
     for (const name of Object.keys(process.env)) if (!(name in saved)) Reflect.deleteProperty(process.env, name);
     Object.assign(process.env, saved);

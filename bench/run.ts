@@ -114,7 +114,7 @@ function printDaemon(process_: DaemonProcessResult | undefined, loop: DaemonLoop
   if (loop !== undefined) {
     console.log(
       `daemon loop (the daemon's clients, runs back to back, in-process under tsx): ${String(loop.runs)} runs ` +
-        `(${String(loop.failed)} failed); CPU per no-op run median ${fmt(loop.cpuMsPerRun.median, 1)} ms; RSS ${rss(loop.rss)}`,
+        `(${String(loop.failed)} failed); CPU per no-op run median ${fmt(loop.cpuMsPerRun.median, 1)} ms; RSS ${rss(loop.rss)}; V8 heap used ${rss(loop.heap)}`,
     );
   }
 }
@@ -275,7 +275,7 @@ console.log('\nrequests by kind, counted at the proxies:');
 for (const [run, counts] of Object.entries(requests)) {
   const total = Object.values(counts).reduce((sum, count) => sum + count, 0);
   console.log(
-    `  ${run} (${String(total)}): ${Object.entries(counts)
+    `  ${run} (${String(total)} requests in ${String(waves[run] ?? 0)} sequential waves): ${Object.entries(counts)
       .map(([kind, count]) => `${kind} ×${String(count)}`)
       .join(', ')}`,
   );

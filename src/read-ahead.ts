@@ -22,10 +22,12 @@ export interface ReadAhead {
   stop(): void;
 }
 
-export function startReads(request: SyncRequest, store: ObjectStore, stageTimeoutMs: number): ReadAhead {
+export function startReads(request: SyncRequest, store: ObjectStore): ReadAhead {
+  // No deadline of their own: each stage races what it awaits against its own deadline, so a read
+  // that never answers fails the stage that needs it with that stage's message, and `stop` (the
+  // run's end, however it ends) cancels whatever is still in flight.
   const controller = new AbortController();
-  // Each read keeps the deadline its stage would give it, counted from now.
-  const signal = AbortSignal.any([controller.signal, AbortSignal.timeout(stageTimeoutMs)]);
+  const { signal } = controller;
   const stop = () => {
     controller.abort();
   };

@@ -105,7 +105,14 @@ function recorder(request: SyncRequest, clients: SyncClients) {
       const stageStarted = performance.now();
       const elapsed = () => Math.round(performance.now() - stageStarted);
       const timeoutMs = request.stageTimeoutMs ?? defaultStageTimeoutMs;
-      const signal = AbortSignal.timeout(timeoutMs);
+      // A timer cleared when the stage ends, not AbortSignal.timeout: that one keeps its listeners,
+      // and through them the run, alive for the whole timeout, and a daemon runs again well before.
+      const controller = new AbortController();
+      const timer = setTimeout(() => {
+        controller.abort(new DOMException('The stage deadline passed', 'TimeoutError'));
+      }, timeoutMs);
+      timer.unref();
+      const { signal } = controller;
       // Clients are handed the signal; the race makes the deadline hold even where one ignores it.
       const deadline = new Promise<never>((_, reject) => {
         signal.addEventListener('abort', () => {
@@ -124,6 +131,8 @@ function recorder(request: SyncRequest, clients: SyncClients) {
         const summary = error.message.split('\n')[0] ?? error.code;
         steps.push({ stage, status: 'failed', summary, changes: landed, notes: [], durationMs: elapsed() });
         throw new RunFailedError(error, report({ stage, code: error.code, message: error.message }));
+      } finally {
+        clearTimeout(timer);
       }
       const { status, summary, changes = [], notes = [] } = outcome;
       steps.push({ stage, status, summary, changes, notes, durationMs: elapsed() });
@@ -143,7 +152,7 @@ function recorder(request: SyncRequest, clients: SyncClients) {
  */
 export async function sync(request: SyncRequest, clients: SyncClients): Promise<RunReport> {
   // Every read starts now, side by side; the stages below await them in the recipe's order.
-  const reads = startReads(request, clients.store, request.stageTimeoutMs ?? defaultStageTimeoutMs);
+  const reads = startReads(request, clients.store);
   try {
     return await syncStages({ ...request, ...(reads.register ? { register: reads.register } : {}) }, clients, reads);
   } finally {

@@ -254,7 +254,14 @@ async function deadlineCall(
   options: () => Promise<RequestOptions>,
 ): Promise<string> {
   const timeoutMs = call.timeoutMs ?? defaultApiTimeoutMs;
-  const signal = AbortSignal.timeout(timeoutMs);
+  // Cleared when the call ends: AbortSignal.timeout would keep its listeners, and the call, alive
+  // for the whole timeout, long after a daemon's run is over.
+  const controller = new AbortController();
+  const timer = setTimeout(() => {
+    controller.abort(new DOMException(`no answer within ${String(timeoutMs)} ms`, 'TimeoutError'));
+  }, timeoutMs);
+  timer.unref();
+  const { signal } = controller;
   const deadline = new Promise<never>((_, reject) => {
     signal.addEventListener('abort', () => {
       reject(signal.reason as Error);
@@ -275,5 +282,7 @@ async function deadlineCall(
         cause: error,
       },
     );
+  } finally {
+    clearTimeout(timer);
   }
 }
