@@ -1,4 +1,5 @@
-# The image runs exactly the bundle that test/bundle.test.ts runs, dist/irsa-issuer.mjs, on Node 24,
+# The image runs exactly the bundle that test/bundle.test.ts runs, dist/ (the entry irsa-issuer.mjs and
+# the chunks it loads), on Node 24,
 # and nothing else: no npm, no shell, no node_modules. test/image/ runs what this file says the image
 # runs (ENTRYPOINT, CMD, USER, WORKDIR, the one COPY) without a Docker engine: keep ENTRYPOINT and
 # CMD in exec form (JSON arrays; there is no shell) and USER as uid:gid.
@@ -14,7 +15,7 @@ COPY package.json package-lock.json ./
 # ships Helm). The bundle built this way is byte-identical to `npm run build`'s.
 RUN npm ci --no-fund --no-audit --ignore-scripts --omit=peer
 COPY tsconfig.json ./
-COPY scripts/build.mjs scripts/build.mjs
+COPY scripts/build.mjs scripts/undici-absent.mjs scripts/
 COPY src src
 RUN node scripts/build.mjs
 
@@ -32,8 +33,9 @@ LABEL org.opencontainers.image.title="irsa-issuer" \
       org.opencontainers.image.version="${VERSION}" \
       org.opencontainers.image.licenses="Apache-2.0"
 WORKDIR /app
-# Owned by root: the user 65532 can read the bundle, not change it.
-COPY --from=build /src/dist/irsa-issuer.mjs /app/irsa-issuer.mjs
+# Owned by root: the user 65532 can read the bundle, not change it. Node's compile cache goes to /tmp
+# (the chart's emptyDir): a daemon compiles once, and a read-only /tmp only leaves the cache off.
+COPY --from=build /src/dist/ /app/
 # Nothing is written outside /tmp (the chart mounts an emptyDir there), so the root filesystem can
 # be read-only.
 USER 65532:65532

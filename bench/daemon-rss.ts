@@ -1,78 +1,54 @@
 /**
- * The daemon's memory over many runs: the built bundle as `irsa-issuer daemon` on a seconds
- * schedule against the API server stand-in and a directory target, 50 runs (about 50 s). Prints
- * the process's RSS (from /proc, as the kubelet's cgroup sees it, near enough) and V8's used heap
- * (from its own /metrics) after run 1 and after run 50. Flat numbers mean no leak per run; the
- * chart's memory limit is set from them. Printed, not asserted: `npx tsx bench/daemon-rss.ts [RUNS]`
- * after `npm run build` (a sample every 50 runs), or `npm run bench`.
+ * The daemon as the Deployment runs it: the built bundle, `irsa-issuer daemon` on a schedule of
+ * every second (cron's finest), against the bench's stand-ins with S3 and IAM. Reports the RSS
+ * after run 1 and after the last (from /proc, as the kubelet's cgroup sees it, near enough) and
+ * the CPU time per no-op run (utime + stime from /proc between the first and the last run).
  */
-import { readFile, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFile } from 'node:fs/promises';
 import { startDaemonProcess, type DaemonProcess } from '../test/daemon/daemon-process.js';
-import { scrape } from '../test/daemon/scrape.js';
-import { startApiServer } from '../test/stand/apiserver.js';
+import type { BenchWorld } from './world.js';
 
-const runs = Number(process.argv[2] ?? 50);
-const issuer = 'https://oidc.example.com/clusters/bench';
+export interface DaemonProcessResult {
+  readonly runs: number;
+  readonly failed: number;
+  readonly cpuMsPerRun: number;
+  /** [after run N, RSS MiB] */
+  readonly rss: readonly (readonly [number, number])[];
+}
 
-async function rssMiB(pid: number): Promise<number> {
+async function procStatus(pid: number): Promise<{ rssMiB: number; cpuMs: number }> {
   const status = await readFile(`/proc/${String(pid)}/status`, 'utf8');
-  const kib = /^VmRSS:\s+(\d+) kB$/m.exec(status)?.[1];
-  if (kib === undefined) throw new Error(`no VmRSS in /proc/${String(pid)}/status`);
-  return Number(kib) / 1024;
+  const kib = Number(/^VmRSS:\s+(\d+) kB$/m.exec(status)?.[1] ?? 0);
+  // /proc/PID/stat: fields 14 and 15 are utime and stime in clock ticks (100 per second on Linux).
+  const stat = await readFile(`/proc/${String(pid)}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const ticks = Number(fields[11] ?? 0) + Number(fields[12] ?? 0);
+  return { rssMiB: kib / 1024, cpuMs: ticks * 10 };
 }
 
-async function sample(daemon: DaemonProcess): Promise<string> {
-  const rss = await rssMiB(daemon.pid);
-  const heap = (await scrape(daemon)).value('nodejs_heap_size_used_bytes') / 1024 / 1024;
-  return `RSS ${rss.toFixed(1)} MiB, V8 heap used ${heap.toFixed(1)} MiB`;
-}
-
-const stand = await startApiServer({ issuer });
-const target = await mkdtemp(join(tmpdir(), 'irsa-bench-daemon-'));
-let daemon: DaemonProcess | undefined;
-try {
-  daemon = await startDaemonProcess([
-    '--schedule',
-    '*/1 * * * * *',
-    '--issuer',
-    issuer,
-    '--target',
-    `file://${target}`,
-    '--no-register',
-    '--kubeconfig',
-    stand.kubeconfigPath,
-    '--context',
-    'reader',
-    '--log-level',
-    'info',
-    '--output',
-    'json',
-  ]);
-  await daemon.waitForRuns(1);
-  const first = await sample(daemon);
-  const samples: string[] = [];
-  for (let at = 50; at < runs; at += 50) {
-    await daemon.waitForRuns(at, (at + 10) * 1000);
-    samples.push(`after run ${String(at)}: ${await sample(daemon)}`);
+export async function runDaemonProcess(world: BenchWorld, runs: number): Promise<DaemonProcessResult> {
+  const args = world.syncArgs().slice(1);
+  args[args.indexOf('--log-level') + 1] = 'info';
+  let daemon: DaemonProcess | undefined;
+  try {
+    daemon = await startDaemonProcess(['--schedule', '* * * * * *', ...args], world.env);
+    // Run 1 is the first sync (it writes); run 2 on are no-op runs.
+    await daemon.waitForRuns(2, 30_000);
+    const first = await procStatus(daemon.pid);
+    const finished = await daemon.waitForRuns(runs, (runs + 30) * 1000);
+    const last = await procStatus(daemon.pid);
+    daemon.signal('SIGTERM');
+    await daemon.exited;
+    return {
+      runs: finished.length,
+      failed: finished.filter((run) => run.result !== 'success').length,
+      cpuMsPerRun: (last.cpuMs - first.cpuMs) / Math.max(1, finished.length - 2),
+      rss: [
+        [2, first.rssMiB],
+        [finished.length, last.rssMiB],
+      ],
+    };
+  } finally {
+    await daemon?.kill();
   }
-  const finished = await daemon.waitForRuns(runs, (runs + 10) * 1000);
-  const last = await sample(daemon);
-  const failed = finished.filter((run) => run.result !== 'success').length;
-  const skipped = (await scrape(daemon)).value('irsa_issuer_runs_total', { result: 'skipped' });
-  console.log(
-    `daemon on Node ${process.version}, schedule every second, file target, ${String(finished.length)} runs (${String(failed)} failed, ${String(skipped)} ticks skipped)`,
-  );
-  console.log(`after run 1: ${first}`);
-  for (const line of samples) console.log(line);
-  console.log(`after run ${String(runs)}: ${last}`);
-  daemon.signal('SIGTERM');
-  const exit = await daemon.exited;
-  console.log(`SIGTERM: exit ${String(exit.code)}`);
-} finally {
-  await daemon?.kill();
-  await stand.stop();
-  await rm(target, { recursive: true, force: true });
-  await rm(stand.chain.directory, { recursive: true, force: true });
 }

@@ -1,6 +1,8 @@
-// Loaded with --import before the bundle: reports the process's peak RSS on exit, for bench/run.ts.
+// Loaded with --import before the measured program: reports the process's peak RSS and CPU time
+// (user + system) on exit, for bench/measure.ts.
 import { writeSync } from 'node:fs';
 
 process.on('exit', () => {
-  writeSync(2, `\nbench-max-rss-kib ${process.resourceUsage().maxRSS}\n`);
+  const usage = process.resourceUsage();
+  writeSync(2, `\nbench-max-rss-kib ${usage.maxRSS}\nbench-cpu-us ${usage.userCPUTime + usage.systemCPUTime}\n`);
 });

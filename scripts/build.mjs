@@ -1,17 +1,39 @@
-// One self-contained ESM bundle: the Dockerfile and `npx irsa-issuer` run exactly this file. Nothing is
-// left external but Node's built-ins (and ws's optional native addons bufferutil/utf-8-validate, which
-// it loads in a try/catch and does without), so package.json has no runtime "dependencies": installing
-// the package brings this file and nothing else (scripts/release-check.mjs proves it).
+// The ESM bundle the Dockerfile and `npx irsa-issuer` run: dist/irsa-issuer.mjs, a small entry, and
+// dist/chunks/, what it loads when a command runs. Nothing is left external but Node's built-ins (and
+// ws's optional native addons bufferutil/utf-8-validate, which it loads in a try/catch and does
+// without), so package.json has no runtime "dependencies": installing the package brings dist/ and
+// nothing else (scripts/release-check.mjs proves it).
+//
+// Why chunks and not one file (bench/README.md has the numbers): V8 parses the whole of a file it
+// loads, and this one is ~1.9 MB. Split, `--version` parses 1 KB and costs what `node -e 0` costs,
+// and the entry can turn on Node's compile cache before the big chunk is compiled, so every later
+// run of any command skips parsing and compiling it (src/cli/main.ts).
 import { build } from 'esbuild';
-import { chmodSync, readFileSync, statSync } from 'node:fs';
+import { chmodSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 
 // package.json is the one source of the version: `--version` prints what it said at build time.
 const { version } = JSON.parse(readFileSync('package.json', 'utf8'));
 
-const outfile = 'dist/irsa-issuer.mjs';
+const outdir = 'dist';
+const entry = join(outdir, 'irsa-issuer.mjs');
+
+/** undici is imported by @kubernetes/client-node but never used by us: see scripts/undici-absent.mjs. */
+const undiciAbsent = {
+  name: 'undici-absent',
+  setup(build) {
+    build.onResolve({ filter: /^undici$/ }, () => ({ path: resolve('scripts/undici-absent.mjs') }));
+  },
+};
+
+// Chunk names carry a content hash: a stale chunk from an earlier build must not ship.
+rmSync(outdir, { recursive: true, force: true });
 await build({
-  entryPoints: ['src/cli/main.ts'],
-  outfile,
+  entryPoints: { 'irsa-issuer': 'src/cli/main.ts' },
+  outdir,
+  outExtension: { '.js': '.mjs' },
+  chunkNames: 'chunks/[name]-[hash]',
+  splitting: true,
   bundle: true,
   platform: 'node',
   target: 'node22',
@@ -23,17 +45,23 @@ await build({
   define: { __IRSA_ISSUER_VERSION__: JSON.stringify(version) },
   legalComments: 'none',
   banner: {
-    // CommonJS dependencies bundled into ESM still call require() for Node built-ins.
+    // Every chunk: CommonJS dependencies bundled into ESM still call require() for Node built-ins.
+    // The entry is evaluated after the chunks it imports statically, so each chunk checks the Node
+    // version before any of its code runs: on an older Node they fail with an unreadable TypeError.
     js: [
       '#!/usr/bin/env node',
       "import { createRequire as __createRequire } from 'node:module';",
       'const require = __createRequire(import.meta.url);',
-      // Checked before any bundled module runs: on an older Node they fail with an unreadable TypeError
-      // (the Kubernetes client bundles undici, which declares Node 22.19 as its floor).
       "{ const [major, minor] = process.versions.node.split('.').map(Number); if (major < 22 || (major === 22 && minor < 19)) { process.stderr.write(`irsa-issuer needs Node.js 22.19 or newer (24 LTS recommended); this is ${process.version}.\\n`); process.exit(2); } }",
     ].join('\n'),
   },
+  plugins: [undiciAbsent],
   logLevel: 'warning',
 });
-chmodSync(outfile, 0o755);
-console.error(`built ${outfile} (${(statSync(outfile).size / 1024).toFixed(0)} KiB)`);
+chmodSync(entry, 0o755);
+const chunks = readdirSync(join(outdir, 'chunks')).map((name) => statSync(join(outdir, 'chunks', name)).size);
+const total = statSync(entry).size + chunks.reduce((sum, size) => sum + size, 0);
+console.error(
+  `built ${entry} (${(statSync(entry).size / 1024).toFixed(1)} KiB) and ${String(chunks.length)} chunks in ` +
+    `${outdir}/chunks (${(total / 1024).toFixed(0)} KiB in all)`,
+);

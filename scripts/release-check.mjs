@@ -146,6 +146,7 @@ try {
     const unexpected = shipped.filter(
       (path) =>
         !['package.json', 'README.md', 'LICENSE', 'dist/irsa-issuer.mjs'].includes(path) &&
+        !/^dist\/chunks\/[\w-]+\.mjs$/.test(path) &&
         !/^docs\/[\w.-]+\.md$/.test(path),
     );
     check(shipped.includes('dist/irsa-issuer.mjs'), 'the tarball has no dist/irsa-issuer.mjs');

@@ -7,10 +7,11 @@
 import { readStage, type ClusterReader } from './cluster/index.js';
 import type { Egress } from './egress/index.js';
 import { buildStage } from './documents/index.js';
-import { registerStage, type DesiredProvider, type ProviderApi } from './iam/index.js';
+import { registerStage, type ActualProvider, type DesiredProvider, type ProviderApi } from './iam/index.js';
 import type { Issuer } from './issuer.js';
 import type { Logger } from './log.js';
 import { publishDocuments, type ObjectStore } from './publish/index.js';
+import { startReads } from './read-ahead.js';
 import type { RunReport, Stage, StageOutcome, StepReport } from './report.js';
 import { accountConcurrency, forEachBounded, homeAccount, type Account } from './accounts/index.js';
 import {
@@ -176,7 +177,14 @@ function recorder(request: RunFrame, logger: Logger) {
     const stageStarted = performance.now();
     const elapsed = () => Math.round(performance.now() - stageStarted);
     const timeoutMs = request.stageTimeoutMs ?? defaultStageTimeoutMs;
-    const signal = AbortSignal.timeout(timeoutMs);
+    // A timer cleared when the stage ends, not AbortSignal.timeout: that one keeps its listeners,
+    // and through them the run, alive for the whole timeout, and a daemon runs again well before.
+    const controller = new AbortController();
+    const timer = setTimeout(() => {
+      controller.abort(new DOMException('The stage deadline passed', 'TimeoutError'));
+    }, timeoutMs);
+    timer.unref();
+    const { signal } = controller;
     // Clients are handed the signal; the race makes the deadline hold even where one ignores it.
     const deadline = new Promise<never>((_, reject) => {
       signal.addEventListener('abort', () => {
@@ -205,6 +213,8 @@ function recorder(request: RunFrame, logger: Logger) {
         durationMs: elapsed(),
       };
       return { step, warnings: [], error };
+    } finally {
+      clearTimeout(timer);
     }
     const { status, summary, changes = [], notes = [] } = outcome;
     const step = { stage, ...labelled, status, summary, changes, notes, durationMs: elapsed() };
@@ -265,8 +275,23 @@ function recorder(request: RunFrame, logger: Logger) {
  * report says what the stages before it did.
  */
 export async function sync(request: SyncRequest, clients: SyncClients): Promise<RunReport> {
+  // Every read starts now, side by side; the stages below await them in the recipe's order.
+  const reads = startReads(request, clients.store);
+  try {
+    return await syncStages({ ...request, ...(reads.register ? { register: reads.register } : {}) }, clients, reads);
+  } finally {
+    reads.stop();
+  }
+}
+
+async function syncStages(
+  request: SyncRequest,
+  clients: SyncClients,
+  reads: { readonly store: ObjectStore; readonly provider?: Promise<ActualProvider | undefined> },
+): Promise<RunReport> {
   const { issuer, dryRun } = request;
-  const { logger, store } = clients;
+  const { logger } = clients;
+  const { store } = reads;
   const run = recorder({ ...request, command: 'sync', target: store.description }, logger);
 
   const metadata = await run.stage('read', (log) => readStage(clients.cluster, log));
@@ -290,6 +315,7 @@ export async function sync(request: SyncRequest, clients: SyncClients): Promise<
       { issuer, clientIds: request.audiences, thumbprints, tags: register.tags },
       register,
       dryRun,
+      reads.provider,
     );
   }
 
@@ -340,18 +366,24 @@ export async function registerOnly(request: RegisterOnlyRequest, logger: Logger)
   return finish(run, issuer, logger, 'register finished');
 }
 
-/** One thumbprint for every account: the certificate STS sees does not depend on the account. */
+/**
+ * One thumbprint for every account: the certificate STS sees does not depend on the account. The
+ * home account's provider may already have been read ahead (`readAhead`).
+ */
 async function registerInAccounts(
   run: ReturnType<typeof recorder>,
   desired: DesiredProvider,
   register: Registration,
   dryRun: boolean,
+  readAhead?: Promise<ActualProvider | undefined>,
 ): Promise<void> {
   await run.inAccounts(
     'register',
     register.accounts ?? [homeAccount(register.provider)],
-    async (account, log, signal) =>
-      registerStage(desired, await account.connect(signal), { dryRun, ...register }, log, signal),
+    async (account, log, signal) => {
+      const ahead = account.roleArn === undefined && readAhead !== undefined ? { readAhead } : {};
+      return registerStage(desired, await account.connect(signal), { dryRun, ...register, ...ahead }, log, signal);
+    },
   );
 }
 

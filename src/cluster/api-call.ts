@@ -237,9 +237,41 @@ function exchange(
  * returns the body of a 2xx answer as text. Any failure becomes a ClusterReadError that says what
  * failed, why and what to do, with every credential redacted.
  */
-export async function callApiServer(connection: ApiServerConnection, call: ApiServerCall): Promise<string> {
+export function callApiServer(connection: ApiServerConnection, call: ApiServerCall): Promise<string> {
+  return deadlineCall(connection, call, () => credentials(connection));
+}
+
+/**
+ * Several requests at once (on the kubeconfig's keep-alive agent), with one credentials lookup for
+ * all of them: an exec credential plugin runs once, not once per request, and the in-cluster token
+ * file is read once for this wave. Each request keeps its own deadline and error; the results come
+ * back in the order of `calls`.
+ */
+export function callApiServerConcurrently<const Calls extends readonly ApiServerCall[]>(
+  connection: ApiServerConnection,
+  calls: Calls,
+): Promise<{ -readonly [Index in keyof Calls]: PromiseSettledResult<string> }> {
+  const shared = credentials(connection);
+  shared.catch(() => undefined);
+  const settled = Promise.allSettled(calls.map((call) => deadlineCall(connection, call, () => shared)));
+  // One result per call, in order: the tuple type only restates what allSettled guarantees.
+  return settled as Promise<{ -readonly [Index in keyof Calls]: PromiseSettledResult<string> }>;
+}
+
+async function deadlineCall(
+  connection: ApiServerConnection,
+  call: ApiServerCall,
+  options: () => Promise<RequestOptions>,
+): Promise<string> {
   const timeoutMs = call.timeoutMs ?? defaultApiTimeoutMs;
-  const signal = AbortSignal.timeout(timeoutMs);
+  // Cleared when the call ends: AbortSignal.timeout would keep its listeners, and the call, alive
+  // for the whole timeout, long after a daemon's run is over.
+  const controller = new AbortController();
+  const timer = setTimeout(() => {
+    controller.abort(new DOMException(`no answer within ${String(timeoutMs)} ms`, 'TimeoutError'));
+  }, timeoutMs);
+  timer.unref();
+  const { signal } = controller;
   const deadline = new Promise<never>((_, reject) => {
     signal.addEventListener('abort', () => {
       reject(signal.reason as Error);
@@ -248,9 +280,9 @@ export async function callApiServer(connection: ApiServerConnection, call: ApiSe
   deadline.catch(() => undefined);
   let phase: Phase = 'credentials';
   try {
-    const options = await Promise.race([credentials(connection), deadline]);
+    const resolved = await Promise.race([options(), deadline]);
     phase = 'request';
-    return await Promise.race([exchange(connection, call, options, signal), deadline]);
+    return await Promise.race([exchange(connection, call, resolved, signal), deadline]);
   } catch (error) {
     const { why, fix } = explain(error, connection, call, { timeoutMs, phase });
     const token = connection.kubeConfig.getCurrentUser()?.token;
@@ -260,5 +292,7 @@ export async function callApiServer(connection: ApiServerConnection, call: ApiSe
         cause: error,
       },
     );
+  } finally {
+    clearTimeout(timer);
   }
 }

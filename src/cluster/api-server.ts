@@ -3,7 +3,7 @@ import { ClusterReadError } from '../errors.js';
 import { discoveryPath as discoveryDocumentPath, jwksPath as jwksDocumentPath } from '../issuer.js';
 import { isJsonObject, parseJson, stringMember, type JsonObject } from '../json.js';
 import { redact } from '../redact.js';
-import { callApiServer } from './api-call.js';
+import { callApiServerConcurrently } from './api-call.js';
 import { loadKubeConfig, type ApiServerConnection, type KubeConfigOptions } from './kubeconfig.js';
 import type { ClusterReader } from './reader.js';
 
@@ -75,22 +75,28 @@ export async function readIssuerMetadata(
 ): Promise<ClusterIssuerMetadata> {
   const refusals = { whenForbidden, whenNotFound: whenNotFound(connection), timeoutMs: options.timeoutMs };
 
-  const rawDiscovery = await callApiServer(connection, {
-    action: `Reading the issuer discovery document (GET ${discoveryPath})`,
-    method: 'GET',
-    path: discoveryPath,
-    ...refusals,
-  });
-  const discovery = asDocument(rawDiscovery, `issuer discovery document (${discoveryPath})`, connection);
+  // Both GETs at once: neither needs the other's answer. A failure of either fails the read, the
+  // discovery document's first, so the same failure always gives the same message.
+  const [discoveryRead, jwksRead] = await callApiServerConcurrently(connection, [
+    {
+      action: `Reading the issuer discovery document (GET ${discoveryPath})`,
+      method: 'GET',
+      path: discoveryPath,
+      ...refusals,
+    },
+    {
+      action: `Reading the issuer's signing keys (GET ${jwksPath})`,
+      method: 'GET',
+      path: jwksPath,
+      ...refusals,
+    },
+  ]);
+  if (discoveryRead.status === 'rejected') throw discoveryRead.reason;
+  const discovery = asDocument(discoveryRead.value, `issuer discovery document (${discoveryPath})`, connection);
   const issuer = requireString(discovery, 'issuer', connection);
   const jwksUri = requireString(discovery, 'jwks_uri', connection);
-
-  const rawJwks = await callApiServer(connection, {
-    action: `Reading the issuer's signing keys (GET ${jwksPath})`,
-    method: 'GET',
-    path: jwksPath,
-    ...refusals,
-  });
+  if (jwksRead.status === 'rejected') throw jwksRead.reason;
+  const rawJwks = jwksRead.value;
   const jwks = asDocument(rawJwks, `JWKS (${jwksPath})`, connection);
   if (!Array.isArray(jwks.keys)) {
     throw new ClusterReadError(

@@ -44,8 +44,20 @@ function isProviderFor(arn: string, issuer: Issuer): boolean {
   return at !== -1 && arn.slice(at + marker.length) === issuer.providerName;
 }
 
+export interface ReadProviderOptions {
+  /**
+   * Read the provider's tags too (ListOpenIDConnectProviderTags, paged). Only a run that asks for
+   * tags needs them; without, `tags` is empty and one IAM call is saved. Default: true.
+   */
+  readonly tags?: boolean;
+}
+
 /** Reads the issuer's provider, or undefined when the account has none for it. */
-export async function readProvider(issuer: Issuer, api: ProviderApi): Promise<ActualProvider | undefined> {
+export async function readProvider(
+  issuer: Issuer,
+  api: ProviderApi,
+  options: ReadProviderOptions = {},
+): Promise<ActualProvider | undefined> {
   const subject = `the OIDC provider for ${issuer.url}`;
   let arns: string[];
   try {
@@ -58,15 +70,36 @@ export async function readProvider(issuer: Issuer, api: ProviderApi): Promise<Ac
   const arn = arns.find((candidate) => isProviderFor(candidate, issuer));
   if (arn === undefined) return undefined;
 
-  let provider;
+  // The provider and its tags need only the ARN: both reads at once. When both fail, the provider's
+  // error is the one reported, so the same failure always gives the same message.
+  const [details, tagged] = await Promise.allSettled([
+    readDetails(api, arn),
+    options.tags === false ? Promise.resolve({}) : readTags(api, arn),
+  ]);
+  if (details.status === 'rejected') throw details.reason;
+  if (tagged.status === 'rejected') throw tagged.reason;
+  const [provider, tags] = [details.value, tagged.value];
+  // Deleted between the list and the get: as good as missing.
+  if (provider === undefined || tags === undefined) return undefined;
+  return {
+    arn,
+    url: provider.Url ?? issuer.providerName,
+    clientIds: provider.ClientIDList ?? [],
+    thumbprints: provider.ThumbprintList ?? [],
+    tags,
+  };
+}
+
+async function readDetails(api: ProviderApi, arn: string) {
   try {
-    provider = await api.send(new GetOpenIDConnectProviderCommand({ OpenIDConnectProviderArn: arn }));
+    return await api.send(new GetOpenIDConnectProviderCommand({ OpenIDConnectProviderArn: arn }));
   } catch (error) {
-    // Deleted between the list and the get: as good as missing.
     if (awsErrorName(error) === 'NoSuchEntity') return undefined;
     throw iamError(error, 'GetOpenIDConnectProvider', arn);
   }
+}
 
+async function readTags(api: ProviderApi, arn: string): Promise<Record<string, string> | undefined> {
   const tags: Record<string, string> = {};
   let marker: string | undefined;
   try {
@@ -84,12 +117,5 @@ export async function readProvider(issuer: Issuer, api: ProviderApi): Promise<Ac
     if (awsErrorName(error) === 'NoSuchEntity') return undefined;
     throw iamError(error, 'ListOpenIDConnectProviderTags', arn);
   }
-
-  return {
-    arn,
-    url: provider.Url ?? issuer.providerName,
-    clientIds: provider.ClientIDList ?? [],
-    thumbprints: provider.ThumbprintList ?? [],
-    tags,
-  };
+  return tags;
 }

@@ -2,10 +2,33 @@ import { awsErrorName, IamError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { applyProviderPlan } from './apply.js';
 import { planProvider, type PlanOptions, type ProviderPlan } from './plan.js';
-import { readProvider, type DesiredProvider, type ProviderApi } from './provider.js';
+import { readProvider, type ActualProvider, type DesiredProvider, type ProviderApi } from './provider.js';
 
-export interface ReconcileOptions extends PlanOptions {
+export interface ReconcileOptions extends ReadAheadOptions {
   readonly log?: Logger;
+}
+
+export interface ReadAheadOptions extends PlanOptions {
+  /** The provider as read already, started before the stage (`readProviderAhead`); read now when absent. */
+  readonly readAhead?: Promise<ActualProvider | undefined>;
+}
+
+/** Tags are read only when the run asks for some: nothing else looks at them. */
+export function tagsNeeded(desired: Pick<DesiredProvider, 'tags'>): boolean {
+  return Object.keys(desired.tags).length > 0;
+}
+
+/**
+ * Starts the provider read now, for a stage that runs later (sync starts every read at once); the
+ * promise never rejects unhandled, and rejects with the read's own error when awaited.
+ */
+export function readProviderAhead(
+  desired: Pick<DesiredProvider, 'issuer' | 'tags'>,
+  api: ProviderApi,
+): Promise<ActualProvider | undefined> {
+  const read = readProvider(desired.issuer, api, { tags: tagsNeeded(desired) });
+  read.catch(() => undefined);
+  return read;
 }
 
 export interface ProviderReconciliation {
@@ -20,9 +43,10 @@ export interface ProviderReconciliation {
 export async function previewProvider(
   desired: DesiredProvider,
   api: ProviderApi,
-  options: PlanOptions,
+  options: ReadAheadOptions,
 ): Promise<ProviderPlan> {
-  return planProvider(desired, await readProvider(desired.issuer, api), options);
+  const actual = await (options.readAhead ?? readProvider(desired.issuer, api, { tags: tagsNeeded(desired) }));
+  return planProvider(desired, actual, options);
 }
 
 function lostCreateRace(error: unknown, plan: ProviderPlan): boolean {
@@ -53,7 +77,7 @@ export async function reconcileProvider(
     if (!lostCreateRace(error, plan)) throw error;
     log?.warn({ issuer: desired.issuer.url }, 'another writer created the provider first; reconciling against it');
   }
-  const actual = await readProvider(desired.issuer, api);
+  const actual = await readProvider(desired.issuer, api, { tags: tagsNeeded(desired) });
   if (actual === undefined) {
     throw new IamError(
       `IAM said the OIDC provider for ${desired.issuer.url} already exists, but it is not listed. Another writer may ` +

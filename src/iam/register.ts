@@ -1,7 +1,7 @@
 import type { Logger } from '../log.js';
 import type { StageOutcome } from '../report.js';
 import type { ProviderPlan } from './plan.js';
-import type { DesiredProvider, ProviderApi } from './provider.js';
+import type { ActualProvider, DesiredProvider, ProviderApi } from './provider.js';
 import { previewProvider, reconcileProvider } from './reconcile.js';
 
 export interface RegisterOptions {
@@ -9,6 +9,8 @@ export interface RegisterOptions {
   /** Remove client IDs the provider lists but the desired state does not (`--prune-audiences`). */
   readonly pruneAudiences: boolean;
   readonly pruneThumbprints: boolean;
+  /** The provider as already read (`readProviderAhead`, started with the run); read in the stage when absent. */
+  readonly readAhead?: Promise<ActualProvider | undefined>;
 }
 
 function keptNotes(plan: ProviderPlan): string[] {

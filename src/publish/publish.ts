@@ -8,6 +8,9 @@ import { checkKeyContinuity, checkPublishedIssuer } from './guards.js';
 import { applyPublish, planPublish, readActual, type DesiredObject } from './plan.js';
 import type { ObjectStore, StoredObject } from './store.js';
 
+/** What the publish stage reads before it plans, in this order (the exposed-kids record, JWKS, discovery). */
+export const publishedKeys: readonly string[] = [exposedKidsPath, jwksPath, discoveryPath];
+
 /** Short enough that a rotated key reaches STS within minutes, long enough to spare the host. */
 export const defaultCacheControl = 'max-age=300';
 
@@ -88,7 +91,7 @@ export async function publishDocuments(
   onChange?: (change: string) => void,
 ): Promise<StageOutcome<Published>> {
   const { issuer } = request;
-  const actual = await readActual(store, [exposedKidsPath, jwksPath, discoveryPath], signal);
+  const actual = await readActual(store, publishedKeys, signal);
   const where = (key: string) => `${store.description}/${key}`;
   // Continuity is a question about the cluster's keys, exposed or not: is this the right cluster?
   const guard = (key: string, current: StoredObject | undefined): string | undefined => {

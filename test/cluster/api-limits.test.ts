@@ -79,6 +79,21 @@ describe('the API server read under stress', () => {
     expect(metadata.keys.length).toBeGreaterThan(0);
   });
 
+  it('runs the exec credential plugin once for both GETs, although they go out together', async () => {
+    const token = stand.tokens.reader?.token ?? '';
+    const credential = { apiVersion: 'client.authentication.k8s.io/v1', kind: 'ExecCredential', status: { token } };
+    const runs = join(directory, 'plugin-runs');
+    // Slow enough that two lookups started together would both spawn it before either had an answer.
+    const kubeconfig = await execKubeconfig(
+      'plugin-counted',
+      `echo run >> ${runs}\nsleep 0.3\necho '${JSON.stringify(credential)}'`,
+    );
+    await apiServerReader({ kubeconfig }).read();
+    expect((await readFile(runs, 'utf8')).trim().split('\n')).toEqual(['run']);
+    const paths = stand.requests.map((request) => request.path);
+    expect(paths.sort()).toEqual([discoveryPath, jwksPath]);
+  });
+
   it('kills a credential plugin that never answers at the deadline, and says it was the plugin', async () => {
     const pidFile = join(directory, 'hanging.pid');
     const kubeconfig = await execKubeconfig('plugin-hangs', `echo $$ > ${pidFile}\nexec sleep 60`);

@@ -7,7 +7,8 @@
  * runs it with readOnlyRootFilesystem. Only its /tmp (the pod's emptyDir) is writable.
  */
 import { execFile } from 'node:child_process';
-import { chmod, chown, copyFile, mkdir, mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { chmod, chown, copyFile, cp, mkdir, mkdtemp, readdir, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { promisify } from 'node:util';
@@ -16,7 +17,8 @@ import { startApiServer, type ApiServerStand } from '../stand/apiserver.js';
 import { writeKubeconfig } from '../stand/apiserver-kubeconfig.js';
 
 const repository = join(import.meta.dirname, '..', '..');
-const bundle = join(repository, 'dist', 'irsa-issuer.mjs');
+/** The bundle: the entry dist/irsa-issuer.mjs and the chunks it loads, dist/chunks/. */
+const bundle = join(repository, 'dist');
 /** The Node 24 that npm scripts run on: the devDependency `node`, the same major as distroless' nodejs24. */
 const node24 = join(repository, 'node_modules', 'node', 'bin', 'node');
 const issuer = 'https://oidc.example.com/clusters/prod';
@@ -66,8 +68,10 @@ interface Image {
   readonly cmd: readonly string[];
   readonly user: string;
   readonly workdir: string;
-  /** Where the bundle lands in the image. */
+  /** Where the bundle's entry lands in the image. */
   readonly bundlePath: string;
+  /** Where dist/ lands in the image. */
+  readonly bundleDirectory: string;
   readonly labels: string;
 }
 
@@ -77,15 +81,16 @@ async function readImage(): Promise<Image> {
   if (copies.length !== 1)
     throw new Error(`the final stage copies ${String(copies.length)} things; it should copy the bundle alone`);
   const [source, destination] = (copies[0] as Instruction).value.split(/\s+/).filter((word) => !word.startsWith('--'));
-  if (!source?.endsWith('dist/irsa-issuer.mjs') || destination === undefined)
-    throw new Error(`the final stage copies ${String(source)}, not the bundle`);
+  if (!source?.endsWith('dist/') || destination === undefined || !destination.endsWith('/'))
+    throw new Error(`the final stage copies ${String(source)} to ${String(destination)}, not dist/ to a directory`);
   return {
     base: one(stage, 'FROM'),
     entrypoint: execForm(stage, 'ENTRYPOINT'),
     cmd: execForm(stage, 'CMD'),
     user: one(stage, 'USER'),
     workdir: one(stage, 'WORKDIR'),
-    bundlePath: destination,
+    bundlePath: `${destination}irsa-issuer.mjs`,
+    bundleDirectory: destination,
     labels: stage
       .filter((instruction) => instruction.keyword === 'LABEL')
       .map((instruction) => instruction.value)
@@ -171,15 +176,15 @@ beforeAll(async () => {
   root = await mkdtemp(join(tmpdir(), 'irsa-image-'));
   await chmod(root, 0o755);
   // Read-only for 65532, as the image's root filesystem is: owned by root, mode 755/644.
-  for (const [from, to] of [
-    [node24, image.entrypoint[0] ?? ''],
-    [bundle, image.bundlePath],
-  ] as const) {
-    await mkdir(dirname(inImage(to)), { recursive: true, mode: 0o755 });
-    await copyFile(from, inImage(to));
-  }
+  await mkdir(dirname(inImage(image.entrypoint[0] ?? '')), { recursive: true, mode: 0o755 });
+  await copyFile(node24, inImage(image.entrypoint[0] ?? ''));
   await chmod(inImage(image.entrypoint[0] ?? ''), 0o755);
-  await chmod(inImage(image.bundlePath), 0o644);
+  await cp(bundle, inImage(image.bundleDirectory), { recursive: true, mode: constants.COPYFILE_EXCL });
+  for (const path of await readdir(inImage(image.bundleDirectory), { recursive: true })) {
+    const inside = join(inImage(image.bundleDirectory), path);
+    await chmod(inside, (await stat(inside)).isDirectory() ? 0o755 : 0o644);
+  }
+  await chmod(inImage(image.bundleDirectory), 0o755);
   await mkdir(inImage(image.workdir), { recursive: true, mode: 0o755 });
   await mkdir(inImage('/home/nonroot'), { recursive: true, mode: 0o755 });
   // The pod's emptyDir at /tmp, writable by the pod's user only.

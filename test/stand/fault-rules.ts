@@ -78,6 +78,9 @@ export interface ProxiedRequest {
   status: number;
   /** The upstream's status when the request reached it; absent when it never did. */
   upstreamStatus?: number;
+  /** When the proxy had read the whole request, and when it had sent the whole answer (performance.now()). */
+  readonly receivedAt?: number;
+  answeredAt?: number;
 }
 
 /** IAM and STS put `Action=…` in a form body (POST) or the query string (GET). */

@@ -296,6 +296,7 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
       query: url.search.slice(1),
       ...(awsAction === undefined ? {} : { awsAction }),
       status: 0,
+      receivedAt: performance.now(),
     };
     let acting: RuleState | undefined;
     for (const state of rules) {
@@ -310,6 +311,7 @@ export async function startFaultProxy(options: FaultProxyOptions): Promise<Fault
     requests.push(record);
     response.once('finish', () => {
       record.status = response.statusCode;
+      record.answeredAt = performance.now();
     });
     // One signal for "stop waiting": the client went away, or the proxy is stopping.
     const clientGone = new AbortController();

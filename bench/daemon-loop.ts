@@ -1,0 +1,56 @@
+/**
+ * The daemon's runs without its schedule, so 1,000 of them fit in a bench: the flags parsed as the
+ * daemon parses them, the request and clients built once (syncSetup, as `irsa-issuer daemon`
+ * does) and `sync` called back to back, in this process. Reports the CPU time of each no-op run
+ * and the process's RSS after runs 1, 100 and 1,000: a per-run leak shows as RSS that keeps growing.
+ * It runs the TypeScript sources under tsx, so its RSS is a few tens of MiB above the bundle's: the
+ * slope is the number to read, not the level.
+ */
+import { Command } from 'commander';
+import { addSyncOptions, syncSetup, type SyncFlags } from '../src/cli/sync.js';
+import { sync } from '../src/sync.js';
+import { stats } from './measure.js';
+import type { BenchWorld } from './world.js';
+
+export interface DaemonLoopResult {
+  readonly runs: number;
+  readonly failed: number;
+  readonly cpuMsPerRun: { min: number; median: number; max: number };
+  readonly rss: readonly (readonly [number, number])[];
+  /** V8's used heap, same points: what the process still holds, without the allocator's slack. */
+  readonly heap: readonly (readonly [number, number])[];
+}
+
+export async function runDaemonLoop(world: BenchWorld, runs: number): Promise<DaemonLoopResult> {
+  // The AWS SDK reads its credentials and endpoints from the process environment.
+  const saved = { ...process.env };
+  Object.assign(process.env, world.env);
+  try {
+    const command = addSyncOptions(new Command('sync')).exitOverride();
+    command.parse(world.syncArgs().slice(1), { from: 'user' });
+    const io = { stdout: process.stdout, stderr: process.stderr, stdin: process.stdin, env: world.env };
+    const { request, clients } = await syncSetup(command.opts<SyncFlags>(), io);
+    const cpu: number[] = [];
+    const rss: [number, number][] = [];
+    const heap: [number, number][] = [];
+    let failed = 0;
+    for (let run = 1; run <= runs; run++) {
+      const before = process.cpuUsage();
+      try {
+        await sync(request, clients);
+      } catch {
+        failed += 1;
+      }
+      const used = process.cpuUsage(before);
+      if (run > 1) cpu.push((used.user + used.system) / 1000);
+      if (run === 1 || run === 100 || run === runs) {
+        rss.push([run, process.memoryUsage.rss() / 1024 / 1024]);
+        heap.push([run, process.memoryUsage().heapUsed / 1024 / 1024]);
+      }
+    }
+    return { runs, failed, cpuMsPerRun: stats(cpu), rss, heap };
+  } finally {
+    for (const name of Object.keys(process.env)) if (!(name in saved)) Reflect.deleteProperty(process.env, name);
+    Object.assign(process.env, saved);
+  }
+}
