@@ -114,8 +114,18 @@ describe('the fault proxy in front of moto', () => {
     const object = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: 'doc.json' }));
     expect(await object.Body?.transformToString()).toBe('{"hello":"through the proxy, byte by byte"}');
     expect(proxy.requests).toEqual([
-      { method: 'GET', path: `/${bucket}/doc.json`, query: 'x-id=GetObject', status: 200, upstreamStatus: 200 },
+      {
+        method: 'GET',
+        path: `/${bucket}/doc.json`,
+        query: 'x-id=GetObject',
+        status: 200,
+        upstreamStatus: 200,
+        receivedAt: expect.any(Number),
+        answeredAt: expect.any(Number),
+      },
     ]);
+    const [record] = proxy.requests;
+    expect(record?.answeredAt).toBeGreaterThanOrEqual(record?.receivedAt ?? Infinity);
     s3.destroy();
   });
 
@@ -222,7 +232,15 @@ describe('the fault proxy in front of moto', () => {
     expect((error as Error).name).toBe('TimeoutError');
     await proxy.waitForHit('silence');
     expect(proxy.requests).toEqual([
-      { method: 'GET', path: `/${bucket}/doc.json`, query: '', fault: 'silence', status: 0 },
+      // Never answered: no answeredAt.
+      {
+        method: 'GET',
+        path: `/${bucket}/doc.json`,
+        query: '',
+        fault: 'silence',
+        status: 0,
+        receivedAt: expect.any(Number),
+      },
     ]);
   });
 
