@@ -85,11 +85,6 @@ export class TeardownRefusedError extends GuardError {
   readonly code = 'ERR_TEARDOWN_REFUSED';
 }
 
-/** A role to be created already exists, and was not made for this issuer by this tool. Exit 3. */
-export class ForeignRoleError extends GuardError {
-  readonly code = 'ERR_FOREIGN_ROLE';
-}
-
 /** Reading from the Kubernetes API server (or PEM files) failed. Exit 1. */
 export class ClusterReadError extends IrsaIssuerError {
   readonly code = 'ERR_CLUSTER_READ';

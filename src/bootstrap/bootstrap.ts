@@ -20,8 +20,10 @@ import { applyBucket, planBucket, type AccountApi, type BucketPlan, type BucketR
 import { isManaged, managedTags, providerArn, publisherPolicyName, roleArn, type Partition } from './names.js';
 import { nextSteps } from './next.js';
 import { publisherPolicy, trustPolicy } from './policies.js';
-import { BootstrapFailedError, type BootstrapPart, type BootstrapReport } from './report.js';
+import { BootstrapFailedError, type BootstrapPart, type BootstrapReport, type RegistrarPart } from './report.js';
 import { applyRole, planRole, type RoleApi, type RolePlan, type RoleSpec } from './role.js';
+import { ensureRegistrarRole, registrarRole, type RegistrarSpec } from './registrar.js';
+import type { AccountRole } from '../accounts/index.js';
 
 export interface BootstrapRequest {
   /** `https://B.s3.R.amazonaws.com[/P]` (tests: a TLS host in front of the bucket). */
@@ -45,6 +47,12 @@ export interface BootstrapRequest {
   readonly pinnedThumbprints: readonly string[];
   readonly cacheControl: string;
   readonly stageTimeoutMs?: number;
+  /**
+   * `--account-role`: the registrar role the in-cluster job assumes in each other account. The
+   * publisher role may assume them; with `createRegistrarRoles` bootstrap creates them too.
+   */
+  readonly accountRoles?: readonly AccountRole[];
+  readonly createRegistrarRoles?: boolean;
 }
 
 export interface BootstrapClients {
@@ -56,6 +64,8 @@ export interface BootstrapClients {
   readonly sts: Pick<STSClient, 'send'>;
   readonly probe: JwksHostProbe;
   readonly logger: Logger;
+  /** IAM in another account with the caller's own (admin) credentials there: `--create-registrar-roles`. */
+  readonly iamIn?: (account: string) => Promise<RoleApi>;
 }
 
 async function callerAccount(sts: BootstrapClients['sts']): Promise<string> {
@@ -124,7 +134,15 @@ export async function bootstrap(request: BootstrapRequest, clients: BootstrapCli
       audience: defaultAudience,
       sid: 'IrsaIssuerJob',
     }),
-    inlinePolicy: { name: publisherPolicyName, document: publisherPolicy(place, account, issuer) },
+    inlinePolicy: {
+      name: publisherPolicyName,
+      document: publisherPolicy(
+        place,
+        account,
+        issuer,
+        (request.accountRoles ?? []).map((role) => role.roleArn),
+      ),
+    },
     managedPolicyArns: [],
     tags,
   };
@@ -180,6 +198,10 @@ export async function bootstrap(request: BootstrapRequest, clients: BootstrapCli
       roleArn: arnOfRole,
       namespace: request.namespace,
       serviceAccount: request.serviceAccount,
+      // The external ID is the role owner's secret against a confused deputy: never printed.
+      accountRoles: (request.accountRoles ?? []).map((role) =>
+        role.externalId === undefined ? role.roleArn : `${role.roleArn}#EXTERNAL_ID`,
+      ),
     });
   const base = {
     command: 'bootstrap' as const,
@@ -193,13 +215,19 @@ export async function bootstrap(request: BootstrapRequest, clients: BootstrapCli
     provider: { arn: existing?.arn ?? arnOfProvider },
   };
   if (request.dryRun) {
+    const planned = await registrars(request, clients, arnOfRole);
     return {
       ...base,
       bucketStep: bucketPart(bucketPlan, 'planned'),
       sync: preview,
       role: { ...rolePart(rolePlan, 'planned'), name: request.roleName, arn: arnOfRole },
+      registrars: planned,
       warnings: [...warnings, ...preview.warnings],
-      changed: bucketPlan.changes.length > 0 || preview.changed || rolePlan.changes.length > 0,
+      changed:
+        bucketPlan.changes.length > 0 ||
+        preview.changed ||
+        rolePlan.changes.length > 0 ||
+        planned.some((part) => part.changes.length > 0),
       next: next(),
     };
   }
@@ -230,15 +258,67 @@ export async function bootstrap(request: BootstrapRequest, clients: BootstrapCli
     if (error instanceof IrsaIssuerError) throw new BootstrapFailedError(error, [...written, ...syncWrites], report);
     throw error;
   }
+  const publisherArn = arn === '' ? arnOfRole : arn;
+  let registrarParts: readonly RegistrarPart[];
+  try {
+    registrarParts = await registrars(request, clients, publisherArn);
+  } catch (error) {
+    if (error instanceof IrsaIssuerError) throw new BootstrapFailedError(error, [...written, ...syncWrites], report);
+    throw error;
+  }
   return {
     ...base,
     bucketStep: bucketPart(bucketPlan, 'changed'),
     sync: report,
-    role: { ...rolePart(rolePlan, 'changed'), name: request.roleName, arn: arn === '' ? arnOfRole : arn },
+    role: { ...rolePart(rolePlan, 'changed'), name: request.roleName, arn: publisherArn },
+    registrars: registrarParts,
     warnings: [...warnings, ...report.warnings],
-    changed: bucketPlan.changes.length > 0 || report.changed || rolePlan.changes.length > 0,
+    changed:
+      bucketPlan.changes.length > 0 ||
+      report.changed ||
+      rolePlan.changes.length > 0 ||
+      registrarParts.some((part) => part.changes.length > 0),
     next: next(),
   };
+}
+
+/**
+ * The registrar role of each `--account-role`: its documents always, and with
+ * `createRegistrarRoles` created (or brought up to date) in its account, with the caller's credentials
+ * there; otherwise a person creates it (terraform/modules/registrar) from what the report prints.
+ */
+async function registrars(
+  request: BootstrapRequest,
+  clients: BootstrapClients,
+  publisherRoleArn: string,
+): Promise<readonly RegistrarPart[]> {
+  const parts: RegistrarPart[] = [];
+  for (const role of request.accountRoles ?? []) {
+    const spec: RegistrarSpec = {
+      issuer: request.issuer,
+      clusterName: request.cluster,
+      account: role.account,
+      partition: request.partition,
+      publisherRoleArn,
+      roleName: role.roleArn.slice(role.roleArn.lastIndexOf('/') + 1),
+      ...(role.externalId === undefined ? {} : { externalId: role.externalId }),
+    };
+    // What is printed says EXTERNAL_ID where the role demands one: the value itself is never printed.
+    const printed = registrarRole(role.externalId === undefined ? spec : { ...spec, externalId: 'EXTERNAL_ID' });
+    const base = {
+      account: role.account,
+      roleArn: printed.roleArn,
+      trustPolicy: printed.trustPolicy,
+      permissions: printed.permissions,
+    };
+    if (request.createRegistrarRoles !== true || clients.iamIn === undefined) {
+      parts.push({ ...base, status: 'not created', changes: [] });
+      continue;
+    }
+    const outcome = await ensureRegistrarRole(await clients.iamIn(role.account), spec, { dryRun: request.dryRun });
+    parts.push({ ...base, status: outcome.status, changes: outcome.changes });
+  }
+  return parts;
 }
 
 function bucketPart(plan: BucketPlan, status: 'planned' | 'changed'): BootstrapPart {

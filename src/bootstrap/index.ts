@@ -15,3 +15,16 @@ export {
   type TeardownReport,
   type TeardownRequest,
 } from './teardown.js';
+export {
+  ensureRegistrarRole,
+  providerArnIn,
+  registrarPermissions,
+  registrarPolicyName,
+  registrarProviderActions,
+  registrarRole,
+  registrarRoleName,
+  registrarTrustPolicy,
+  type RegistrarOutcome,
+  type RegistrarRole,
+  type RegistrarSpec,
+} from './registrar.js';

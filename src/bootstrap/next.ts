@@ -51,6 +51,8 @@ export interface HelmValues {
   readonly roleArn: string;
   readonly namespace: string;
   readonly serviceAccount: string;
+  /** `--account-role`, as the chart's `aws.accountRoles` takes them (ARN or ARN#EXTERNAL_ID). */
+  readonly accountRoles?: readonly string[];
 }
 
 /**
@@ -68,6 +70,10 @@ export function helmInstall(values: HelmValues): string {
     set('region', values.region),
     set('aws.roleArn', values.roleArn),
     set('serviceAccount.name', values.serviceAccount),
+    // A list: --set key={a,b}; neither an ARN nor an external ID holds a comma or a brace.
+    ...(values.accountRoles === undefined || values.accountRoles.length === 0
+      ? []
+      : [`--set ${shellWord(`aws.accountRoles={${values.accountRoles.join(',')}}`)}`]),
   ].join(' \\\n    ');
 }
 

@@ -100,7 +100,12 @@ export function publicReadStatement(place: BucketPlace): PolicyStatement {
  * thumbprints, and find the provider. Creating providers, tags and audiences stays with whoever
  * bootstraps. The actions come from terraform/publisher-actions.json, which Terraform reads too.
  */
-export function publisherPolicy(place: BucketPlace, account: string, issuer: Issuer): PolicyDocument {
+export function publisherPolicy(
+  place: BucketPlace,
+  account: string,
+  issuer: Issuer,
+  registrarRoleArns: readonly string[] = [],
+): PolicyDocument {
   const keys = documentKeys(place.prefix);
   const allKeys = [keys.discovery, keys.jwks, keys.exposedKids];
   return {
@@ -126,6 +131,17 @@ export function publisherPolicy(place: BucketPlace, account: string, issuer: Iss
         Resource: providerArn(place.partition, account, issuer),
       },
       { Sid: 'FindOidcProvider', Effect: 'Allow', Action: publisherActions.account, Resource: '*' },
+      // --account-role: the registrar role in each other account, to keep the provider there.
+      ...(registrarRoleArns.length === 0
+        ? []
+        : [
+            {
+              Sid: 'EnterRegistrarRoles',
+              Effect: 'Allow' as const,
+              Action: 'sts:AssumeRole',
+              Resource: registrarRoleArns,
+            },
+          ]),
     ],
   };
 }

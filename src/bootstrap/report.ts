@@ -2,12 +2,24 @@
 import { IrsaIssuerError, type ExitCode } from '../errors.js';
 import type { RunReport } from '../report.js';
 import type { NextSteps } from './next.js';
+import type { PolicyDocument } from './policies.js';
 
 export interface BootstrapPart {
   readonly status: 'changed' | 'unchanged' | 'planned';
   readonly summary: string;
   readonly changes: readonly string[];
   readonly notes: readonly string[];
+}
+
+/** The registrar role of one `--account-role` account. */
+export interface RegistrarPart {
+  readonly account: string;
+  readonly roleArn: string;
+  /** `not created`: without --create-registrar-roles; create it from the documents (or terraform/modules/registrar). */
+  readonly status: 'created' | 'changed' | 'unchanged' | 'planned' | 'not created';
+  readonly changes: readonly string[];
+  readonly trustPolicy: PolicyDocument;
+  readonly permissions: PolicyDocument;
 }
 
 export interface BootstrapReport {
@@ -24,6 +36,7 @@ export interface BootstrapReport {
   readonly sync: RunReport;
   readonly provider: { readonly arn: string };
   readonly role: BootstrapPart & { readonly name: string; readonly arn: string };
+  readonly registrars: readonly RegistrarPart[];
   readonly warnings: readonly string[];
   readonly changed: boolean;
   readonly next: NextSteps;

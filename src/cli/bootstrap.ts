@@ -1,6 +1,6 @@
 import { S3ControlClient } from '@aws-sdk/client-s3-control';
 import { Command, Option } from 'commander';
-import { createStsClient } from '../accounts/index.js';
+import { assumedAccount, createStsClient, parseAccountRoles, parseAccountRole } from '../accounts/index.js';
 import { awsClientConfig } from '../aws-client.js';
 import {
   bootstrap,
@@ -13,6 +13,7 @@ import {
   maxRoleNameLength,
   normalisePrefix,
   partitionOf,
+  type BootstrapClients,
   type BootstrapPart,
   type BootstrapReport,
 } from '../bootstrap/index.js';
@@ -20,6 +21,8 @@ import { ConfigError } from '../errors.js';
 import { createIamClient, iamRegionFor } from '../iam/index.js';
 import { parseIssuer } from '../issuer.js';
 import { createS3Client, defaultCacheControl, parseTarget } from '../publish/index.js';
+import type { Egress } from '../egress/index.js';
+import type { Logger } from '../log.js';
 import { escapeControl } from '../redact.js';
 import { normaliseThumbprints, thumbprintFromUrl } from '../thumbprint/index.js';
 import { verificationFailure } from '../verify/index.js';
@@ -42,6 +45,9 @@ import {
 import { renderRunReport } from './report.js';
 
 export interface BootstrapFlags extends ClusterFlags, OutputFlags, EgressFlags {
+  readonly accountRole: string[];
+  readonly createRegistrarRoles?: boolean;
+  readonly adminRoleName: string;
   readonly bucket?: string;
   readonly region?: string;
   readonly prefix?: string;
@@ -139,8 +145,29 @@ function bootstrapSetup(flags: BootstrapFlags, io: CliIo, ca: string | undefined
       sts: createStsClient({ logger, egress, region: regionName }),
       probe: (url: string) => thumbprintFromUrl(url, { egress }),
       logger,
+      ...registrarAccess(flags, regionName, logger, egress),
     },
   };
+}
+
+/**
+ * `--create-registrar-roles`: IAM in each --account-role account with the caller's own credentials
+ * there, by assuming `--admin-role-name` (AWS Organizations makes OrganizationAccountAccessRole in
+ * every member account, trusting the management account).
+ */
+function registrarAccess(
+  flags: BootstrapFlags,
+  regionName: string,
+  logger: Logger,
+  egress: Egress,
+): Pick<BootstrapClients, 'iamIn'> {
+  if (flags.createRegistrarRoles !== true) return {};
+  const partition = partitionOf(regionName);
+  const options = { logger, egress, region: iamRegionFor(regionName) };
+  const sts = createStsClient(options);
+  const adminRole = (account: string) =>
+    parseAccountRole(`arn:${partition}:iam::${account}:role/${flags.adminRoleName}`);
+  return { iamIn: (account: string) => assumedAccount(adminRole(account), sts, options).connect() };
 }
 
 const mark: Record<BootstrapPart['status'], string> = { changed: '~', unchanged: '=', planned: '+' };
@@ -192,6 +219,15 @@ export function renderBootstrapReport(report: BootstrapReport, format: 'text' | 
     ...role,
     `  provider ${report.provider.arn}`,
     `  role     ${report.role.arn}`,
+    ...report.registrars.flatMap((registrar) => [
+      `  registrar ${registrar.roleArn}: ${
+        registrar.status === 'not created'
+          ? 'not created: create it in that account (terraform/modules/registrar, or --create-registrar-roles; ' +
+            'its trust and permissions are in --output json)'
+          : registrar.status
+      }`,
+      ...registrar.changes.map((change) => `    ${change}`),
+    ]),
     ...report.warnings.filter((warning) => !report.sync.warnings.includes(warning)).map((warning) => `! ${warning}`),
     outcome,
     ...nextLines(report),
@@ -270,6 +306,26 @@ export function bootstrapCommand(io: CliIo): Command {
     .addOption(
       new Option('--timeout <seconds>', 'give up on any one stage of the first publish after this long').default('60'),
     );
+  command
+    .addOption(
+      repeatable(
+        '--account-role <arn[#external-id]>',
+        'the registrar role in another account where workload roles live (repeatable): the publisher role may ' +
+          'assume it, the report prints its trust and permissions, and the helm line passes it on',
+      ),
+    )
+    .addOption(
+      new Option(
+        '--create-registrar-roles',
+        'with --account-role: create (or bring up to date) each registrar role, with your credentials in its ' +
+          'account (by assuming --admin-role-name there)',
+      ),
+    )
+    .addOption(
+      new Option('--admin-role-name <name>', 'the role --create-registrar-roles assumes in each account').default(
+        'OrganizationAccountAccessRole',
+      ),
+    );
   addProxyOption(command);
   addOutputOptions(command);
   command.addHelpText(
@@ -293,6 +349,9 @@ export function bootstrapCommand(io: CliIo): Command {
     ].join('\n'),
   );
   command.action(async (flags: BootstrapFlags) => {
+    if (flags.createRegistrarRoles === true && flags.accountRole.length === 0) {
+      throw new ConfigError('--create-registrar-roles creates the registrar role of each --account-role: name them.');
+    }
     const ca = flags.caFile === undefined ? undefined : await caFileFrom(flags.caFile);
     const setup = bootstrapSetup(flags, io, ca);
     const report = await bootstrap(
@@ -314,6 +373,8 @@ export function bootstrapCommand(io: CliIo): Command {
         pinnedThumbprints: normaliseThumbprints(flags.thumbprint),
         cacheControl: defaultCacheControl,
         stageTimeoutMs: timeoutMsFrom(flags.timeout),
+        accountRoles: parseAccountRoles(flags.accountRole, partitionOf(setup.region)),
+        createRegistrarRoles: flags.createRegistrarRoles === true,
       },
       setup.clients,
     ).catch((error: unknown) => {

@@ -13,8 +13,8 @@ import {
   registrarRole,
   registrarRoleName,
   type RegistrarSpec,
-} from '../../src/accounts/index.js';
-import { ForeignRoleError } from '../../src/errors.js';
+} from '../../src/bootstrap/index.js';
+import { UnmanagedResourceError } from '../../src/errors.js';
 import { providerIamActions } from '../../src/iam/failure.js';
 import { parseIssuer } from '../../src/issuer.js';
 import { homeAccountId, iamInAccount, providerIn } from '../stand/accounts.js';
@@ -43,7 +43,7 @@ describe('the registrar role, as documents', () => {
   it('without an external ID, the trust has no condition', () => {
     const { issuer: i, clusterName, account, partition, publisherRoleArn } = spec;
     const plain: RegistrarSpec = { issuer: i, clusterName, account, partition, publisherRoleArn };
-    const [statement] = (registrarRole(plain).trustPolicy as { Statement: object[] }).Statement;
+    const [statement] = registrarRole(plain).trustPolicy.Statement;
     expect(statement).not.toHaveProperty('Condition');
     expect(registrarRole(plain).accountRole).toBe('arn:aws:iam::222222222222:role/irsa-issuer-registrar-prod');
   });
@@ -136,7 +136,7 @@ describe('creating the registrar role (moto)', () => {
       }),
     );
     const again = await ensureRegistrarRole(iam, spec, { dryRun: false });
-    expect(again).toMatchObject({ status: 'changed', changes: ['put inline policy irsa-issuer-registrar'] });
+    expect(again).toMatchObject({ status: 'changed', changes: ['inline policy irsa-issuer-registrar: replace'] });
   });
 
   it("refuses a role of the same name that is not irsa-issuer's for this issuer, and leaves it alone", async () => {
@@ -144,7 +144,7 @@ describe('creating the registrar role (moto)', () => {
     await iam.send(
       new CreateRoleCommand({ RoleName: 'irsa-issuer-registrar-prod', AssumeRolePolicyDocument: '{"Statement":[]}' }),
     );
-    await expect(ensureRegistrarRole(iam, spec, { dryRun: false })).rejects.toThrow(ForeignRoleError);
+    await expect(ensureRegistrarRole(iam, spec, { dryRun: false })).rejects.toThrow(UnmanagedResourceError);
   });
 
   it('the next sync gets into the account through the role it created', async () => {

@@ -9,7 +9,7 @@ import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { pino } from 'pino';
 import { apiServerReader } from '../../src/cluster/index.js';
-import { bootstrap, type BootstrapRequest } from '../../src/bootstrap/index.js';
+import { bootstrap, type BootstrapClients, type BootstrapRequest } from '../../src/bootstrap/index.js';
 import { parseIssuer } from '../../src/issuer.js';
 import { thumbprintFromUrl } from '../../src/thumbprint/index.js';
 import { startApiServer, type ApiServerStand } from '../stand/apiserver.js';
@@ -123,7 +123,12 @@ export function requestFor(world: World, overrides: Partial<BootstrapRequest> = 
   };
 }
 
-export function runBootstrap(world: World, clients: Clients, overrides: Partial<BootstrapRequest> = {}) {
+export function runBootstrap(
+  world: World,
+  clients: Clients,
+  overrides: Partial<BootstrapRequest> = {},
+  more: Pick<BootstrapClients, 'iamIn'> = {},
+) {
   const sts = new STSClient({ region: testRegion, endpoint: world.moto.endpoint, credentials: dummyCredentials });
   return bootstrap(requestFor(world, overrides), {
     cluster: apiServerReader({ kubeconfig: world.stand.kubeconfigPath, context: 'reader' }),
@@ -133,6 +138,7 @@ export function runBootstrap(world: World, clients: Clients, overrides: Partial<
     sts,
     probe: (url) => thumbprintFromUrl(url),
     logger: pino({ level: 'silent' }),
+    ...more,
   }).finally(() => {
     sts.destroy();
   });

@@ -113,19 +113,13 @@ describe('the fault proxy in front of moto', () => {
     const s3 = s3Through(proxy.url);
     const object = await s3.send(new GetObjectCommand({ Bucket: bucket, Key: 'doc.json' }));
     expect(await object.Body?.transformToString()).toBe('{"hello":"through the proxy, byte by byte"}');
-    expect(proxy.requests).toEqual([
-      {
-        method: 'GET',
-        path: `/${bucket}/doc.json`,
-        query: 'x-id=GetObject',
-        status: 200,
-        upstreamStatus: 200,
-        receivedAt: expect.any(Number),
-        answeredAt: expect.any(Number),
-      },
+    const [record, ...more] = proxy.requests;
+    const { receivedAt, answeredAt, ...request } = record ?? { receivedAt: 0 };
+    expect([request, more]).toEqual([
+      { method: 'GET', path: `/${bucket}/doc.json`, query: 'x-id=GetObject', status: 200, upstreamStatus: 200 },
+      [],
     ]);
-    const [record] = proxy.requests;
-    expect(record?.answeredAt).toBeGreaterThanOrEqual(record?.receivedAt ?? Infinity);
+    expect(answeredAt).toBeGreaterThanOrEqual(receivedAt ?? Infinity);
     s3.destroy();
   });
 
@@ -231,16 +225,9 @@ describe('the fault proxy in front of moto', () => {
     );
     expect((error as Error).name).toBe('TimeoutError');
     await proxy.waitForHit('silence');
-    expect(proxy.requests).toEqual([
-      // Never answered: no answeredAt.
-      {
-        method: 'GET',
-        path: `/${bucket}/doc.json`,
-        query: '',
-        fault: 'silence',
-        status: 0,
-        receivedAt: expect.any(Number),
-      },
+    // Never answered: it has no answeredAt.
+    expect(proxy.requests.map(({ receivedAt, ...request }) => [typeof receivedAt, request])).toEqual([
+      ['number', { method: 'GET', path: `/${bucket}/doc.json`, query: '', fault: 'silence', status: 0 }],
     ]);
   });
 

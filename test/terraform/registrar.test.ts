@@ -6,7 +6,7 @@
  */
 import { GetRoleCommand, GetRolePolicyCommand, type IAMClient } from '@aws-sdk/client-iam';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { registrarRole } from '../../src/accounts/index.js';
+import { registrarRole } from '../../src/bootstrap/index.js';
 import { parseIssuer } from '../../src/issuer.js';
 import { motoIamClient } from '../stand/iam.js';
 import { startMoto, type MotoServer } from '../stand/moto.js';

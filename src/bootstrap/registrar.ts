@@ -7,6 +7,9 @@
 import publisherActions from '../../terraform/publisher-actions.json' with { type: 'json' };
 import { ConfigError } from '../errors.js';
 import type { Issuer } from '../issuer.js';
+import { managedTags, providerArn, roleArn as roleArnOf, type Partition } from './names.js';
+import type { PolicyDocument } from './policies.js';
+import { applyRole, planRole, type RoleApi, type RoleSpec } from './role.js';
 
 /** IAM's cap on a role name. */
 const maxRoleNameLength = 64;
@@ -31,8 +34,8 @@ export interface RegistrarSpec {
   readonly clusterName: string;
   /** The account the role and the provider live in. */
   readonly account: string;
-  /** `aws`, `aws-cn` or `aws-us-gov`: the issuer's region decides. */
-  readonly partition: string;
+  /** The issuer's region decides. */
+  readonly partition: Partition;
   /** The role that assumes this one: the in-cluster job's (the publisher role). */
   readonly publisherRoleArn: string;
   /** Demanded as `sts:ExternalId`; the run passes it as `--account-role ARN#EXTERNAL_ID`. */
@@ -57,16 +60,16 @@ function roleNameOf(spec: RegistrarSpec): string {
 }
 
 export function registrarRoleArn(spec: RegistrarSpec): string {
-  return `arn:${spec.partition}:iam::${spec.account}:role/${roleNameOf(spec)}`;
+  return roleArnOf(spec.partition, spec.account, roleNameOf(spec));
 }
 
 /** `arn:PARTITION:iam::ACCOUNT:oidc-provider/HOST/PATH`: the provider STS finds for the issuer there. */
 export function providerArnIn(spec: Pick<RegistrarSpec, 'issuer' | 'account' | 'partition'>): string {
-  return `arn:${spec.partition}:iam::${spec.account}:oidc-provider/${spec.issuer.providerName}`;
+  return providerArn(spec.partition, spec.account, spec.issuer);
 }
 
 /** Only the publisher role may assume it, with the external ID when one is set. */
-export function registrarTrustPolicy(spec: RegistrarSpec): object {
+export function registrarTrustPolicy(spec: RegistrarSpec): PolicyDocument {
   return {
     Version: '2012-10-17',
     Statement: [
@@ -84,7 +87,7 @@ export function registrarTrustPolicy(spec: RegistrarSpec): object {
 }
 
 /** This issuer's provider in this account, and finding it (a List that IAM cannot scope). */
-export function registrarPermissions(spec: RegistrarSpec): object {
+export function registrarPermissions(spec: RegistrarSpec): PolicyDocument {
   return {
     Version: '2012-10-17',
     Statement: [
@@ -107,11 +110,7 @@ export function registrarPermissions(spec: RegistrarSpec): object {
 
 /** The bootstrap contract's tags: how teardown recognises what was made for this issuer. */
 export function registrarTags(spec: RegistrarSpec): Record<string, string> {
-  return {
-    'irsa-issuer/managed-by': 'irsa-issuer',
-    'irsa-issuer/cluster': spec.clusterName,
-    'irsa-issuer/issuer': spec.issuer.url,
-  };
+  return managedTags(spec.clusterName, spec.issuer.url);
 }
 
 /** Everything a person (or `bootstrap`) needs to create the role by hand: name, ARN, both documents, tags. */
@@ -120,9 +119,9 @@ export interface RegistrarRole {
   readonly roleArn: string;
   /** What to pass as `--account-role`: the ARN, with `#EXTERNAL_ID` when one is set. */
   readonly accountRole: string;
-  readonly trustPolicy: object;
+  readonly trustPolicy: PolicyDocument;
   readonly policyName: string;
-  readonly permissions: object;
+  readonly permissions: PolicyDocument;
   readonly tags: Readonly<Record<string, string>>;
 }
 
@@ -137,4 +136,40 @@ export function registrarRole(spec: RegistrarSpec): RegistrarRole {
     permissions: registrarPermissions(spec),
     tags: registrarTags(spec),
   };
+}
+
+export interface RegistrarOutcome {
+  readonly roleArn: string;
+  /** `planned`: a dry run found these changes and made none. */
+  readonly status: 'created' | 'changed' | 'unchanged' | 'planned';
+  readonly changes: readonly string[];
+}
+
+/**
+ * Creates the registrar role in the account `api` works in (the caller's credentials there), or
+ * brings the one irsa-issuer made back to what it should be, through the same reconciler as the
+ * publisher role: a second call writes nothing; a role of that name that is not ours is refused.
+ */
+export async function ensureRegistrarRole(
+  api: RoleApi,
+  spec: RegistrarSpec,
+  options: { readonly dryRun: boolean },
+): Promise<RegistrarOutcome> {
+  const role = registrarRole(spec);
+  const roleSpec: RoleSpec = {
+    name: role.roleName,
+    issuerUrl: spec.issuer.url,
+    description: `Registrar (irsa-issuer) of ${spec.clusterName}: keeps the OIDC provider of ${spec.issuer.url}`,
+    trust: role.trustPolicy,
+    inlinePolicy: { name: role.policyName, document: role.permissions },
+    managedPolicyArns: [],
+    tags: role.tags,
+  };
+  const plan = await planRole(roleSpec, api);
+  const changes = plan.changes.map((change) => change.description);
+  const { roleArn } = role;
+  if (changes.length === 0) return { roleArn, status: 'unchanged', changes };
+  if (options.dryRun) return { roleArn, status: 'planned', changes };
+  await applyRole(plan, roleSpec, api);
+  return { roleArn, status: plan.arn === undefined ? 'created' : 'changed', changes };
 }
