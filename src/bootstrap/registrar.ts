@@ -147,7 +147,7 @@ export interface RegistrarOutcome {
 
 /**
  * Creates the registrar role in the account `api` works in (the caller's credentials there), or
- * brings the one irsa-issuer made back to what it should be, through the same reconciler as the
+ * brings the one this tool made back to what it should be, through the same reconciler as the
  * publisher role: a second call writes nothing; a role of that name that is not ours is refused.
  */
 export async function ensureRegistrarRole(
