@@ -26,7 +26,11 @@ async function procStatus(pid: number): Promise<{ rssMiB: number; cpuMs: number 
   return { rssMiB: kib / 1024, cpuMs: ticks * 10 };
 }
 
-export async function runDaemonProcess(world: BenchWorld, runs: number): Promise<DaemonProcessResult> {
+/** RSS is read after run 2 and after each of `checkpoints` (the last one is how many runs are made). */
+export async function runDaemonProcess(
+  world: BenchWorld,
+  checkpoints: readonly number[],
+): Promise<DaemonProcessResult> {
   const args = world.syncArgs().slice(1);
   args[args.indexOf('--log-level') + 1] = 'info';
   let daemon: DaemonProcess | undefined;
@@ -35,18 +39,21 @@ export async function runDaemonProcess(world: BenchWorld, runs: number): Promise
     // Run 1 is the first sync (it writes); run 2 on are no-op runs.
     await daemon.waitForRuns(2, 30_000);
     const first = await procStatus(daemon.pid);
-    const finished = await daemon.waitForRuns(runs, (runs + 30) * 1000);
-    const last = await procStatus(daemon.pid);
+    const rss: [number, number][] = [[2, first.rssMiB]];
+    let last = first;
+    let finished: Awaited<ReturnType<DaemonProcess['waitForRuns']>> = [];
+    for (const checkpoint of [...checkpoints].sort((a, b) => a - b)) {
+      finished = await daemon.waitForRuns(checkpoint, (checkpoint + 30) * 1000);
+      last = await procStatus(daemon.pid);
+      rss.push([finished.length, last.rssMiB]);
+    }
     daemon.signal('SIGTERM');
     await daemon.exited;
     return {
       runs: finished.length,
       failed: finished.filter((run) => run.result !== 'success').length,
       cpuMsPerRun: (last.cpuMs - first.cpuMs) / Math.max(1, finished.length - 2),
-      rss: [
-        [2, first.rssMiB],
-        [finished.length, last.rssMiB],
-      ],
+      rss,
     };
   } finally {
     await daemon?.kill();

@@ -5,7 +5,8 @@
  * (`node -e 0`, or the manual pipeline), the two run alternately in the same loop, so a noisy
  * machine disturbs both alike; the ratio is of the medians.
  *
- *   npx tsx bench/run.ts [--quick]     (after npm run build; --quick: fewer runs, for trying it out)
+ *   npx tsx bench/run.ts [--quick] [--daemon-runs N]   (after npm run build; --quick: fewer runs, for trying
+ *   it out; --daemon-runs: the daemon process's runs, one a second, 100 by default)
  */
 import { execFile } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -20,6 +21,9 @@ import { runOnce, stats, type Sample } from './measure.js';
 import { bucket, prefix, requestCounts, sequentialWaves, startBenchWorld, type BenchWorld } from './world.js';
 
 const quick = process.argv.includes('--quick');
+// --daemon-runs N: the daemon process runs N times (one a second) instead of 100, RSS read along the way.
+const daemonRunsAt = process.argv.indexOf('--daemon-runs');
+const daemonRuns = daemonRunsAt === -1 ? (quick ? 10 : 100) : Number(process.argv[daemonRunsAt + 1]);
 const runs = quick ? 3 : 9;
 const bundle = resolve(import.meta.dirname, '..', 'dist', 'irsa-issuer.mjs');
 const node = process.execPath;
@@ -261,7 +265,10 @@ try {
   await world.reset(sets.get(1));
 
   later.imports = await importCosts(quick ? 3 : 7);
-  later.daemonProcess = await runDaemonProcess(world, quick ? 10 : 100);
+  later.daemonProcess = await runDaemonProcess(
+    world,
+    [100, 250, 500, daemonRuns].filter((runs) => runs <= daemonRuns),
+  );
   later.daemonLoop = await runDaemonLoop(world, quick ? 100 : 1000);
 } finally {
   await world.stop();
