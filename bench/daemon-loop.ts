@@ -7,7 +7,8 @@
  * slope is the number to read, not the level.
  */
 import { Command } from 'commander';
-import { addSyncOptions, syncSetup, type SyncFlags } from '../src/cli/sync.js';
+import { syncSetup } from '../src/cli/sync-action.js';
+import { addSyncOptions, type SyncFlags } from '../src/cli/sync.js';
 import { sync } from '../src/sync.js';
 import { stats } from './measure.js';
 import type { BenchWorld } from './world.js';

@@ -17,6 +17,7 @@ import { generateSigningKey, type SigningKey } from '../test/stand/apiserver-key
 import { runDaemonLoop, type DaemonLoopResult } from './daemon-loop.js';
 import { runDaemonProcess, type DaemonProcessResult } from './daemon-rss.js';
 import { importCosts } from './imports.js';
+import { commandLoads, type CommandLoad } from './loads.js';
 import { runOnce, stats, type Sample } from './measure.js';
 import { bucket, prefix, requestCounts, sequentialWaves, startBenchWorld, type BenchWorld } from './world.js';
 
@@ -182,16 +183,33 @@ const later: {
   imports?: Awaited<ReturnType<typeof importCosts>>;
   daemonProcess?: DaemonProcessResult;
   daemonLoop?: DaemonLoopResult;
+  loads?: CommandLoad[];
 } = {};
 try {
   const nodeRun = () => runOnce(baseline);
   await paired(['irsa-issuer --version', 'node -e 0'], () => runOnce(cli(['--version'])), nodeRun, runs);
+  await paired(['irsa-issuer --help', 'node -e 0'], () => runOnce(cli(['--help'])), nodeRun, runs);
   const pem = join(scratch, 'sa.pub');
   await writeFile(pem, (await generateSigningKey('rsa')).publicKey.export({ type: 'spki', format: 'pem' }));
   const render = cli(['render', '--issuer', 'https://oidc.example.com/bench', '--public-key-file', pem]);
   await paired(['irsa-issuer render --public-key-file', 'node -e 0'], () => runOnce(render), nodeRun, runs);
   await paired(['sync, first (S3 + IAM, writes)', 'node -e 0'], () => syncSample(world, 'first'), nodeRun, runs);
   await paired(['sync, no-op (S3 + IAM, in sync)', 'node -e 0'], () => syncSample(world, 'no-op'), nodeRun, runs);
+  const syncArgs = world.syncArgs().slice(1);
+  later.loads = await commandLoads(
+    [
+      ['--version', ['--version']],
+      ['--help', ['--help']],
+      ['sync --help', ['sync', '--help']],
+      ['render --public-key-file', render.slice(2)],
+      [
+        'sync --public-key-file, file target, --no-register',
+        ['sync', ...render.slice(3), '--target', `file://${join(scratch, 'site')}`, '--no-register'],
+      ],
+      ['sync, no-op (S3 + IAM)', syncArgs],
+    ],
+    world.env,
+  );
   // What Node's compile cache (src/cli/main.ts) buys: the same no-op sync with it turned off.
   const noCache = { ...world.env, NODE_DISABLE_COMPILE_CACHE: '1' };
   await paired(
@@ -277,7 +295,11 @@ try {
 
 console.log('');
 printTable();
-const { imports = [], daemonProcess, daemonLoop } = later;
+const { imports = [], daemonProcess, daemonLoop, loads = [] } = later;
+console.log('\nwhat each command line loads of the bundle (the files Node loads, and their size):');
+for (const load of loads) {
+  console.log(`  ${load.name.padEnd(52)} ${fmt(load.kib).padStart(5)} KiB in ${String(load.files)} files`);
+}
 console.log('\nrequests by kind, counted at the proxies:');
 for (const [run, counts] of Object.entries(requests)) {
   const total = Object.values(counts).reduce((sum, count) => sum + count, 0);
@@ -323,6 +345,7 @@ await writeFile(
         cpuMs: stats(cost.runs.map((sample) => sample.cpuMs)),
         rssMiB: stats(cost.runs.map((sample) => sample.rssMiB)),
       })),
+      loads,
       daemonProcess,
       daemonLoop,
       notes,

@@ -5,9 +5,12 @@
 // nothing else (scripts/release-check.mjs proves it).
 //
 // Why chunks and not one file (bench/README.md has the numbers): V8 parses the whole of a file it
-// loads, and this one is ~1.9 MB. Split, `--version` parses 1 KB and costs what `node -e 0` costs,
-// and the entry can turn on Node's compile cache before the big chunk is compiled, so every later
-// run of any command skips parsing and compiling it (src/cli/main.ts).
+// loads, and all of it is ~2 MB. Split at each dynamic import(), `--version` parses 1 KB, `--help`
+// the command definitions and commander (~80 KB), and a command its own action and the clients it
+// uses: src/cli/<command>-action.ts, the Kubernetes client (src/cluster/lazy.ts) and S3
+// (src/publish/lazy.ts) each load only when needed (test/cli/lazy-loading.test.ts). The entry turns
+// on Node's compile cache first, so every later run skips parsing and compiling what it loads
+// (src/cli/main.ts).
 import { build } from 'esbuild';
 import { chmodSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';

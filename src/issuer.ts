@@ -21,6 +21,9 @@ export const maxDocumentBytes = 1024 * 1024;
 /** The audience (IAM client ID) IRSA tokens carry and the provider must list. */
 export const defaultAudience = 'sts.amazonaws.com';
 
+/** Short enough that a rotated key reaches STS within minutes, long enough to spare the host. */
+export const defaultCacheControl = 'max-age=300';
+
 /** IAM's limit on a provider URL, and so on an issuer. */
 const maxProviderUrlLength = 255;
 
@@ -47,6 +50,9 @@ export interface IssuerRules {
    */
   readonly acceptTrailingSlash?: boolean;
 }
+
+/** verify and register take an issuer that is already public exactly as tokens carry it, a trailing slash included. */
+export const verifyIssuerRules: IssuerRules = { acceptTrailingSlash: true };
 
 const issuerExample = 'https://my-bucket.s3.eu-west-1.amazonaws.com/clusters/prod';
 

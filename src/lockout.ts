@@ -1,12 +1,13 @@
 /**
- * Self-federation lock-out: in the cluster the daemon reaches AWS with its own service-account
- * token (AWS_WEB_IDENTITY_TOKEN_FILE), which STS checks against the JWKS the daemon publishes. If
- * the key that signed that token is not published, STS refuses it and the daemon cannot reach AWS
- * to publish it: detect that, so readiness and the run's log line say so and how to get back in.
+ * Self-federation lock-out: in the cluster the daemon (and the CronJob's sync) reaches AWS with its
+ * own service-account token (AWS_WEB_IDENTITY_TOKEN_FILE), which STS checks against the JWKS it
+ * publishes. If the key that signed that token is not published, STS refuses it and the next run
+ * cannot reach AWS to publish it: detect that, so readiness and the run's report say so and how to
+ * get back in.
  */
 import { open } from 'node:fs/promises';
 import { decodeProtectedHeader } from 'jose';
-import { describeCause } from '../errors.js';
+import { describeCause } from './errors.js';
 
 /** STS takes web-identity tokens of at most 20,000 characters; anything past that is not one. */
 const maxTokenBytes = 20_000;

@@ -12,7 +12,7 @@ import { describeCause, IamError, IrsaIssuerError, IssuerMismatchError, RunFaile
 import { defaultAudience, type Issuer } from '../issuer.js';
 import { readProvider, type ProviderApi } from '../iam/index.js';
 import type { Logger } from '../log.js';
-import { S3Store, type ObjectStore } from '../publish/index.js';
+import { loadS3, type ObjectStore } from '../publish/index.js';
 import type { RunReport } from '../report.js';
 import { sync, type SyncRequest } from '../sync.js';
 import type { JwksHostProbe } from '../thumbprint/index.js';
@@ -174,6 +174,7 @@ export async function bootstrap(request: BootstrapRequest, clients: BootstrapCli
     ...(request.verify === undefined || dryRun ? {} : { verify: request.verify }),
     ...(request.stageTimeoutMs === undefined ? {} : { stageTimeoutMs: request.stageTimeoutMs }),
   });
+  const { S3Store } = await loadS3();
   const store = new S3Store(clients.s3, request.bucket, request.prefix);
   let preview: RunReport;
   try {

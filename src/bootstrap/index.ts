@@ -1,6 +1,7 @@
 export { bootstrap, type BootstrapClients, type BootstrapRequest } from './bootstrap.js';
 export { BootstrapFailedError, type BootstrapPart, type BootstrapReport } from './report.js';
 export type { AccountApi } from './bucket.js';
+export * from './chart.js';
 export * from './names.js';
 export { distributions, type NextSteps } from './next.js';
 export { trustPolicy, type PolicyDocument, type TrustRequest } from './policies.js';

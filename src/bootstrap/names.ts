@@ -94,16 +94,6 @@ export function defaultRoleName(cluster: string): string {
 /** The publisher role's one inline policy. */
 export const publisherPolicyName = 'irsa-issuer-publisher';
 
-/**
- * The chart's ServiceAccount, which the publisher role trusts: `helm install irsa-issuer` in the
- * namespace `irsa-issuer`, with `serviceAccount.name` set to the same name (the chart's own
- * default is the release's full name, which is this too). The Helm command bootstrap prints is
- * built from these, so the two cannot drift.
- */
-export const chartNamespace = 'irsa-issuer';
-export const chartServiceAccount = 'irsa-issuer';
-export const chartRelease = 'irsa-issuer';
-
 /** The `sub` of a service account's token. */
 export function serviceAccountSubject(namespace: string, serviceAccount: string): string {
   return `system:serviceaccount:${namespace}:${serviceAccount}`;

@@ -3,7 +3,7 @@
  * takes them, and the Helm command that installs the in-cluster job with the publisher role.
  */
 import { apiServerFlags, type Issuer } from '../issuer.js';
-import { chartRelease } from './names.js';
+import { chartRelease } from './chart.js';
 
 export interface Distribution {
   readonly name: string;

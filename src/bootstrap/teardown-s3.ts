@@ -16,7 +16,7 @@ import {
 import { awsErrorName, PublishError } from '../errors.js';
 import { discoveryPath, exposedKidsPath, jwksPath } from '../issuer.js';
 import { isJsonObject, parseJson, stringMember } from '../json.js';
-import { objectKey, S3Store } from '../publish/index.js';
+import { loadS3, objectKey } from '../publish/index.js';
 import { s3Error } from './teardown-failure.js';
 
 export type S3Api = Pick<S3Client, 'send'>;
@@ -86,6 +86,7 @@ export async function ownVersions(s3: S3Api, bucket: string, prefix: string): Pr
  * deleting them would lock out every workload that trusts it.
  */
 export async function publishedIssuer(s3: S3Client, bucket: string, prefix: string): Promise<string | undefined> {
+  const { S3Store } = await loadS3();
   const stored = await new S3Store(s3, bucket, prefix).get(discoveryPath);
   if (stored === undefined) return undefined;
   const parsed = parseJson(stored.body);

@@ -1,35 +1,11 @@
-/** `--account-role` and `--no-home-account`: the flags of every command that works in several accounts. */
-import { Option, type Command } from 'commander';
+/** The accounts a command works in, from `--account-role` and `--no-home-account` (options.ts declares them). */
 import { assumedAccount, createStsClient, homeAccount, parseAccountRoles, type Account } from '../accounts/index.js';
 import { ConfigError } from '../errors.js';
 import type { Egress } from '../egress/index.js';
 import type { ProviderApi } from '../iam/index.js';
 import { partitionOf } from '../partition.js';
 import type { Logger } from '../log.js';
-import { repeatable } from './options.js';
-
-export interface AccountFlags {
-  readonly accountRole: string[];
-  /** false with --no-home-account. */
-  readonly homeAccount: boolean;
-}
-
-export function addAccountOptions(command: Command, what: string): Command {
-  return command
-    .addOption(
-      repeatable(
-        '--account-role <arn[#external-id]>',
-        `also ${what} in the account of this role, assumed with sts:AssumeRole from the base credentials ` +
-          '(repeatable; #EXTERNAL_ID when the role demands one)',
-      ),
-    )
-    .addOption(
-      new Option(
-        '--no-home-account',
-        `with --account-role: do not ${what} in the base credentials' own account (it only publishes)`,
-      ),
-    );
-}
+import type { AccountFlags } from './options.js';
 
 /**
  * The accounts to work in, or undefined for the home account alone (no --account-role). `region`

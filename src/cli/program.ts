@@ -30,6 +30,8 @@ function buildProgram(io: CliIo): Command {
       writeOut: (text) => io.stdout.write(text),
       writeErr: (text) => io.stderr.write(text),
     });
+  // Each command's definition (its flags and help) is all that loads here; what it does is imported
+  // from src/cli/<command>-action.ts when it runs, so --help and every command pay only for their own.
   const commands = [
     syncCommand(io),
     registerCommand(io),

@@ -1,18 +1,10 @@
 import { Command, Option } from 'commander';
-import { buildDocuments } from '../documents/index.js';
-import { discoveryPath, jwksPath } from '../issuer.js';
-import { defaultCacheControl, FileStore, publishDocuments } from '../publish/index.js';
 import type { CliIo } from './io.js';
 import {
   addClusterOptions,
   addProxyOption,
   addIssuerOptions,
   addLogOption,
-  clusterReaderFrom,
-  egressFromFlags,
-  issuerFrom,
-  loggerFrom,
-  trustedKidsFrom,
   trustExposedKeyOption,
   type ClusterFlags,
   type EgressFlags,
@@ -20,7 +12,7 @@ import {
   type LogFlags,
 } from './options.js';
 
-interface RenderFlags extends IssuerFlags, ClusterFlags, LogFlags, EgressFlags {
+export interface RenderFlags extends IssuerFlags, ClusterFlags, LogFlags, EgressFlags {
   readonly out?: string;
   readonly allowKeyReplacement?: boolean;
   readonly trustExposedKey: string[];
@@ -48,33 +40,8 @@ export function renderCommand(io: CliIo): Command {
   addProxyOption(command);
   addLogOption(command);
   command.action(async (flags: RenderFlags) => {
-    const issuer = issuerFrom(flags);
-    const logger = loggerFrom(flags, io);
-    const metadata = await clusterReaderFrom(flags, { egress: egressFromFlags(flags, io.env) }).read();
-    const documents = await buildDocuments(issuer, metadata, {
-      allowIssuerMismatch: flags.allowIssuerMismatch === true,
-    });
-    for (const warning of [...issuer.warnings, ...documents.warnings]) logger.warn(warning);
-    if (flags.out === undefined) {
-      io.stdout.write(`${JSON.stringify({ discovery: documents.discovery, jwks: documents.jwks }, null, 2)}\n`);
-      return;
-    }
-    const { out } = flags;
-    const published = await publishDocuments(
-      {
-        issuer,
-        documents,
-        cacheControl: defaultCacheControl,
-        allowKeyReplacement: flags.allowKeyReplacement === true,
-        trustExposedKeys: trustedKidsFrom(flags.trustExposedKey),
-        dryRun: false,
-      },
-      new FileStore(out),
-      logger.child({ stage: 'publish' }),
-    );
-    for (const warning of published.warnings ?? []) logger.warn(warning);
-    const outcome = published.value.written.length === 0 ? 'unchanged' : 'wrote';
-    io.stdout.write(`${outcome}: ${[jwksPath, discoveryPath].map((path) => `${out}/${path}`).join(', ')}\n`);
+    const { runRender } = await import('./render-action.js');
+    await runRender(flags, io);
   });
   return command;
 }

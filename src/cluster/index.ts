@@ -1,4 +1,5 @@
-export { apiServerReader, type ApiServerReader } from './api-server.js';
+export type { ApiServerReader } from './api-server.js';
+export { apiServerReader } from './lazy.js';
 export type { ApiServerConnection } from './kubeconfig.js';
 export { pemFileReader } from './pem.js';
 export { readStage } from './read.js';

@@ -6,7 +6,7 @@ import { describeCause } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { RunReport } from '../report.js';
 import { serveProbes, type ListenAddress, type ProbeServer } from './http.js';
-import { lockoutReason, ownTokenKid } from './lockout.js';
+import { lockoutReason, ownTokenKid } from '../lockout.js';
 import { createMetrics } from './metrics.js';
 import { readiness, type ReadinessFacts } from './readiness.js';
 import { publishedKids, runLoop, type FinishedRun } from './runs.js';

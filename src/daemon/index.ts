@@ -1,5 +1,4 @@
 export { startDaemon, type Daemon, type DaemonOptions, type StopOutcome } from './daemon.js';
 export { parseListen, type ListenAddress } from './http.js';
-export { lockoutReason, ownTokenKid } from './lockout.js';
 export type { FinishedRun } from './runs.js';
 export { parseSchedule, type Schedule } from './schedule.js';

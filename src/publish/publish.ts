@@ -11,9 +11,6 @@ import type { ObjectStore, StoredObject } from './store.js';
 /** What the publish stage reads before it plans, in this order (the exposed-kids record, JWKS, discovery). */
 export const publishedKeys: readonly string[] = [exposedKidsPath, jwksPath, discoveryPath];
 
-/** Short enough that a rotated key reaches STS within minutes, long enough to spare the host. */
-export const defaultCacheControl = 'max-age=300';
-
 export interface PublishRequest {
   readonly issuer: Issuer;
   readonly documents: BuiltDocuments;

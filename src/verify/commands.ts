@@ -5,10 +5,7 @@
  * tokens carry with one (AKS) is served by its platform, and verify only checks it (design.md,
  * "Safety guards").
  */
-import { parseIssuer, type Issuer, type IssuerRules } from '../issuer.js';
-
-/** verify takes an issuer exactly as tokens carry it, a trailing slash included. */
-export const verifyIssuerRules: IssuerRules = { acceptTrailingSlash: true };
+import { parseIssuer, verifyIssuerRules, type Issuer } from '../issuer.js';
 
 /** `irsa-issuer sync --issuer URL [flags]`, or undefined for an issuer sync does not publish. */
 export function syncCommandLine(issuer: Issuer, ...flags: string[]): string | undefined {

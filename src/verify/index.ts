@@ -1,6 +1,5 @@
 export type { AccountVerification } from './accounts.js';
 export type { Check, CheckStatus } from './check.js';
-export { verifyIssuerRules } from './commands.js';
 export { createAnonymousStsClient, type StsApi } from './sts.js';
 export { tokenMinterFor, type ServiceAccountRef, type TokenMinter } from './token.js';
 export {

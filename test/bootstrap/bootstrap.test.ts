@@ -34,7 +34,7 @@ import { parseIssuer } from '../../src/issuer.js';
 import { writeCommands } from '../stand/iam.js';
 import { resetMoto } from '../stand/moto.js';
 import { anonymousGet, anyCredentials, createBucket, motoS3Client } from '../stand/s3.js';
-import { createS3Client } from '../../src/publish/index.js';
+import { createS3Client } from '../../src/publish/s3.js';
 import {
   account,
   bucket,

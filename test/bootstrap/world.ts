@@ -123,7 +123,7 @@ export function requestFor(world: World, overrides: Partial<BootstrapRequest> = 
   };
 }
 
-export function runBootstrap(
+export async function runBootstrap(
   world: World,
   clients: Clients,
   overrides: Partial<BootstrapRequest> = {},
@@ -131,7 +131,7 @@ export function runBootstrap(
 ) {
   const sts = new STSClient({ region: testRegion, endpoint: world.moto.endpoint, credentials: dummyCredentials });
   return bootstrap(requestFor(world, overrides), {
-    cluster: apiServerReader({ kubeconfig: world.stand.kubeconfigPath, context: 'reader' }),
+    cluster: await apiServerReader({ kubeconfig: world.stand.kubeconfigPath, context: 'reader' }),
     s3: clients.s3,
     account: clients.accountControl,
     iam: clients.iam,

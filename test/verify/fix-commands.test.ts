@@ -10,7 +10,7 @@ import { generateKeyPairSync } from 'node:crypto';
 import { SignJWT } from 'jose';
 import { describe, expect, it } from 'vitest';
 import type { ActualProvider, ProviderApi } from '../../src/iam/index.js';
-import { parseIssuer, type Issuer } from '../../src/issuer.js';
+import { parseIssuer, type Issuer, verifyIssuerRules } from '../../src/issuer.js';
 import type { Check } from '../../src/verify/check.js';
 import { checkDiscovery, checkIssuerClaim, checkJwks, type PublicFetch } from '../../src/verify/documents.js';
 import {
@@ -19,7 +19,6 @@ import {
   type PublicFetchFailure,
   type PublicResponse,
 } from '../../src/verify/fetch.js';
-import { verifyIssuerRules } from '../../src/verify/index.js';
 import { checkKeys } from '../../src/verify/keys.js';
 import { checkAudience, checkProvider, checkThumbprint } from '../../src/verify/provider.js';
 import { checkLimits, checkMetadata, checkSigning } from '../../src/verify/published.js';

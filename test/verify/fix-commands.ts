@@ -5,10 +5,11 @@
  * as that command takes it, the audiences). A suggestion that parser refuses is a usage error (exit
  * 2) for whoever follows the fix.
  */
+import { verifyIssuerRules } from '../../src/issuer.js';
 import { PassThrough, Readable } from 'node:stream';
 import { Command, CommanderError } from 'commander';
 import type { CliIo } from '../../src/cli/io.js';
-import { audiencesFrom, issuerFrom } from '../../src/cli/options.js';
+import { audiencesFrom, issuerFrom } from '../../src/cli/flags.js';
 import { registerCommand } from '../../src/cli/register.js';
 import { renderCommand } from '../../src/cli/render.js';
 import { syncCommand } from '../../src/cli/sync.js';
@@ -16,7 +17,6 @@ import { thumbprintCommand } from '../../src/cli/thumbprint.js';
 import { verifyCommand } from '../../src/cli/verify.js';
 import { targetFromUrl } from '../../src/thumbprint/index.js';
 import type { Check } from '../../src/verify/check.js';
-import { verifyIssuerRules } from '../../src/verify/index.js';
 
 function quietIo(): CliIo {
   return { stdout: new PassThrough(), stderr: new PassThrough(), stdin: Readable.from(['']), env: {} };

@@ -11,8 +11,7 @@ import { AssumeRoleWithWebIdentityCommand, STSClient } from '@aws-sdk/client-sts
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { discoveryPath, jwksPath, parseIssuer, type Issuer } from '../../src/issuer.js';
-import { verifyIssuerRules } from '../../src/verify/index.js';
+import { discoveryPath, jwksPath, parseIssuer, type Issuer, verifyIssuerRules } from '../../src/issuer.js';
 import { discoveryJson, generateSigningKey, keysetJson, type SigningKey } from '../stand/apiserver-keys.js';
 import { federationPrefix, federationRoleArn, startFederation, type Federation } from '../stand/federation.js';
 import { dummyCredentials } from '../stand/iam.js';

@@ -6,8 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/errors.js';
-import { parseIssuer } from '../../src/issuer.js';
-import { verifyIssuerRules } from '../../src/verify/index.js';
+import { parseIssuer, verifyIssuerRules } from '../../src/issuer.js';
 import { cli } from '../cli/cli.js';
 
 const aks = 'https://westeurope.oic.prod-aks.azure.com/00000000-tenant/11111111-cluster/';
