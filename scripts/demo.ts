@@ -174,7 +174,7 @@ async function awsDemo(): Promise<void> {
     await irsaIssuer([...sync, '--verify'], env);
     console.log(bold('\nAnd again: no write call to S3 or IAM.'));
     await irsaIssuer(sync, env);
-    const iam = motoIamClient(moto);
+    const iam = await motoIamClient(moto);
     await iam.send(
       new CreateRoleCommand({
         RoleName: 'team-a-app',

@@ -34,13 +34,14 @@ export function assumedAccount(
   options: AwsClientOptions & { readonly region: string; readonly endpoint?: string },
 ): Account {
   const session = accountSession(role, sts);
-  const iam = accountIamClient(session, options);
+  let iam: Promise<ProviderApi> | undefined;
   return {
     label: role.account,
     roleArn: role.roleArn,
     async connect(signal) {
       // Asked here, not on the first IAM call, so a refusal is reported as STS's, naming the role.
       await session.credentials(signal);
+      iam ??= accountIamClient(session, options);
       return iam;
     },
   };

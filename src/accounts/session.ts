@@ -3,7 +3,8 @@
  * web-identity ones — and an IAM client that signs with what STS handed out. Credentials are kept
  * until five minutes before they expire, so a daemon asks STS about once an hour per account.
  */
-import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
+// Types only: the SDK itself is loaded where it is used (sts.ts says why).
+import type { STSClient } from '@aws-sdk/client-sts';
 import { awsClientConfig, type AwsClientOptions } from '../aws-client.js';
 import { AssumeRoleError, awsErrorName, describeCause } from '../errors.js';
 import { createIamClient, type ProviderApi } from '../iam/index.js';
@@ -34,7 +35,8 @@ export interface StsClientOptions extends AwsClientOptions {
 }
 
 /** STS, signed with the base credentials (the SDK's chain unless given). */
-export function createStsClient(options: StsClientOptions): STSClient {
+export async function createStsClient(options: StsClientOptions): Promise<STSClient> {
+  const { STSClient } = await import('./sts.js');
   return new STSClient({
     ...awsClientConfig(options),
     region: options.region,
@@ -76,6 +78,7 @@ export function accountSession(role: AccountRole, sts: AssumeApi, now: () => num
       if (kept !== undefined && (expiry === undefined || expiry - now() > refreshBeforeMs)) return kept;
       let response;
       try {
+        const { AssumeRoleCommand } = await import('./sts.js');
         response = await sts.send(
           new AssumeRoleCommand({
             RoleArn: role.roleArn,
@@ -107,9 +110,9 @@ export function accountSession(role: AccountRole, sts: AssumeApi, now: () => num
 }
 
 /** An IAM client in the role's account: it asks the session for credentials on every signing. */
-export function accountIamClient(
+export async function accountIamClient(
   session: AccountSession,
   options: AwsClientOptions & { readonly region: string; readonly endpoint?: string },
-): ProviderApi {
+): Promise<ProviderApi> {
   return createIamClient({ ...options, credentials: () => session.credentials() });
 }

@@ -11,13 +11,13 @@ import type { AccountFlags } from './options.js';
  * The accounts to work in, or undefined for the home account alone (no --account-role). `region`
  * is where IAM and STS are asked: the partition's IAM region.
  */
-export function accountsFrom(
+export async function accountsFrom(
   flags: AccountFlags,
   home: ProviderApi,
   region: string,
   logger: Logger,
   egress?: Egress,
-): readonly Account[] | undefined {
+): Promise<readonly Account[] | undefined> {
   if (flags.accountRole.length === 0) {
     if (!flags.homeAccount) {
       throw new ConfigError(
@@ -28,7 +28,7 @@ export function accountsFrom(
   }
   const roles = parseAccountRoles(flags.accountRole, partitionOf(region));
   const options = { logger, region, ...(egress === undefined ? {} : { egress }) };
-  const sts = createStsClient(options);
+  const sts = await createStsClient(options);
   const assumed = roles.map((role) => assumedAccount(role, sts, options));
   return flags.homeAccount ? [homeAccount(home), ...assumed] : assumed;
 }

@@ -116,11 +116,11 @@ async function bootstrapSetup(flags: BootstrapFlags, io: CliIo, ca: string | und
       }),
       // S3-compatible stores have no account-level Block Public Access (and no S3 Control API).
       ...(flags.s3Endpoint === undefined ? { account: new S3ControlClient({ ...aws, region: regionName }) } : {}),
-      iam: createIamClient({ logger, egress, region: iamRegionFor(regionName) }),
-      sts: createStsClient({ logger, egress, region: regionName }),
+      iam: await createIamClient({ logger, egress, region: iamRegionFor(regionName) }),
+      sts: await createStsClient({ logger, egress, region: regionName }),
       probe: (url: string) => thumbprintFromUrl(url, { egress }),
       logger,
-      ...registrarAccess(flags, regionName, logger, egress),
+      ...(await registrarAccess(flags, regionName, logger, egress)),
     },
   };
 }
@@ -130,16 +130,16 @@ async function bootstrapSetup(flags: BootstrapFlags, io: CliIo, ca: string | und
  * there, by assuming `--admin-role-name` (AWS Organizations makes OrganizationAccountAccessRole in
  * every member account, trusting the management account).
  */
-function registrarAccess(
+async function registrarAccess(
   flags: BootstrapFlags,
   regionName: string,
   logger: Logger,
   egress: Egress,
-): Pick<BootstrapClients, 'iamIn'> {
+): Promise<Pick<BootstrapClients, 'iamIn'>> {
   if (flags.createRegistrarRoles !== true) return {};
   const partition = partitionOf(regionName);
   const options = { logger, egress, region: iamRegionFor(regionName) };
-  const sts = createStsClient(options);
+  const sts = await createStsClient(options);
   const adminRole = (account: string) =>
     parseAccountRole(`arn:${partition}:iam::${account}:role/${flags.adminRoleName}`);
   return { iamIn: (account: string) => assumedAccount(adminRole(account), sts, options).connect() };

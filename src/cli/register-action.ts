@@ -26,20 +26,20 @@ function parseTags(pairs: readonly string[]): Record<string, string> {
 }
 
 /** What registering needs: the flags, an IAM client and the TLS probe of the jwks_uri host. */
-export function registrationFrom(
+export async function registrationFrom(
   flags: RegisterFlags & StoreFlags,
   target: Target | undefined,
   audiences: readonly string[],
   logger: Logger,
   egress?: Egress,
-): Registration {
+): Promise<Registration> {
   const tags = parseTags(flags.tag);
   validateProviderRequest(audiences, tags);
   // IAM is global; the bucket's region only decides the partition (aws, aws-cn, aws-us-gov).
   const region = iamRegionFor(flags.region ?? (target?.kind === 's3' ? target.region : undefined));
   const route = egress === undefined ? {} : { egress };
-  const provider = createIamClient({ logger, region, ...route });
-  const accounts = accountsFrom(flags, provider, region, logger, egress);
+  const provider = await createIamClient({ logger, region, ...route });
+  const accounts = await accountsFrom(flags, provider, region, logger, egress);
   return {
     pinnedThumbprints: normaliseThumbprints(flags.thumbprint),
     tags,
@@ -68,7 +68,7 @@ async function registerOnlySetup(
     issuer,
     audiences,
     dryRun: flags.dryRun === true,
-    register: registrationFrom(flags, undefined, audiences, logger, egress),
+    register: await registrationFrom(flags, undefined, audiences, logger, egress),
     stageTimeoutMs,
     egress,
     ...(ca === undefined ? {} : { ca }),

@@ -61,7 +61,7 @@ export async function syncSetup(flags: SyncFlags, io: CliIo): Promise<{ request:
     cacheControl: cacheControlFrom(flags.cacheControl),
     dryRun: flags.dryRun === true,
     stageTimeoutMs: timeoutMsFrom(flags.timeout),
-    ...(flags.register ? { register: registrationFrom(flags, target, audiences, logger, egress) } : {}),
+    ...(flags.register ? { register: await registrationFrom(flags, target, audiences, logger, egress) } : {}),
     ...(flags.verify === true ? { verify: { ...(ca === undefined ? {} : { ca }), egress } } : {}),
   };
   return {

@@ -130,7 +130,7 @@ export async function runTeardown(flags: TeardownFlags, io: CliIo): Promise<void
       region: request.region,
       ...(flags.s3Endpoint === undefined ? {} : { endpoint: flags.s3Endpoint }),
     }),
-    iam: createIamClient({ logger, egress, region: iamRegionFor(request.region) }),
+    iam: await createIamClient({ logger, egress, region: iamRegionFor(request.region) }),
     logger,
   };
   const plan = await planTeardown(request, clients);

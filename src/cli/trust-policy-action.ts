@@ -48,7 +48,7 @@ function yaml(value: unknown, indent = ''): string {
 }
 
 async function callerAccount(region: string, io: CliIo, flags: TrustPolicyFlags): Promise<string> {
-  const sts = createStsClient({ logger: loggerFrom(flags, io), egress: egressFromFlags(flags, io.env), region });
+  const sts = await createStsClient({ logger: loggerFrom(flags, io), egress: egressFromFlags(flags, io.env), region });
   try {
     const account = (await sts.send(new GetCallerIdentityCommand({}))).Account;
     if (account === undefined) throw new Error('no account ID in the answer');
@@ -132,7 +132,7 @@ export async function runTrustPolicy(flags: TrustPolicyFlags, io: CliIo): Promis
   const arn = roleArn(partition, account, flags.roleName ?? 'ROLE_NAME');
   let changes: readonly string[] = [];
   if (flags.create === true && flags.roleName !== undefined) {
-    const api = createIamClient({
+    const api = await createIamClient({
       logger: loggerFrom(flags, io),
       egress: egressFromFlags(flags, io.env),
       region: iamRegionFor(region),

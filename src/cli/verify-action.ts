@@ -91,19 +91,28 @@ export async function runVerify(flags: VerifyFlags, io: CliIo): Promise<void> {
   if (!flags.aws && (flags.accountRole.length > 0 || !flags.homeAccount)) {
     throw new ConfigError('--no-aws turns the IAM checks off; --account-role and --no-home-account are IAM checks.');
   }
-  const home = createIamClient({ logger, timeoutMs, egress, region: iamRegionFor(region) });
-  const accounts = flags.aws ? accountsFrom(flags, home, iamRegionFor(region), logger, egress) : undefined;
+  // --no-aws: no IAM client, and so no IAM SDK loaded.
+  const home = flags.aws
+    ? await createIamClient({ logger, timeoutMs, egress, region: iamRegionFor(region) })
+    : undefined;
+  const accounts =
+    home === undefined ? undefined : await accountsFrom(flags, home, iamRegionFor(region), logger, egress);
   // accountsFrom puts the home account first unless --no-home-account; verify checks it in the main list.
   const others = accounts?.filter((account) => account.roleArn !== undefined);
   const dependencies: VerifyDependencies = {
     ...access,
     logger,
-    ...(flags.aws && flags.homeAccount ? { provider: home } : {}),
+    ...(home !== undefined && flags.homeAccount ? { provider: home } : {}),
     ...(others === undefined ? {} : { accounts: others }),
     ...(flags.roleArn === undefined
       ? {}
       : {
-          sts: createAnonymousStsClient({ logger, timeoutMs, egress, ...(region === undefined ? {} : { region }) }),
+          sts: await createAnonymousStsClient({
+            logger,
+            timeoutMs,
+            egress,
+            ...(region === undefined ? {} : { region }),
+          }),
         }),
   };
   const report = await verifyIssuer(

@@ -1,10 +1,3 @@
-import {
-  AddClientIDToOpenIDConnectProviderCommand,
-  CreateOpenIDConnectProviderCommand,
-  RemoveClientIDFromOpenIDConnectProviderCommand,
-  TagOpenIDConnectProviderCommand,
-  UpdateOpenIDConnectProviderThumbprintCommand,
-} from '@aws-sdk/client-iam';
 import { IamError, InternalError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { iamError, type IamAction } from './failure.js';
@@ -29,6 +22,14 @@ function tagList(tags: Readonly<Record<string, string>>): { Key: string; Value: 
 
 /** Sends one change; returns the provider's ARN when IAM hands out a new one. */
 async function send(change: ProviderChange, arn: string, api: ProviderApi): Promise<string | undefined> {
+  // Loaded here, not at the top: sdk.ts says why.
+  const {
+    AddClientIDToOpenIDConnectProviderCommand,
+    CreateOpenIDConnectProviderCommand,
+    RemoveClientIDFromOpenIDConnectProviderCommand,
+    TagOpenIDConnectProviderCommand,
+    UpdateOpenIDConnectProviderThumbprintCommand,
+  } = await import('./sdk.js');
   switch (change.kind) {
     case 'create': {
       const tags = tagList(change.tags);

@@ -1,4 +1,4 @@
-import { IAMClient, type IAMClientConfig } from '@aws-sdk/client-iam';
+import type { IAMClient, IAMClientConfig } from '@aws-sdk/client-iam';
 import { awsClientConfig, type AwsClientOptions } from '../aws-client.js';
 
 export interface IamClientOptions extends AwsClientOptions {
@@ -21,7 +21,9 @@ export interface IamClientOptions extends AwsClientOptions {
 /** IAM's control plane throttles bursts hard; a few more tries than the SDK's 3 ride them out. */
 export const defaultIamMaxAttempts = 6;
 
-export function createIamClient(options: IamClientOptions = {}): IAMClient {
+/** Loads the IAM SDK on first use (sdk.ts says why). */
+export async function createIamClient(options: IamClientOptions = {}): Promise<IAMClient> {
+  const { IAMClient } = await import('./sdk.js');
   return new IAMClient({
     ...awsClientConfig(options),
     region: options.region ?? 'us-east-1',

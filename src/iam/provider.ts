@@ -1,9 +1,5 @@
-import {
-  GetOpenIDConnectProviderCommand,
-  ListOpenIDConnectProvidersCommand,
-  ListOpenIDConnectProviderTagsCommand,
-  type IAMClient,
-} from '@aws-sdk/client-iam';
+// Types only: the SDK itself is loaded where a command is sent (sdk.ts says why).
+import type { IAMClient } from '@aws-sdk/client-iam';
 import type { Issuer } from '../issuer.js';
 import { awsErrorName } from '../errors.js';
 import { iamError } from './failure.js';
@@ -61,6 +57,7 @@ export async function readProvider(
   const subject = `the OIDC provider for ${issuer.url}`;
   let arns: string[];
   try {
+    const { ListOpenIDConnectProvidersCommand } = await import('./sdk.js');
     // IAM does not paginate this call: the whole list (at most the account's quota) comes at once.
     const listed = await api.send(new ListOpenIDConnectProvidersCommand({}));
     arns = (listed.OpenIDConnectProviderList ?? []).flatMap((entry) => (entry.Arn ? [entry.Arn] : []));
@@ -92,6 +89,7 @@ export async function readProvider(
 
 async function readDetails(api: ProviderApi, arn: string) {
   try {
+    const { GetOpenIDConnectProviderCommand } = await import('./sdk.js');
     return await api.send(new GetOpenIDConnectProviderCommand({ OpenIDConnectProviderArn: arn }));
   } catch (error) {
     if (awsErrorName(error) === 'NoSuchEntity') return undefined;
@@ -103,6 +101,7 @@ async function readTags(api: ProviderApi, arn: string): Promise<Record<string, s
   const tags: Record<string, string> = {};
   let marker: string | undefined;
   try {
+    const { ListOpenIDConnectProviderTagsCommand } = await import('./sdk.js');
     do {
       const page = await api.send(
         new ListOpenIDConnectProviderTagsCommand({

@@ -3,7 +3,8 @@
  * the token alone, so the client needs no AWS credentials. Only the assumed identity is reported;
  * the temporary credentials STS returns are dropped on the floor.
  */
-import { AssumeRoleWithWebIdentityCommand, STSClient } from '@aws-sdk/client-sts';
+// Types only: the SDK itself is loaded where it is used (sts-sdk.ts says why).
+import type { STSClient } from '@aws-sdk/client-sts';
 import { awsClientConfig, type AwsClientOptions } from '../aws-client.js';
 import { awsErrorName, describeCause } from '../errors.js';
 import type { Issuer } from '../issuer.js';
@@ -28,7 +29,8 @@ export interface StsClientOptions extends AwsClientOptions {
  * (region aws-global, AWS_STS_REGIONAL_ENDPOINTS=legacy). Pinning "no auth" keeps the call
  * anonymous everywhere, as STS documents it: the web identity token is the credential.
  */
-export function createAnonymousStsClient(options: StsClientOptions = {}): STSClient {
+export async function createAnonymousStsClient(options: StsClientOptions = {}): Promise<STSClient> {
+  const { STSClient } = await import('./sts-sdk.js');
   return new STSClient({
     ...awsClientConfig(options),
     region: options.region ?? 'us-east-1',
@@ -178,6 +180,7 @@ function explain(error: unknown, context: StsContext, verified: VerifiedToken): 
 
 export async function checkSts(context: StsContext, verified: VerifiedToken, sts: StsApi): Promise<Check> {
   try {
+    const { AssumeRoleWithWebIdentityCommand } = await import('./sts-sdk.js');
     const response = await sts.send(
       new AssumeRoleWithWebIdentityCommand({
         RoleArn: context.roleArn,

@@ -45,8 +45,8 @@ beforeEach(async () => {
   await resetMoto(moto);
 });
 
-function registration(accounts: readonly Account[]): Registration {
-  const provider = motoIamClient(moto);
+async function registration(accounts: readonly Account[]): Promise<Registration> {
+  const provider = await motoIamClient(moto);
   return {
     pinnedThumbprints: ['a'.repeat(40)],
     tags: {},
@@ -58,8 +58,8 @@ function registration(accounts: readonly Account[]): Registration {
   };
 }
 
-const run = (accounts: readonly Account[], overrides: Parameters<typeof syncOptions>[1] = {}) =>
-  sync(syncOptions(issuer, { register: registration(accounts), stageTimeoutMs: 1500, ...overrides }), {
+const run = async (accounts: readonly Account[], overrides: Parameters<typeof syncOptions>[1] = {}) =>
+  sync(syncOptions(issuer, { register: await registration(accounts), stageTimeoutMs: 1500, ...overrides }), {
     cluster: apiServerReader({ kubeconfig: stand.kubeconfigPath, context: 'reader' }),
     store: new FileStore(join(dir, 'public')),
     logger: pino({ level: 'silent' }),
@@ -72,7 +72,7 @@ describe('accounts are independent', () => {
       roleArn: 'arn:aws:iam::999999999999:role/irsa-issuer-registrar-prod',
       connect: () => new Promise(() => undefined),
     };
-    const failure = await run([homeAccount(motoIamClient(moto)), silent]).catch((error: unknown) => error);
+    const failure = await run([homeAccount(await motoIamClient(moto)), silent]).catch((error: unknown) => error);
     expect(failure).toBeInstanceOf(RunFailedError);
     const { report } = failure as RunFailedError;
     const register = report.steps.filter((step) => step.stage === 'register');
@@ -92,7 +92,7 @@ describe('accounts are independent', () => {
   it('works on at most four accounts at once, and reports them in the order given', async () => {
     let inFlight = 0;
     let most = 0;
-    const home = motoIamClient(moto);
+    const home = await motoIamClient(moto);
     const accounts = Array.from({ length: 7 }, (_, index): Account => {
       const id = String(index + 1).repeat(12);
       return {
@@ -116,8 +116,8 @@ describe('accounts are independent', () => {
 });
 
 describe('the session in another account', () => {
-  function recordedSts(): { sts: STSClient; inputs: Record<string, unknown>[] } {
-    const sts = createStsClient({ region: 'us-east-1', endpoint: moto.endpoint, credentials: dummyCredentials });
+  async function recordedSts(): Promise<{ sts: STSClient; inputs: Record<string, unknown>[] }> {
+    const sts = await createStsClient({ region: 'us-east-1', endpoint: moto.endpoint, credentials: dummyCredentials });
     const inputs: Record<string, unknown>[] = [];
     sts.middlewareStack.add(
       (next) => (args) => {
@@ -130,7 +130,7 @@ describe('the session in another account', () => {
   }
 
   it('assumes the role as irsa-issuer with the external ID, and lands in its account', async () => {
-    const { sts, inputs } = recordedSts();
+    const { sts, inputs } = await recordedSts();
     const role = parseAccountRole('arn:aws:iam::222222222222:role/irsa-issuer-registrar-prod#prod-cluster');
     const credentials = await accountSession(role, sts).credentials();
     expect(inputs).toEqual([
@@ -144,7 +144,7 @@ describe('the session in another account', () => {
   });
 
   it('asks STS again only when the credentials are within five minutes of expiring', async () => {
-    const { sts, inputs } = recordedSts();
+    const { sts, inputs } = await recordedSts();
     const role = parseAccountRole('arn:aws:iam::222222222222:role/irsa-issuer-registrar-prod');
     let now = Date.now();
     const session = accountSession(role, sts, () => now);

@@ -60,7 +60,7 @@ afterAll(async () => {
 beforeEach(async () => {
   await resetMoto(world.moto);
   world.stand.reset();
-  clients = clientsFor(world);
+  clients = await clientsFor(world);
 });
 
 /** A policy document with this run's host and port replaced, to compare with a golden file. */

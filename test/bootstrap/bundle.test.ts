@@ -62,9 +62,9 @@ describe('the bundle', () => {
       },
     );
     expect((JSON.parse(stdout) as { role: { name: string } }).role.name).toBe('irsa-issuer-acme-oidc');
-    const { PolicyDocument } = await motoIamClient(moto).send(
-      new GetRolePolicyCommand({ RoleName: 'irsa-issuer-acme-oidc', PolicyName: 'irsa-issuer-publisher' }),
-    );
+    const { PolicyDocument } = await (
+      await motoIamClient(moto)
+    ).send(new GetRolePolicyCommand({ RoleName: 'irsa-issuer-acme-oidc', PolicyName: 'irsa-issuer-publisher' }));
     const policy = JSON.parse(decodeURIComponent(PolicyDocument ?? '')) as { Statement: { Action: string[] }[] };
     const actions = JSON.parse(await readFile('terraform/publisher-actions.json', 'utf8')) as Record<string, string[]>;
     expect(policy.Statement.flatMap((statement) => statement.Action).sort()).toEqual(

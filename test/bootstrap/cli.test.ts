@@ -231,12 +231,14 @@ describe('irsa-issuer trust-policy', () => {
     expect((JSON.parse(first.stdout) as { changes: string[] }).changes).toHaveLength(1);
     const second = await cli(create);
     expect((JSON.parse(second.stdout) as { changes: string[] }).changes).toEqual([]);
-    const { Roles } = await motoIamClient(moto).send(new ListRolesCommand({}));
+    const { Roles } = await (await motoIamClient(moto)).send(new ListRolesCommand({}));
     expect((Roles ?? []).map((role) => role.RoleName)).toEqual(['team-a-app']);
   });
 
   it('--create refuses a role of that name that irsa-issuer did not make (exit 3, named)', async () => {
-    await motoIamClient(moto).send(
+    await (
+      await motoIamClient(moto)
+    ).send(
       new CreateRoleCommand({ RoleName: 'team-a-app', AssumeRolePolicyDocument: JSON.stringify({ Statement: [] }) }),
     );
     const result = await cli([...base, '--service-account', 'app', '--create', '--role-name', 'team-a-app']);

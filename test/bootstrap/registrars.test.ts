@@ -31,7 +31,7 @@ function document(encoded: string | undefined): { Statement: Record<string, unkn
 
 it('creates the registrar role in every account, lets the publisher assume them, and a second run writes nothing', async () => {
   const options = { region: 'us-east-1', endpoint: world.moto.endpoint };
-  const sts = createStsClient({ ...options, credentials: dummyCredentials });
+  const sts = await createStsClient({ ...options, credentials: dummyCredentials });
   const iamIn = (account: string) =>
     assumedAccount(
       parseAccountRole(`arn:aws:iam::${account}:role/OrganizationAccountAccessRole`),
@@ -39,7 +39,7 @@ it('creates the registrar role in every account, lets the publisher assume them,
       options,
     ).connect();
   const accountRoles = parseAccountRoles([registrarB, `${registrarC}#${externalId}`], 'aws');
-  const clients = clientsFor(world);
+  const clients = await clientsFor(world);
   const run = () => runBootstrap(world, clients, { accountRoles, createRegistrarRoles: true }, { iamIn });
 
   const report = await run();

@@ -27,7 +27,7 @@ for (const existing of [false, true]) {
     : 'into an empty account, then teardown --delete-bucket, leaves the account as it was';
   it(`bootstrap ${story}`, async () => {
     await resetMoto(world.moto);
-    const clients = clientsFor(world);
+    const clients = await clientsFor(world);
     const aws = { s3: clients.s3, iam: clients.iam };
     await seedBystanders(aws);
     if (existing) {

@@ -90,7 +90,7 @@ afterAll(async () => {
 beforeEach(async () => {
   await setMotoAuthentication(moto, false);
   await resetMoto(moto);
-  aws = { s3: motoS3Client(moto), iam: motoIamClient(moto) };
+  aws = { s3: motoS3Client(moto), iam: await motoIamClient(moto) };
   process.env.AWS_ENDPOINT_URL_IAM = moto.endpoint;
   await seedBystanders(aws);
   await createBucketAsBootstrap(aws, bucket, issuer, 'prod');

@@ -46,7 +46,7 @@ afterAll(async () => {
 });
 beforeEach(async () => {
   await resetMoto(moto);
-  aws = { s3: motoS3Client(moto), iam: motoIamClient(moto) };
+  aws = { s3: motoS3Client(moto), iam: await motoIamClient(moto) };
   // The CLI builds its own clients: IAM from the SDK's environment, S3 from --s3-endpoint.
   process.env.AWS_ENDPOINT_URL_IAM = moto.endpoint;
   process.env.AWS_ACCESS_KEY_ID = anyCredentials.accessKeyId;

@@ -89,9 +89,9 @@ export interface Clients {
   readonly accountControl: S3ControlClient;
 }
 
-export function clientsFor(world: World): Clients {
+export async function clientsFor(world: World): Promise<Clients> {
   const s3 = motoS3Client(world.moto);
-  const iam = motoIamClient(world.moto);
+  const iam = await motoIamClient(world.moto);
   return {
     s3,
     iam,

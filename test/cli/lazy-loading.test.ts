@@ -29,14 +29,17 @@ afterAll(async () => {
 
 /** Runs the bundle; returns its exit code and the heavy clients among the files it loaded. */
 async function loadedBy(args: readonly string[]): Promise<{ code: number; loaded: Client[] }> {
-  const { code, files } = await loadedFiles(args, {
+  const { code, files, stderr } = await loadedFiles(args, {
     PATH: process.env.PATH,
     // No request of these runs may leave the machine: fixed credentials, no instance metadata.
     AWS_ACCESS_KEY_ID: 'AKIDLAZYLOADTEST',
     AWS_SECRET_ACCESS_KEY: 'lazy-load-test-secret',
     AWS_EC2_METADATA_DISABLED: 'true',
+    AWS_ENDPOINT_URL_IAM: 'http://127.0.0.1:9',
   });
   expect(files.length).toBeGreaterThan(0);
+  // Whatever the command's outcome, loading what it needed went right.
+  expect(stderr).not.toMatch(/internal error|is not a constructor|Cannot find/);
   const sources = await Promise.all(files.map((file) => readFile(file, 'utf8')));
   return { code, loaded: clients.filter((client) => sources.some((source) => source.includes(`"${client}"`))) };
 }
@@ -55,7 +58,7 @@ describe('what a command loads', () => {
     expect(await loadedBy([...render, '--out', out])).toEqual({ code: 0, loaded: [] });
   });
 
-  it('loads the Kubernetes client only for a run that reads an API server, and S3 only for an S3 target', async () => {
+  it('loads the Kubernetes client only to read an API server, S3 only for an S3 target, IAM only to register', async () => {
     // Nothing to connect to: each run stops at its first request, after loading what it needed.
     const kubeconfig = join(directory, 'missing-kubeconfig');
     const fromCluster = await loadedBy([
@@ -75,9 +78,8 @@ describe('what a command loads', () => {
       '--no-register',
     ];
     const fileTarget = await loadedBy([...toFiles, '--target', `file://${join(directory, 'site')}`]);
-    expect(fileTarget.code).toBe(0);
-    expect(fileTarget.loaded).not.toContain('S3Client');
-    expect(fileTarget.loaded).not.toContain('KubeConfig');
+    // --no-register: no IAM client, and no STS client either (that is --account-role's).
+    expect(fileTarget).toEqual({ code: 0, loaded: [] });
     const s3Target = await loadedBy([
       ...toFiles,
       '--target',
@@ -89,5 +91,16 @@ describe('what a command loads', () => {
       '--dry-run',
     ]);
     expect(s3Target.loaded).toContain('S3Client');
+    const registering = await loadedBy([
+      ...toFiles.filter((arg) => arg !== '--no-register'),
+      '--target',
+      `file://${join(directory, 'site')}`,
+      '--thumbprint',
+      'a'.repeat(40),
+      '--dry-run',
+      '--timeout',
+      '1',
+    ]);
+    expect(registering).toEqual({ code: 1, loaded: expect.arrayContaining(['IAMClient']) as unknown });
   });
 });

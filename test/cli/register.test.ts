@@ -86,7 +86,7 @@ afterAll(async () => {
 
 beforeEach(async () => {
   await resetMoto(moto);
-  iam = motoIamClient(moto);
+  iam = await motoIamClient(moto);
   sunk.length = 0;
 });
 

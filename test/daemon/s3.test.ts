@@ -23,7 +23,7 @@ let daemon: DaemonProcess | undefined;
 beforeAll(async () => {
   [cluster, moto] = await Promise.all([startTestCluster(), startMoto()]);
   s3 = motoS3Client(moto);
-  iam = motoIamClient(moto);
+  iam = await motoIamClient(moto);
   await createBucket(s3, bucket);
 });
 

@@ -51,7 +51,7 @@ describe('the IAM client', () => {
   }
 
   it('defaults to us-east-1, where IAM lives, and to a few more attempts than the SDK', async () => {
-    const client = createIamClient({ credentials: dummyCredentials });
+    const client = await createIamClient({ credentials: dummyCredentials });
     expect(await client.config.region()).toBe('us-east-1');
     expect(await client.config.maxAttempts()).toBe(defaultIamMaxAttempts);
     // No endpoint unless passed: the SDK's AWS_ENDPOINT_URL_IAM and shared config stay in charge.
@@ -60,14 +60,14 @@ describe('the IAM client', () => {
 
   it("rides out throttling with the SDK's retries", async () => {
     const iam = await iamThatThrottles(2);
-    const client = createIamClient({ endpoint: iam.endpoint, credentials: dummyCredentials, maxAttempts: 3 });
+    const client = await createIamClient({ endpoint: iam.endpoint, credentials: dummyCredentials, maxAttempts: 3 });
     expect(await readProvider(issuer, client)).toBeUndefined();
     expect(iam.requests()).toBe(3);
   });
 
   it('fails clearly once the attempts are spent', async () => {
     const iam = await iamThatThrottles(Infinity);
-    const client = createIamClient({ endpoint: iam.endpoint, credentials: dummyCredentials, maxAttempts: 2 });
+    const client = await createIamClient({ endpoint: iam.endpoint, credentials: dummyCredentials, maxAttempts: 2 });
     const error = await readProvider(issuer, client).then(
       () => undefined,
       (thrown: unknown) => thrown,

@@ -26,7 +26,7 @@ const moveTheTests =
 
 describe('what moto still lacks (the reason for the one mock)', () => {
   it('does not implement AddClientIDToOpenIDConnectProvider or RemoveClientIDFromOpenIDConnectProvider', async () => {
-    const iam = motoIamClient(moto);
+    const iam = await motoIamClient(moto);
     const created = await iam.send(
       new CreateOpenIDConnectProviderCommand({
         Url: 'https://oidc.example.com/gaps',

@@ -29,14 +29,17 @@ const actionOfCall: Readonly<Record<string, string>> = {
   's3:DeleteObjects': 's3:DeleteObjectVersion',
 };
 
-/** `s3:GetObject` for every `GetObjectCommand` that the files under `directory` import from the AWS clients. */
+/**
+ * `s3:GetObject` for every `GetObjectCommand` that the files under `directory` import from the AWS
+ * clients, or re-export from them (iam/sdk.ts, which loads the IAM SDK when first used).
+ */
 async function actionsTheCodeCalls(directory = 'src'): Promise<Set<string>> {
   const entries = await readdir(directory, { recursive: true, withFileTypes: true });
   const actions = new Set<string>();
   for (const entry of entries.filter((candidate) => candidate.isFile() && candidate.name.endsWith('.ts'))) {
     const text = await readFile(join(entry.parentPath, entry.name), 'utf8');
     for (const [module, service] of Object.entries(services)) {
-      for (const match of text.matchAll(new RegExp(`import \\{([^}]*)\\} from '${module}'`, 'g'))) {
+      for (const match of text.matchAll(new RegExp(`(?:import|export) \\{([^}]*)\\} from '${module}'`, 'g'))) {
         // `GetPublicAccessBlockCommand as GetAccountPublicAccessBlockCommand`: the imported name decides.
         for (const name of (match[1] ?? '').split(',').map((part) => part.trim().split(/\s+as\s+/)[0] ?? '')) {
           const command = /^(\w+)Command$/.exec(name);

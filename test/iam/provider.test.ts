@@ -69,14 +69,14 @@ describe('registering the IAM OIDC provider (against moto_server)', () => {
   });
   beforeEach(async () => {
     await resetMoto(moto);
-    iam = motoIamClient(moto);
+    iam = await motoIamClient(moto);
   });
 
   it('creates the provider in an empty account', async () => {
     const result = await reconcileProvider(desired(), iam, keep);
     expect(result.applied).toBe(true);
     expect(result.arn).toBe('arn:aws:iam::123456789012:oidc-provider/oidc.example.com/clusters/prod');
-    expect(await describeInIam(motoIamClient(moto), result.arn)).toEqual({
+    expect(await describeInIam(await motoIamClient(moto), result.arn)).toEqual({
       url: 'oidc.example.com/clusters/prod',
       clientIds: ['sts.amazonaws.com'],
       thumbprints: [thumbA],
@@ -86,7 +86,7 @@ describe('registering the IAM OIDC provider (against moto_server)', () => {
 
   it('a second reconcile makes no IAM write call', async () => {
     const first = await reconcileProvider(desired(), iam, keep);
-    const watched = motoIamClient(moto);
+    const watched = await motoIamClient(moto);
     const sent = recordCommands(watched);
 
     const second = await reconcileProvider(desired(), watched, keep);
@@ -98,7 +98,7 @@ describe('registering the IAM OIDC provider (against moto_server)', () => {
   });
 
   it('a dry run reads and plans, and writes nothing', async () => {
-    const watched = motoIamClient(moto);
+    const watched = await motoIamClient(moto);
     const sent = recordCommands(watched);
     const plan = await previewProvider(desired(), watched, keep);
     expect(plan.changes.map((change) => change.kind)).toEqual(['create']);
@@ -149,8 +149,8 @@ describe('registering the IAM OIDC provider (against moto_server)', () => {
   });
 
   it('when another writer creates the provider between our read and our create, re-reads and reconciles', async () => {
-    const racer = motoIamClient(moto);
-    const reconciler = motoIamClient(moto);
+    const racer = await motoIamClient(moto);
+    const reconciler = await motoIamClient(moto);
     const sent = recordCommands(reconciler);
     let raced = false;
     reconciler.middlewareStack.add(
@@ -183,7 +183,7 @@ describe('registering the IAM OIDC provider (against moto_server)', () => {
     const saved = process.env.AWS_ENDPOINT_URL_IAM;
     process.env.AWS_ENDPOINT_URL_IAM = moto.endpoint;
     try {
-      const fromEnvironment = createIamClient({ credentials: dummyCredentials, maxAttempts: 1 });
+      const fromEnvironment = await createIamClient({ credentials: dummyCredentials, maxAttempts: 1 });
       const result = await reconcileProvider(desired(), fromEnvironment, keep);
       expect(result.applied).toBe(true);
     } finally {
@@ -210,7 +210,7 @@ describe('registering the IAM OIDC provider (against moto_server)', () => {
     );
     await iam.send(new AttachUserPolicyCommand({ UserName: user, PolicyArn: policy.Policy?.Arn ?? '' }));
     const key = await iam.send(new CreateAccessKeyCommand({ UserName: user }));
-    const readOnly = motoIamClient(moto, {
+    const readOnly = await motoIamClient(moto, {
       accessKeyId: key.AccessKey?.AccessKeyId ?? '',
       secretAccessKey: key.AccessKey?.SecretAccessKey ?? '',
     });

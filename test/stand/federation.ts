@@ -56,7 +56,7 @@ export async function startFederation(): Promise<Federation> {
   const issuer = parseIssuer(`${host.url}/${federationPrefix}`);
   const [stand, moto] = await Promise.all([startApiServer({ issuer: issuer.url }), startMoto()]);
   const connection = loadKubeConfig({ kubeconfig: stand.kubeconfigPath, context: 'reader' });
-  const iam = motoIamClient(moto);
+  const iam = await motoIamClient(moto);
 
   const publish = async (): Promise<void> => {
     await sync(syncOptions(issuer.url), {

@@ -11,10 +11,10 @@ export const dummyCredentials = {
   secretAccessKey: 'wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY',
 };
 
-export function motoIamClient(
+export async function motoIamClient(
   moto: MotoServer,
   credentials: { accessKeyId: string; secretAccessKey: string } = dummyCredentials,
-): IAMClient {
+): Promise<IAMClient> {
   // One attempt: a test that trips over moto should fail at once, not after backoff.
   return createIamClient({ endpoint: moto.endpoint, region: 'us-east-1', credentials, maxAttempts: 1 });
 }

@@ -24,25 +24,26 @@ export interface Loaded {
   readonly code: number;
   /** Paths of the bundle's own files (the entry and chunks) the run loaded. */
   readonly files: readonly string[];
+  readonly stderr: string;
 }
 
 export async function loadedFiles(args: readonly string[], env: NodeJS.ProcessEnv): Promise<Loaded> {
   const directory = await mkdtemp(join(tmpdir(), 'irsa-loaded-'));
   const log = join(directory, 'loaded.txt');
   try {
-    const code = await new Promise<number>((resolve) => {
+    const { code, stderr } = await new Promise<{ code: number; stderr: string }>((resolve) => {
       execFile(
         process.execPath,
         ['--import', recorder, bundle, ...args],
         { env: { ...env, LOADED_LOG: log, NODE_DISABLE_COMPILE_CACHE: '1' } },
-        (error) => {
-          resolve(error === null ? 0 : typeof error.code === 'number' ? error.code : 1);
+        (error, _stdout, stderr) => {
+          resolve({ code: error === null ? 0 : typeof error.code === 'number' ? error.code : 1, stderr });
         },
       );
     });
     const urls = (await readFile(log, 'utf8').catch(() => '')).split('\n');
     const files = urls.filter((url) => url.includes('/dist/')).map((url) => fileURLToPath(url));
-    return { code, files };
+    return { code, files, stderr };
   } finally {
     await rm(directory, { recursive: true, force: true });
   }

@@ -77,8 +77,8 @@ beforeEach(async () => {
 });
 
 /** The CLI's own clients, pointed at the proxies as --s3-endpoint and AWS_ENDPOINT_URL_IAM would. */
-function run(tags: Record<string, string> = {}) {
-  const iam = createIamClient({
+async function run(tags: Record<string, string> = {}) {
+  const iam = await createIamClient({
     endpoint: aws.url,
     region: 'us-east-1',
     credentials: dummyCredentials,

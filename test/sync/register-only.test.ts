@@ -139,7 +139,7 @@ beforeEach(async () => {
     await rm(root, { recursive: true, force: true });
     await mkdir(root);
   }
-  iam = motoIamClient(moto);
+  iam = await motoIamClient(moto);
   iamCommands = recordCommands(iam);
 });
 

@@ -84,7 +84,7 @@ beforeEach(async () => {
   await resetMoto(moto);
   s3 = motoS3Client(moto);
   s3Requests = recordRequests(s3);
-  iam = motoIamClient(moto);
+  iam = await motoIamClient(moto);
   iamCommands = recordCommands(iam);
   await createBucket(s3, bucket);
   await allowPublicRead(s3, bucket, prefix);

@@ -65,7 +65,7 @@ describe.skipIf(setup === undefined)('terraform/examples/complete against moto',
   beforeAll(async () => {
     if (setup === undefined) return;
     moto = await startMoto();
-    iam = motoIamClient(moto);
+    iam = await motoIamClient(moto);
     s3 = motoS3Client(moto);
     front = await startIssuerHost(`${moto.endpoint}/${bucket}`);
     issuer = `${front.url}/${prefix}`;

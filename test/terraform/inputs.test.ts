@@ -74,7 +74,7 @@ describe.skipIf(setup === undefined)("the module's inputs", { timeout: 120_000 }
 
     beforeAll(async () => {
       const s3 = motoS3Client(moto);
-      const iam = motoIamClient(moto);
+      const iam = await motoIamClient(moto);
       try {
         await createBucket(s3, 'acme-existing');
         ({ OpenIDConnectProviderArn: existingProviderArn } = await iam.send(

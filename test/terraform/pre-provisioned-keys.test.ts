@@ -55,7 +55,7 @@ describe.skipIf(setup === undefined)(
     beforeAll(async () => {
       if (setup === undefined) return;
       moto = await startMoto();
-      iam = motoIamClient(moto);
+      iam = await motoIamClient(moto);
       s3 = motoS3Client(moto);
       front = await startIssuerHost(`${moto.endpoint}/${bucket}`);
       issuer = `${front.url}/${prefix}`;

@@ -51,7 +51,7 @@ describe.skipIf(setup === undefined)('terraform/modules/registrar against moto',
   beforeAll(async () => {
     if (setup === undefined) return;
     moto = await startMoto();
-    iam = motoIamClient(moto);
+    iam = await motoIamClient(moto);
     workspace = await createWorkspace(setup, 'registrar-test', moto, { 'main.tf': rootModule });
   }, 120_000);
 

@@ -125,7 +125,7 @@ beforeAll(async () => {
   federation = await startFederation();
   ({ chain, root, issuer, stand, connection, moto, iam } = federation);
   stsStand = await startSts({ iamEndpoint: moto.endpoint, ca: chain.root.certPem });
-  sts = createAnonymousStsClient({ endpoint: stsStand.endpoint, region: 'us-east-1' });
+  sts = await createAnonymousStsClient({ endpoint: stsStand.endpoint, region: 'us-east-1' });
 });
 
 afterAll(async () => {
@@ -626,7 +626,10 @@ describe('verify: when its own access fails, the check says so', () => {
   });
 
   it('an STS that cannot be reached fails the sts check, without the token in it', async () => {
-    const nowhere = createAnonymousStsClient({ endpoint: `http://127.0.0.1:${await freePort()}`, region: 'us-east-1' });
+    const nowhere = await createAnonymousStsClient({
+      endpoint: `http://127.0.0.1:${await freePort()}`,
+      region: 'us-east-1',
+    });
     const report = await verifyIssuer(options(), dependencies({ sts: nowhere }));
     const failure = check(report, 'sts');
     expect(failure.status).toBe('failed');
