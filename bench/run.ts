@@ -119,7 +119,7 @@ function printDaemon(process_: DaemonProcessResult | undefined, loop: DaemonLoop
   if (loop !== undefined) {
     console.log(
       `daemon loop (the daemon's clients, runs back to back, in-process under tsx): ${String(loop.runs)} runs ` +
-        `(${String(loop.failed)} failed); CPU per no-op run median ${fmt(loop.cpuMsPerRun.median, 1)} ms; RSS ${rss(loop.rss)}; V8 heap used ${rss(loop.heap)}`,
+        `(${String(loop.failed)} failed); CPU per no-op run median ${fmt(loop.cpuMsPerRun.median, 1)} ms; RSS ${rss(loop.rss)}; V8 heap used after a full GC ${rss(loop.heap)}`,
     );
   }
 }
@@ -195,7 +195,6 @@ try {
   await paired(['irsa-issuer render --public-key-file', 'node -e 0'], () => runOnce(render), nodeRun, runs);
   await paired(['sync, first (S3 + IAM, writes)', 'node -e 0'], () => syncSample(world, 'first'), nodeRun, runs);
   await paired(['sync, no-op (S3 + IAM, in sync)', 'node -e 0'], () => syncSample(world, 'no-op'), nodeRun, runs);
-  const syncArgs = world.syncArgs().slice(1);
   later.loads = await commandLoads(
     [
       ['--version', ['--version']],
@@ -206,7 +205,7 @@ try {
         'sync --public-key-file, file target, --no-register',
         ['sync', ...render.slice(3), '--target', `file://${join(scratch, 'site')}`, '--no-register'],
       ],
-      ['sync, no-op (S3 + IAM)', syncArgs],
+      ['sync, no-op (S3 + IAM)', world.syncArgs()],
     ],
     world.env,
   );
