@@ -172,7 +172,7 @@ function nextLines(report: BootstrapReport): string[] {
   ];
 }
 
-export function renderBootstrapReport(report: BootstrapReport, format: 'text' | 'json'): string {
+function renderBootstrapReport(report: BootstrapReport, format: 'text' | 'json'): string {
   if (format === 'json') return `${JSON.stringify(report, null, 2)}\n`;
   const lines = [
     `${report.dryRun ? 'Bootstrap plan' : 'Bootstrap'} for issuer ${report.issuer} (account ${report.account}, cluster ${report.cluster})`,

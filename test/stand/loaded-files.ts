@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export const bundle = join(import.meta.dirname, '..', '..', 'dist', 'irsa-issuer.mjs');
+const bundle = join(import.meta.dirname, '..', '..', 'dist', 'irsa-issuer.mjs');
 
 // Appends the path of every file: URL Node loads to the file named by LOADED_LOG.
 const recorder = `data:text/javascript,${encodeURIComponent(
